@@ -1,0 +1,3 @@
+pub mod errno;
+pub mod resource;
+pub mod kconfig;
