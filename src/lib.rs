@@ -1,2 +1,18 @@
-//! srfuzz: executable models of the Linux Soft Reserved ownership designs.
+//! srfuzz: executable, deterministic models of the Linux designs that decide whether HMEM or
+//! CXL owns "Soft Reserved" memory, and the machinery to fuzz them against each other.
+//!
+//! Layers, bottom up: [`kernel`] (resource trees, driver core, modules, Kconfig, scheduler),
+//! [`drivers`] (CXL, DAX, HMEM, kmem as mainline has them), [`designs`] (patch stacks over
+//! mainline), [`scenario`] (inputs and their text form), [`model`] (one run of one design),
+//! [`observe`] (what a run looks like to a judge).
+
+// Kernel functions keep their kernel names (`__request_region`, `e820__reserve_resources_late`)
+// so that a grep finds the C function they model.
+#![allow(non_snake_case)]
+
+pub mod designs;
+pub mod drivers;
 pub mod kernel;
+pub mod model;
+pub mod observe;
+pub mod scenario;

@@ -1,1 +1,184 @@
-pub fn placeholder() {}
+//! Observations of srfuzz model runs: what a judge reads.
+//!
+//! Everything here is plain data (numbers and strings), independent of the model's internals,
+//! so that runs of different designs compare field by field and print the same way.
+//! Architecture invariant: this crate depends on nothing in srfuzz.
+
+use std::fmt;
+
+/// Who holds a range as DAX.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum Owner {
+    /// No dax region covers any of it.
+    Nobody,
+    /// dax_cxl's dax regions cover all of it, HMEM's none.
+    Cxl,
+    /// HMEM's dax regions cover all of it, dax_cxl's none.
+    Hmem,
+    /// Anything else: part covered, or both drivers over some bytes.
+    Mixed,
+}
+
+impl fmt::Display for Owner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Owner::Nobody => "nobody",
+            Owner::Cxl => "cxl",
+            Owner::Hmem => "hmem",
+            Owner::Mixed => "mixed",
+        })
+    }
+}
+
+/// Ownership of one address range (a Soft Reserved range or a region).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct RangeOwnership {
+    /// First byte.
+    pub start: u64,
+    /// Last byte.
+    pub end: u64,
+    /// Bytes under a live dax region created by dax_cxl.
+    pub cxl_bytes: u64,
+    /// Bytes under a live dax region created by dax_hmem.
+    pub hmem_bytes: u64,
+    /// Bytes covered by both (a double claim when non-zero).
+    pub both_bytes: u64,
+    /// Bytes online as System RAM.
+    pub online_bytes: u64,
+    /// The summary.
+    pub owner: Owner,
+}
+
+/// One CXL region as the run left it.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct RegionObs {
+    /// "regionN".
+    pub name: String,
+    /// First byte.
+    pub start: u64,
+    /// Last byte.
+    pub end: u64,
+    /// Auto-assembled from firmware-committed decoders.
+    pub auto: bool,
+    /// Committed (`CXL_CONFIG_COMMIT`).
+    pub committed: bool,
+    /// Still registered.
+    pub alive: bool,
+    /// A cxl_dax_region device exists and is bound to dax_cxl.
+    pub dax_bound: bool,
+    /// Ownership of its range.
+    pub ownership: RangeOwnership,
+}
+
+/// A device left without a driver, or whose last probe failed.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct DeviceIssue {
+    /// `dev_name()`.
+    pub device: String,
+    /// The errno name of the last probe, e.g. "EPROBE_DEFER"; empty if it never probed.
+    pub error: String,
+    /// On the deferred-probe list.
+    pub deferred: bool,
+}
+
+/// A task that had not finished.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct BlockedTask {
+    /// What the task is, e.g. "kworker: dax_hmem_work".
+    pub task: String,
+    /// What it sleeps on, e.g. "wait_for_device_probe".
+    pub waiting_on: String,
+}
+
+/// A recorded kernel WARN.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct WarnObs {
+    /// The function containing it.
+    pub site: String,
+    /// Its message.
+    pub msg: String,
+}
+
+/// How the run ended at this point.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Outcome {
+    /// Every task finished (an intermediate `settle` point is also quiescent).
+    Quiescent,
+    /// Tasks remained and none could run.
+    Deadlock,
+    /// The step bound was reached with tasks still runnable.
+    Livelock,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Quiescent => "quiescent",
+            Outcome::Deadlock => "deadlock",
+            Outcome::Livelock => "livelock (step bound)",
+        })
+    }
+}
+
+/// What the model looks like at one quiescent point.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Observation {
+    /// Which point: "settle 1", "settle 2", …, "end".
+    pub point: String,
+    /// /proc/iomem as root reads it.
+    pub iomem: String,
+    /// Each Soft Reserved range firmware described, in address order.
+    pub soft_reserved: Vec<RangeOwnership>,
+    /// Every CXL region created so far, in creation order.
+    pub regions: Vec<RegionObs>,
+    /// Devices unbound with a failed probe, or deferred.
+    pub unbound: Vec<DeviceIssue>,
+    /// Tasks that had not finished (empty at a quiescent point).
+    pub blocked: Vec<BlockedTask>,
+    /// WARNs so far.
+    pub warns: Vec<WarnObs>,
+    /// How the run stood.
+    pub outcome: Outcome,
+}
+
+impl Observation {
+    /// The ownership table as text: one line per Soft Reserved range and per region.
+    pub fn ownership_table(&self) -> String {
+        let mut s = String::new();
+        for r in &self.soft_reserved {
+            s += &format!(
+                "  soft-reserved {:x}-{:x}: {} (cxl {:#x}, hmem {:#x}, online {:#x})\n",
+                r.start, r.end, r.owner, r.cxl_bytes, r.hmem_bytes, r.online_bytes
+            );
+        }
+        for r in &self.regions {
+            s += &format!(
+                "  {} {:x}-{:x}{}{}{}: {} (online {:#x}){}\n",
+                r.name,
+                r.start,
+                r.end,
+                if r.auto { " auto" } else { " user" },
+                if r.committed { " committed" } else { "" },
+                if r.alive { "" } else { " destroyed" },
+                r.ownership.owner,
+                r.ownership.online_bytes,
+                if r.dax_bound { ", dax_region bound" } else { "" }
+            );
+        }
+        for d in &self.unbound {
+            s += &format!(
+                "  unbound {}: {}{}\n",
+                d.device,
+                if d.error.is_empty() { "no driver" } else { &d.error },
+                if d.deferred { " (deferred)" } else { "" }
+            );
+        }
+        for t in &self.blocked {
+            s += &format!("  blocked {}: {}\n", t.task, t.waiting_on);
+        }
+        for w in &self.warns {
+            s += &format!("  WARN in {}: {}\n", w.site, w.msg);
+        }
+        s
+    }
+}

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
 /// A kernel errno, as the positive number the kernel negates (`-EBUSY` is `Errno::EBUSY`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub enum Errno {

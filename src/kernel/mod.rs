@@ -1,3 +1,153 @@
+//! The design-agnostic kernel model: resource trees, the driver core, modules and Kconfig,
+//! scheduling, and the [`Kernel`] state every modeled function reads and writes.
+//!
+//! Drivers (CXL, DAX, HMEM, kmem) live in [`crate::drivers`]; which version of each
+//! design-sensitive function runs is chosen by the design's [`Ops`] table.
+
+pub mod driver_core;
 pub mod errno;
-pub mod resource;
 pub mod kconfig;
+pub mod log;
+pub mod modprobe;
+pub mod module;
+pub mod resource;
+pub mod sched;
+
+use crate::designs::Ops;
+use crate::drivers::cxl::CxlState;
+use crate::drivers::dax::DaxState;
+use crate::drivers::hmem::HmemState;
+use crate::drivers::kmem::MemoryHotplug;
+use crate::scenario::{Event, Platform};
+use driver_core::DriverCore;
+use kconfig::Kconfig;
+use log::{LogEvent, Warn};
+use module::ModState;
+use resource::{Name, ResId, ResourceArena, IORESOURCE_MEM};
+use sched::{block_on, Sched, TaskId};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The shared handle tasks hold: the model is single-threaded, so a `RefCell` borrow is
+/// never contended; borrows are never held across an `.await`.
+pub type KRef = Rc<RefCell<Kernel>>;
+
+/// `memregion_alloc()` / `memregion_free()` (drivers/base/memregion? — lib/ida via
+/// include/linux/memregion.h): the smallest free id.
+#[derive(Clone, Debug, Default)]
+pub struct Ida {
+    used: Vec<bool>,
+}
+
+impl Ida {
+    /// `ida_alloc()`: the smallest free id.
+    pub fn alloc(&mut self) -> u32 {
+        match self.used.iter().position(|u| !u) {
+            Some(i) => {
+                self.used[i] = true;
+                i as u32
+            }
+            None => {
+                self.used.push(true);
+                (self.used.len() - 1) as u32
+            }
+        }
+    }
+
+    /// `ida_free()`.
+    pub fn free(&mut self, id: u32) {
+        if let Some(u) = self.used.get_mut(id as usize) {
+            *u = false;
+        }
+    }
+}
+
+/// Everything the modeled kernel knows. One per run.
+pub struct Kernel {
+    /// The design's functions.
+    pub ops: &'static Ops,
+    /// The normalized configuration.
+    pub cfg: Kconfig,
+    /// Firmware's tables.
+    pub plat: Rc<Platform>,
+    /// Userspace's actions.
+    pub events: Rc<[Event]>,
+    /// Every `struct resource`.
+    pub res: ResourceArena,
+    /// `iomem_resource` ("PCI mem", the root of /proc/iomem).
+    pub iomem: ResId,
+    /// `soft_reserve_resource`: the private staging tree that later designs add; created in
+    /// every kernel so that designs only differ in who uses it.
+    pub soft_reserve: ResId,
+    /// Tasks and work items.
+    pub sched: Sched,
+    /// Buses, devices, drivers.
+    pub dc: DriverCore,
+    /// Load state per [`module::Module`].
+    pub modules: [ModState; 9],
+    /// `memregion_ida`: ids for CXL regions and hmem devices.
+    pub memregion: Ida,
+    /// CXL core, ports, regions.
+    pub cxl: CxlState,
+    /// DAX core: dax regions and dev_dax.
+    pub dax: DaxState,
+    /// HMEM: device.c and hmem.c state.
+    pub hmem: HmemState,
+    /// Memory hotplug: what kmem added.
+    pub mem: MemoryHotplug,
+    /// The timeline.
+    pub timeline: Vec<(TaskId, LogEvent)>,
+    /// WARNs.
+    pub warns: Vec<Warn>,
+    /// Observations recorded at `settle` points.
+    pub observations: Vec<srfuzz_oracle::Observation>,
+}
+
+impl Kernel {
+    /// A kernel before boot: empty trees, nothing loaded.
+    pub fn new(ops: &'static Ops, cfg: Kconfig, plat: Rc<Platform>, events: Rc<[Event]>) -> Kernel {
+        let mut res = ResourceArena::default();
+        let iomem = res.alloc(Name::fixed("PCI mem"), 0, u64::MAX, IORESOURCE_MEM, 0);
+        let soft_reserve = res.alloc(
+            Name::fixed("Soft Reserved"),
+            0,
+            u64::MAX,
+            IORESOURCE_MEM,
+            resource::IORES_DESC_SOFT_RESERVED,
+        );
+        let hmem = HmemState::new(&mut res);
+        let dax = DaxState::new(&mut res);
+        Kernel {
+            ops,
+            cfg,
+            plat,
+            events,
+            res,
+            iomem,
+            soft_reserve,
+            sched: Sched::default(),
+            dc: DriverCore::default(),
+            modules: [ModState::Unloaded; 9],
+            memregion: Ida::default(),
+            cxl: CxlState::default(),
+            dax,
+            hmem,
+            mem: MemoryHotplug::default(),
+            timeline: Vec::new(),
+            warns: Vec::new(),
+            observations: Vec::new(),
+        }
+    }
+}
+
+/// Sleeps on the waits that devm release actions recorded during a teardown this task just
+/// did (see [`driver_core`]).
+pub async fn honor_pending_waits(k: &KRef) {
+    loop {
+        let w = k.borrow_mut().dc.pending_waits.pop();
+        match w {
+            Some(w) => block_on(k, w).await,
+            None => return,
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Designs as patch stacks: mainline (before the series) is the base [`Ops`] table; a design is
+//! mainline plus an ordered list of [`Patch`]es, each replacing only the kernel functions its
+//! real patch changes. Any one patch can be left out ([`Design::ops_without`]), so a finding can
+//! be bisected to the patches that cause it.
+
+pub mod mainline;
+mod ops;
+
+pub use ops::{AsyncExit, AsyncInit, Ops};
+
+use std::sync::OnceLock;
+
+/// One posted patch, as a change to the ops table (and Kconfig rules).
+#[derive(Clone, Copy, Debug)]
+pub struct Patch {
+    /// The patch's subject line.
+    pub subject: &'static str,
+    /// Where it was posted (lore) or merged.
+    pub link: &'static str,
+    /// Replaces the functions the patch changes.
+    pub apply: fn(&mut Ops),
+}
+
+/// A design: a name, what it is, and its patches on top of mainline.
+pub struct Design {
+    /// The name users pass to `--designs`.
+    pub name: &'static str,
+    /// One line for `srfuzz designs`.
+    pub summary: &'static str,
+    /// The patch stack, in order.
+    pub patches: &'static [Patch],
+    ops: OnceLock<&'static Ops>,
+}
+
+impl Design {
+    /// A design with these patches on mainline.
+    pub const fn new(name: &'static str, summary: &'static str, patches: &'static [Patch]) -> Design {
+        Design {
+            name,
+            summary,
+            patches,
+            ops: OnceLock::new(),
+        }
+    }
+
+    /// The design's ops: mainline with every patch applied. Built once per process.
+    pub fn ops(&self) -> &'static Ops {
+        self.ops.get_or_init(|| Box::leak(Box::new(self.build(None))))
+    }
+
+    /// The design's ops with patch `skip` (index into [`Design::patches`]) left out. Each call
+    /// builds a new table (bisection runs it a handful of times per finding).
+    pub fn ops_without(&self, skip: usize) -> &'static Ops {
+        Box::leak(Box::new(self.build(Some(skip))))
+    }
+
+    fn build(&self, skip: Option<usize>) -> Ops {
+        let mut ops = Ops::mainline();
+        for (i, p) in self.patches.iter().enumerate() {
+            if Some(i) != skip {
+                (p.apply)(&mut ops);
+            }
+        }
+        ops
+    }
+}
+
+/// Every design srfuzz knows, mainline first.
+pub fn all() -> &'static [Design] {
+    static ALL: [Design; 1] = [Design::new(
+        "mainline",
+        "before the series (~v6.18): HMEM leaves any CXL-window range to CXL, no fallback",
+        &[],
+    )];
+    &ALL
+}
+
+/// Looks a design up by name.
+pub fn by_name(name: &str) -> Option<&'static Design> {
+    all().iter().find(|d| d.name == name)
+}

@@ -1,0 +1,119 @@
+//! The ops table: one entry per kernel function that some design replaces.
+
+use crate::drivers::dax::DaxOwner;
+use crate::drivers::{cxl, dax, dax_cxl, e820, hmem, kmem};
+use crate::kernel::driver_core::DevId;
+use crate::kernel::errno::{Errno, KResult};
+use crate::kernel::kconfig::{Kconfig, KconfigRules};
+use crate::kernel::module::Module;
+use crate::kernel::resource::ResId;
+use crate::kernel::sched::BoxFut;
+use crate::kernel::{KRef, Kernel};
+
+/// A module init that may sleep (e.g. `request_module`).
+pub type AsyncInit = fn(KRef) -> BoxFut<KResult>;
+/// A module exit that may sleep (e.g. `flush_work`).
+pub type AsyncExit = fn(KRef) -> BoxFut<()>;
+
+/// A probe: `int (*probe)(struct device *)`.
+pub type ProbeFn = fn(&mut Kernel, DevId) -> KResult;
+
+/// The functions a design may replace. Field names are the kernel functions' names.
+pub struct Ops {
+    /// Kconfig `depends on` rules of this design.
+    pub kconfig: KconfigRules,
+    /// modules.dep: symbol dependencies.
+    pub symbol_deps: fn(&Kconfig, Module) -> &'static [Module],
+    /// `MODULE_SOFTDEP("pre: …")`.
+    pub softdeps: fn(&Kconfig, Module) -> &'static [Module],
+    /// The tree e820 puts Soft Reserved in (`e820__reserve_resources_late`).
+    pub soft_reserve_root: fn(&mut Kernel) -> ResId,
+    /// device.c `hmem_init`.
+    pub hmem_init: fn(&mut Kernel),
+    /// hmem.c `hmem_register_device`.
+    pub hmem_register_device: fn(&mut Kernel, DevId, i32, u64, u64) -> KResult,
+    /// hmem.c `dax_hmem_platform_probe`.
+    pub dax_hmem_platform_probe: ProbeFn,
+    /// hmem.c `dax_hmem_probe`.
+    pub dax_hmem_probe: ProbeFn,
+    /// hmem.c `dax_hmem_init`.
+    pub dax_hmem_init: AsyncInit,
+    /// hmem.c `dax_hmem_exit`.
+    pub dax_hmem_exit: AsyncExit,
+    /// acpi.c `cxl_acpi_probe`.
+    pub cxl_acpi_probe: ProbeFn,
+    /// pci.c `cxl_pci_probe`.
+    pub cxl_pci_probe: ProbeFn,
+    /// mem.c `cxl_mem_probe`.
+    pub cxl_mem_probe: ProbeFn,
+    /// port.c `cxl_port_probe`.
+    pub cxl_port_probe: ProbeFn,
+    /// region.c `cxl_region_probe`.
+    pub cxl_region_probe: ProbeFn,
+    /// region.c `construct_region`.
+    pub construct_region: fn(&mut Kernel, u32, u32) -> Result<u32, Errno>,
+    /// region.c `create_ram_region_store` → `__create_region`.
+    pub create_region_store: fn(&mut Kernel, u32) -> Result<u32, Errno>,
+    /// region.c `cxl_region_detach` / `__cxl_decoder_detach`.
+    pub cxl_region_detach: fn(&mut Kernel, u32, usize),
+    /// dax/cxl.c `cxl_dax_region_probe`.
+    pub cxl_dax_region_probe: ProbeFn,
+    /// dax/cxl.c `cxl_dax_region_init`.
+    pub cxl_dax_region_init: AsyncInit,
+    /// dax/cxl.c `cxl_dax_region_exit`.
+    pub cxl_dax_region_exit: AsyncExit,
+    /// dax/bus.c `alloc_dax_region`.
+    pub alloc_dax_region: fn(&mut Kernel, DevId, u32, u64, u64, i32, DaxOwner) -> Option<u32>,
+    /// kmem.c `dev_dax_kmem_probe`.
+    pub dev_dax_kmem_probe: ProbeFn,
+    /// kmem.c `dev_dax_kmem_remove`.
+    pub dev_dax_kmem_remove: fn(&mut Kernel, DevId),
+}
+
+fn dax_hmem_init(k: KRef) -> BoxFut<KResult> {
+    Box::pin(async move { hmem::dax_hmem_init(&mut k.borrow_mut()) })
+}
+
+fn dax_hmem_exit(k: KRef) -> BoxFut<()> {
+    Box::pin(async move { hmem::dax_hmem_exit(&mut k.borrow_mut()) })
+}
+
+fn cxl_dax_region_init(k: KRef) -> BoxFut<KResult> {
+    Box::pin(async move { dax_cxl::cxl_dax_region_init(&mut k.borrow_mut()) })
+}
+
+fn cxl_dax_region_exit(k: KRef) -> BoxFut<()> {
+    Box::pin(async move { dax_cxl::cxl_dax_region_exit(&mut k.borrow_mut()) })
+}
+
+impl Ops {
+    /// Mainline before the series.
+    pub fn mainline() -> Ops {
+        Ops {
+            kconfig: KconfigRules::mainline(),
+            symbol_deps: super::mainline::symbol_deps,
+            softdeps: super::mainline::softdeps,
+            soft_reserve_root: e820::soft_reserve_root_iomem,
+            hmem_init: hmem::hmem_init,
+            hmem_register_device: hmem::hmem_register_device,
+            dax_hmem_platform_probe: hmem::dax_hmem_platform_probe,
+            dax_hmem_probe: hmem::dax_hmem_probe,
+            dax_hmem_init,
+            dax_hmem_exit,
+            cxl_acpi_probe: cxl::acpi::cxl_acpi_probe,
+            cxl_pci_probe: cxl::mem::cxl_pci_probe,
+            cxl_mem_probe: cxl::mem::cxl_mem_probe,
+            cxl_port_probe: cxl::port::cxl_port_probe,
+            cxl_region_probe: cxl::region::cxl_region_probe,
+            construct_region: cxl::region::construct_region,
+            create_region_store: cxl::region::create_region_store,
+            cxl_region_detach: cxl::region::cxl_region_detach,
+            cxl_dax_region_probe: dax_cxl::cxl_dax_region_probe,
+            cxl_dax_region_init,
+            cxl_dax_region_exit,
+            alloc_dax_region: dax::alloc_dax_region,
+            dev_dax_kmem_probe: kmem::dev_dax_kmem_probe,
+            dev_dax_kmem_remove: kmem::dev_dax_kmem_remove,
+        }
+    }
+}

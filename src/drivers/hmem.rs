@@ -1,0 +1,245 @@
+//! HMEM: drivers/dax/hmem/device.c (built in when DEV_DAX_HMEM is set) and
+//! drivers/dax/hmem/hmem.c (dax_hmem.ko).
+//! <https://github.com/torvalds/linux/blob/master/drivers/dax/hmem/device.c>,
+//! <https://github.com/torvalds/linux/blob/master/drivers/dax/hmem/hmem.c>
+
+use crate::drivers::dax::{devm_create_dev_dax, DaxOwner};
+use crate::kernel::driver_core::{Bus, DevId, DevKind, DrvKind};
+use crate::kernel::errno::{Errno, KResult};
+use crate::kernel::kconfig::Sym;
+use crate::kernel::module::Module;
+use crate::kernel::resource::{
+    Name, RegionIntersects, ResId, ResourceArena, IORESOURCE_MEM, IORES_DESC_CXL,
+    IORES_DESC_SOFT_RESERVED,
+};
+use crate::kernel::Kernel;
+
+/// One "hmem.N" platform device: a Soft Reserved range HMEM registered.
+#[derive(Clone, Debug)]
+pub struct HmemDev {
+    /// The device.
+    pub dev: DevId,
+    /// Its memregion id (the N).
+    pub id: u32,
+    /// First byte.
+    pub start: u64,
+    /// Last byte.
+    pub end: u64,
+    /// `target_node`.
+    pub nid: i32,
+}
+
+/// HMEM's state (device.c statics and hmem.c statics).
+#[derive(Clone, Debug)]
+pub struct HmemState {
+    /// device.c `hmem_active`: the ranges handed to HMEM, `desc` holding the node.
+    pub hmem_active: ResId,
+    /// device.c `platform_initialized`.
+    pub platform_initialized: bool,
+    /// device.c's `hmem_init` initcall has run.
+    pub init_done: bool,
+    /// The "hmem_platform" devices.
+    pub platforms: Vec<DevId>,
+    /// Every "hmem.N" device ever created.
+    pub devs: Vec<HmemDev>,
+}
+
+impl HmemState {
+    /// Empty state with its resource root.
+    pub fn new(res: &mut ResourceArena) -> HmemState {
+        let hmem_active = res.alloc(Name::fixed("HMEM devices"), 0, u64::MAX, IORESOURCE_MEM, 0);
+        HmemState {
+            hmem_active,
+            platform_initialized: false,
+            init_done: false,
+            platforms: Vec::new(),
+            devs: Vec::new(),
+        }
+    }
+}
+
+/// `phys_to_target_node()`: the NUMA node of an address. The model's answer: the HMAT target
+/// that contains it, else the node ACPI gives the CFMWS window that contains it (one node per
+/// window, numbered after the HMAT nodes), else node 0 (SRAT's default).
+pub fn phys_to_target_node(k: &Kernel, addr: u64) -> i32 {
+    if let Some(t) = k
+        .plat
+        .hmat_targets
+        .iter()
+        .find(|t| t.range.start <= addr && addr <= t.range.end())
+    {
+        return t.nid as i32;
+    }
+    if let Some(i) = k
+        .plat
+        .windows
+        .iter()
+        .position(|w| w.range.start <= addr && addr <= w.range.end())
+    {
+        return 4 + i as i32;
+    }
+    0
+}
+
+/// `hmem_register_resource()` (device.c): no-op unless device.c is built
+/// (CONFIG_DEV_DAX_HMEM_DEVICES) — the kernel's stub otherwise.
+pub fn hmem_register_resource(k: &mut Kernel, nid: i32, start: u64, end: u64) {
+    if !k.cfg.is_enabled(Sym::DEV_DAX_HMEM_DEVICES) {
+        return;
+    }
+    __hmem_register_resource(k, nid, start, end);
+}
+
+/// `__hmem_register_resource()`: claims the range in `hmem_active` (`__request_region`; an
+/// overlap with an already active range is skipped with "hmem range already active"), stores
+/// the node in `desc`, and on the first range registers the "hmem_platform.0" device (plus the
+/// platform's extra ones, as cxl_test's hmem_test adds "hmem_platform.1").
+pub fn __hmem_register_resource(k: &mut Kernel, nid: i32, start: u64, end: u64) {
+    let root = k.hmem.hmem_active;
+    let Some(new) = k.res.__request_region(root, start, end - start + 1, Name::fixed(""), 0) else {
+        k.dbg("__hmem_register_resource", "hmem range already active");
+        return;
+    };
+    k.res.get_mut(new).desc = nid as u32;
+    if k.hmem.platform_initialized {
+        return;
+    }
+    k.hmem.platform_initialized = true;
+    for id in 0..=k.plat.extra_hmem_platforms as u32 {
+        let d = k.device_initialize(Name::id("hmem_platform.", id), DevKind::HmemPlatform(id), Bus::Platform, None);
+        k.hmem.platforms.push(d);
+        let _ = k.device_add(d);
+    }
+}
+
+/// The `hmat_register_target_devices()` side of HMAT (drivers/acpi/numa/hmat.c,
+/// subsys_initcall_sync `hmat_init`): each memory target's range is registered with HMEM under
+/// its node, before `hmem_init` walks the whole Soft Reserved ranges.
+pub fn hmat_register_targets(k: &mut Kernel) {
+    let plat = k.plat.clone();
+    for t in &plat.hmat_targets {
+        hmem_register_resource(k, t.nid as i32, t.range.start, t.range.end());
+    }
+}
+
+/// `hmem_init()` (device.c, device_initcall) as mainline has it: walks the Soft Reserved
+/// resources in iomem (`walk_iomem_res_desc(IORES_DESC_SOFT_RESERVED, …, hmem_register_one)`).
+pub fn hmem_init(k: &mut Kernel) {
+    let root = k.iomem;
+    hmem_init_walk(k, root);
+}
+
+/// The body of `hmem_init()` over a given tree (later designs pass `soft_reserve_resource`).
+pub fn hmem_init_walk(k: &mut Kernel, root: ResId) {
+    let mut found: Vec<(u64, u64)> = Vec::new();
+    k.res.walk_res_desc(root, IORES_DESC_SOFT_RESERVED, IORESOURCE_MEM, 0, u64::MAX, |_, _, s, e| {
+        found.push((s, e));
+        0
+    });
+    for (s, e) in found {
+        // hmem_register_one()
+        let nid = phys_to_target_node(k, s);
+        hmem_register_resource(k, nid, s, e);
+    }
+}
+
+/// `walk_hmem_resources()` (device.c): calls `f(host, nid, start, end)` for each active range
+/// in order; stops at the first error and returns it.
+pub fn walk_hmem_resources(
+    k: &mut Kernel,
+    host: DevId,
+    f: fn(&mut Kernel, DevId, i32, u64, u64) -> KResult,
+) -> KResult {
+    let ranges: Vec<(i32, u64, u64)> = k
+        .res
+        .children(k.hmem.hmem_active)
+        .map(|r| {
+            let r = k.res.get(r);
+            (r.desc as i32, r.start, r.end)
+        })
+        .collect();
+    for (nid, s, e) in ranges {
+        f(k, host, nid, s, e)?;
+    }
+    Ok(())
+}
+
+/// `region_intersects(start, size, IORESOURCE_MEM, IORES_DESC_CXL)` on iomem.
+pub fn intersects_cxl(k: &Kernel, start: u64, end: u64) -> RegionIntersects {
+    k.res.region_intersects(k.iomem, start, end - start + 1, IORESOURCE_MEM, IORES_DESC_CXL)
+}
+
+/// `hmem_register_device()` as mainline has it: with CONFIG_CXL_REGION, any range that
+/// intersects a CXL window is left to CXL ("deferring range to CXL"), with no fallback; a range
+/// that is not Soft Reserved in iomem is skipped; otherwise [`hmem_create_device`].
+pub fn hmem_register_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end: u64) -> KResult {
+    if k.cfg.is_enabled(Sym::CXL_REGION) && intersects_cxl(k, start, end) != RegionIntersects::Disjoint {
+        k.dbg("hmem_register_device", "deferring range to CXL");
+        return Ok(());
+    }
+    let sr = k.res.region_intersects(k.iomem, start, end - start + 1, IORESOURCE_MEM, IORES_DESC_SOFT_RESERVED);
+    if sr != RegionIntersects::Intersects {
+        return Ok(());
+    }
+    hmem_create_device(k, host, nid, start, end)
+}
+
+/// The tail of `hmem_register_device()`: `memregion_alloc()` (released by devm on the host),
+/// `platform_device_alloc("hmem", id)` with `{target_node, range}` as platform data,
+/// `platform_device_add()` (dax_hmem's "hmem" driver probes it now if registered), and
+/// `release_hmem` (`platform_device_unregister`) on the host's devm list.
+pub fn hmem_create_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end: u64) -> KResult {
+    let id = k.memregion.alloc();
+    k.devm_add_action(host, "release_memregion", release_memregion, id as u64);
+    let idx = k.hmem.devs.len() as u32;
+    let d = k.device_initialize(Name::id("hmem.", id), DevKind::Hmem(idx), Bus::Platform, None);
+    k.hmem.devs.push(HmemDev { dev: d, id, start, end, nid });
+    k.device_add(d)?;
+    k.devm_add_action(host, "release_hmem", release_hmem, idx as u64);
+    Ok(())
+}
+
+fn release_memregion(k: &mut Kernel, id: u64) {
+    k.memregion.free(id as u32);
+}
+
+fn release_hmem(k: &mut Kernel, idx: u64) {
+    let d = k.hmem.devs[idx as usize].dev;
+    k.device_unregister(d);
+}
+
+/// `dax_hmem_platform_probe()` as mainline has it: `walk_hmem_resources(&pdev->dev,
+/// hmem_register_device)`.
+pub fn dax_hmem_platform_probe(k: &mut Kernel, pdev: DevId) -> KResult {
+    let f = k.ops.hmem_register_device;
+    walk_hmem_resources(k, pdev, f)
+}
+
+/// `dax_hmem_probe()`: `alloc_dax_region(dev, pdev->id, range, nid, PMD_SIZE,
+/// IORESOURCE_DAX_KMEM)` (failure → -ENOMEM), then `devm_create_dev_dax()` with
+/// `memmap_on_memory = false`. `region_idle` is not modeled (always false).
+pub fn dax_hmem_probe(k: &mut Kernel, dev: DevId) -> KResult {
+    let DevKind::Hmem(idx) = k.dev(dev).kind else {
+        return Err(Errno::ENODEV);
+    };
+    let h = k.hmem.devs[idx as usize].clone();
+    let Some(dr) = (k.ops.alloc_dax_region)(k, dev, h.id, h.start, h.end, h.nid, DaxOwner::Hmem(idx)) else {
+        return Err(Errno::ENOMEM);
+    };
+    devm_create_dev_dax(k, dr)
+}
+
+/// `dax_hmem_init()` as mainline has it: registers the "hmem_platform" driver, then the "hmem"
+/// driver (both synchronous probe).
+pub fn dax_hmem_init(k: &mut Kernel) -> KResult {
+    k.driver_register(DrvKind::HmemPlatform, Module::DaxHmem, false);
+    k.driver_register(DrvKind::Hmem, Module::DaxHmem, false);
+    Ok(())
+}
+
+/// `dax_hmem_exit()`: unregisters the "hmem" driver, then "hmem_platform".
+pub fn dax_hmem_exit(k: &mut Kernel) {
+    k.driver_unregister(DrvKind::Hmem);
+    k.driver_unregister(DrvKind::HmemPlatform);
+}
+

@@ -1,0 +1,555 @@
+//! The driver core (drivers/base/): buses, devices, drivers, probing — synchronous and
+//! `PROBE_PREFER_ASYNCHRONOUS` — the deferred-probe lists, `bus_rescan_devices`, unbind with
+//! devm actions released in reverse order, and `wait_for_device_probe`.
+//!
+//! Links: drivers/base/dd.c <https://github.com/torvalds/linux/blob/master/drivers/base/dd.c>,
+//! drivers/base/bus.c <https://github.com/torvalds/linux/blob/master/drivers/base/bus.c>,
+//! drivers/base/core.c, drivers/base/devres.c.
+//!
+//! Probe functions are synchronous Rust functions returning [`KResult`]: none of the modeled
+//! probes sleeps (they take no lock another task could hold across a scheduling point). A devm
+//! action that must sleep (`cancel_work_sync`, `flush_work` in a release path) records its
+//! wait in [`DriverCore::pending_waits`]; the task that started the teardown sleeps on it
+//! right after the teardown ([`crate::kernel::honor_pending_waits`]). Simplification: the
+//! sleep happens after the remaining devm actions rather than between them.
+
+use crate::kernel::errno::{Errno, KResult};
+use crate::kernel::log::LogEvent;
+use crate::kernel::module::Module;
+use crate::kernel::resource::Name;
+use crate::kernel::sched::{TaskBody, Wait, WorkId};
+use crate::kernel::Kernel;
+
+/// Index of a device in [`DriverCore::devices`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct DevId(pub u32);
+
+/// Index of a driver in [`DriverCore::drivers`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct DrvId(pub u32);
+
+/// The buses of the model.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Bus {
+    /// platform_bus_type (ACPI0017 is an ACPI device bound through the platform driver model).
+    Platform,
+    /// pci_bus_type: the memdev PCI functions.
+    Pci,
+    /// cxl_bus_type (drivers/cxl/core/port.c).
+    Cxl,
+    /// dax_bus_type (drivers/dax/bus.c).
+    Dax,
+}
+
+/// What a device is, with the index of the model object behind it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum DevKind {
+    /// ACPI0017, the CXL root, bound by cxl_acpi.
+    Acpi0017,
+    /// A memdev's PCI function (index into the platform's memdevs), bound by cxl_pci.
+    PciMemdev(u32),
+    /// "memN" on the cxl bus, bound by cxl_mem.
+    CxlMemdev(u32),
+    /// "endpointN", the memdev's endpoint port, bound by cxl_port.
+    CxlEndpoint(u32),
+    /// "regionN" (index into the CXL regions), bound by the cxl_region driver in cxl_core.
+    CxlRegion(u32),
+    /// "dax_regionN" (index of its CXL region), bound by cxl_dax_region in dax_cxl.
+    CxlDaxRegion(u32),
+    /// "hmem_platform.N", bound by dax_hmem's hmem_platform driver.
+    HmemPlatform(u32),
+    /// "hmem.N" for one Soft Reserved range (index into the hmem devices).
+    Hmem(u32),
+    /// "daxR.N" (index into the dev_dax table), bound by kmem.
+    DevDax(u32),
+}
+
+/// What a driver is; its probe is looked up in the design's ops.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum DrvKind {
+    /// drivers/cxl/acpi.c `cxl_acpi_driver`.
+    CxlAcpi,
+    /// drivers/cxl/pci.c `cxl_pci_driver`.
+    CxlPci,
+    /// drivers/cxl/mem.c `cxl_mem_driver`.
+    CxlMem,
+    /// drivers/cxl/port.c `cxl_port_driver`.
+    CxlPort,
+    /// drivers/cxl/core/region.c `cxl_region_driver`.
+    CxlRegion,
+    /// drivers/dax/cxl.c `cxl_dax_region_driver`.
+    CxlDaxRegion,
+    /// drivers/dax/hmem/hmem.c `dax_hmem_platform_driver` ("hmem_platform").
+    HmemPlatform,
+    /// drivers/dax/hmem/hmem.c `dax_hmem_driver` ("hmem").
+    Hmem,
+    /// drivers/dax/kmem.c `device_dax_kmem_driver`.
+    Kmem,
+}
+
+impl DrvKind {
+    /// The driver's name as sysfs shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            DrvKind::CxlAcpi => "cxl_acpi",
+            DrvKind::CxlPci => "cxl_pci",
+            DrvKind::CxlMem => "cxl_mem",
+            DrvKind::CxlPort => "cxl_port",
+            DrvKind::CxlRegion => "cxl_region",
+            DrvKind::CxlDaxRegion => "cxl_dax_region",
+            DrvKind::HmemPlatform => "hmem_platform",
+            DrvKind::Hmem => "hmem",
+            DrvKind::Kmem => "kmem",
+        }
+    }
+
+    /// The bus it registers on.
+    pub fn bus(self) -> Bus {
+        match self {
+            DrvKind::CxlAcpi | DrvKind::HmemPlatform | DrvKind::Hmem => Bus::Platform,
+            DrvKind::CxlPci => Bus::Pci,
+            DrvKind::CxlMem | DrvKind::CxlPort | DrvKind::CxlRegion | DrvKind::CxlDaxRegion => {
+                Bus::Cxl
+            }
+            DrvKind::Kmem => Bus::Dax,
+        }
+    }
+
+    /// `bus->match()`: platform drivers match by name, cxl drivers by device type
+    /// (`cxl_bus_match`), dax drivers by type (`dax_bus_match`: kmem takes dev_dax whose
+    /// region carries IORESOURCE_DAX_KMEM; every modeled dax region does).
+    pub fn matches(self, dev: DevKind) -> bool {
+        matches!(
+            (self, dev),
+            (DrvKind::CxlAcpi, DevKind::Acpi0017)
+                | (DrvKind::CxlPci, DevKind::PciMemdev(_))
+                | (DrvKind::CxlMem, DevKind::CxlMemdev(_))
+                | (DrvKind::CxlPort, DevKind::CxlEndpoint(_))
+                | (DrvKind::CxlRegion, DevKind::CxlRegion(_))
+                | (DrvKind::CxlDaxRegion, DevKind::CxlDaxRegion(_))
+                | (DrvKind::HmemPlatform, DevKind::HmemPlatform(_))
+                | (DrvKind::Hmem, DevKind::Hmem(_))
+                | (DrvKind::Kmem, DevKind::DevDax(_))
+        )
+    }
+}
+
+/// A devm action (`devm_add_action`): released in reverse order on unbind or probe failure.
+#[derive(Clone, Copy, Debug)]
+pub struct Devres {
+    /// The release function's kernel name, used by `devm_release_action` to find it.
+    pub name: &'static str,
+    /// The release function.
+    pub release: fn(&mut Kernel, u64),
+    /// Its argument.
+    pub arg: u64,
+}
+
+/// One `struct device`.
+#[derive(Clone, Debug)]
+pub struct Device {
+    /// `dev_name()`.
+    pub name: Name,
+    /// What it is.
+    pub kind: DevKind,
+    /// `dev->bus`.
+    pub bus: Bus,
+    /// `dev->parent`.
+    pub parent: Option<DevId>,
+    /// `dev->driver`.
+    pub driver: Option<DrvId>,
+    /// Between `device_add` and `device_del`.
+    pub registered: bool,
+    /// devres list, in acquisition order.
+    pub devres: Vec<Devres>,
+    /// The last probe's error, cleared when a probe succeeds.
+    pub probe_err: Option<Errno>,
+    /// On the deferred-probe pending or active list.
+    pub deferred: bool,
+    /// `dev->p->async_driver`: an async attach is scheduled.
+    pub async_pending: bool,
+}
+
+/// One `struct device_driver`.
+#[derive(Clone, Copy, Debug)]
+pub struct Driver {
+    /// Which driver.
+    pub kind: DrvKind,
+    /// The module that registers it.
+    pub module: Module,
+    /// `probe_type == PROBE_PREFER_ASYNCHRONOUS`.
+    pub prefer_async: bool,
+    /// Between `driver_register` and `driver_unregister`.
+    pub registered: bool,
+}
+
+/// The driver core's state.
+#[derive(Clone, Debug, Default)]
+pub struct DriverCore {
+    /// Every device ever created (unregistered ones stay, `registered == false`).
+    pub devices: Vec<Device>,
+    /// Every driver ever registered, in registration order.
+    pub drivers: Vec<Driver>,
+    /// `deferred_probe_pending_list` (and the active list, merged: see
+    /// [`Kernel::driver_deferred_probe_trigger`]).
+    pub deferred: Vec<DevId>,
+    /// `driver_deferred_probe_enable`, set by `deferred_probe_initcall` at late_initcall.
+    pub deferred_probe_enable: bool,
+    /// `deferred_probe_work`.
+    pub deferred_probe_work: Option<WorkId>,
+    /// Async attaches scheduled and not finished (`async_synchronize_full` waits for them).
+    pub async_pending: u32,
+    /// Waits that devm release actions asked for (see the module docs).
+    pub pending_waits: Vec<Wait>,
+}
+
+impl Kernel {
+    /// The device.
+    pub fn dev(&self, d: DevId) -> &Device {
+        &self.dc.devices[d.0 as usize]
+    }
+
+    /// The device, mutably.
+    pub fn dev_mut(&mut self, d: DevId) -> &mut Device {
+        &mut self.dc.devices[d.0 as usize]
+    }
+
+    /// `device_initialize()`: a device that is not yet on its bus.
+    pub fn device_initialize(
+        &mut self,
+        name: Name,
+        kind: DevKind,
+        bus: Bus,
+        parent: Option<DevId>,
+    ) -> DevId {
+        let id = DevId(self.dc.devices.len() as u32);
+        self.dc.devices.push(Device {
+            name,
+            kind,
+            bus,
+            parent,
+            driver: None,
+            registered: false,
+            devres: Vec::new(),
+            probe_err: None,
+            deferred: false,
+            async_pending: false,
+        });
+        id
+    }
+
+    /// `device_add()` (drivers/base/core.c): puts the device on its bus and probes it
+    /// (`bus_probe_device`).
+    pub fn device_add(&mut self, d: DevId) -> KResult {
+        self.dev_mut(d).registered = true;
+        self.log(LogEvent::DeviceAdd(d));
+        self.bus_probe_device(d);
+        Ok(())
+    }
+
+    /// `device_del()` + `put_device()`: unbinds, then takes the device off its bus.
+    pub fn device_unregister(&mut self, d: DevId) {
+        if !self.dev(d).registered {
+            return;
+        }
+        self.device_release_driver(d);
+        let dev = self.dev_mut(d);
+        dev.registered = false;
+        if dev.deferred {
+            dev.deferred = false;
+            self.dc.deferred.retain(|&x| x != d);
+        }
+        self.log(LogEvent::DeviceDel(d));
+    }
+
+    /// `devm_add_action()`.
+    pub fn devm_add_action(&mut self, d: DevId, name: &'static str, release: fn(&mut Kernel, u64), arg: u64) {
+        self.dev_mut(d).devres.push(Devres { name, release, arg });
+    }
+
+    /// `devm_release_action()`: removes the newest matching action and runs it now. WARNs, as
+    /// the kernel does, when there is none.
+    pub fn devm_release_action(&mut self, d: DevId, name: &'static str, arg: u64) {
+        let pos = self
+            .dev(d)
+            .devres
+            .iter()
+            .rposition(|r| r.name == name && r.arg == arg);
+        match pos {
+            Some(i) => {
+                let r = self.dev_mut(d).devres.remove(i);
+                (r.release)(self, r.arg);
+            }
+            None => self.warn("devm_release_action", "devres action not found"),
+        }
+    }
+
+    /// `devres_release_all()`: runs every devm action, newest first.
+    pub fn devres_release_all(&mut self, d: DevId) {
+        while let Some(r) = self.dev_mut(d).devres.pop() {
+            (r.release)(self, r.arg);
+        }
+    }
+
+    /// `bus_probe_device()` → `device_initial_probe()` → `__device_attach(dev, true)`.
+    pub fn bus_probe_device(&mut self, d: DevId) {
+        self.__device_attach(d, true);
+    }
+
+    /// `device_attach()`: `__device_attach(dev, false)`, every match probed synchronously.
+    pub fn device_attach(&mut self, d: DevId) -> bool {
+        self.__device_attach(d, false)
+    }
+
+    /// `__device_attach()` (drivers/base/dd.c): tries the synchronous drivers that match, in
+    /// registration order; if none bound and async drivers match, schedules one async attach.
+    /// Returns whether the device is bound.
+    pub fn __device_attach(&mut self, d: DevId, allow_async: bool) -> bool {
+        if self.dev(d).driver.is_some() {
+            return true;
+        }
+        if !self.dev(d).registered {
+            return false;
+        }
+        let mut have_async = false;
+        let kind = self.dev(d).kind;
+        for i in 0..self.dc.drivers.len() {
+            let drv = self.dc.drivers[i];
+            if !drv.registered || !drv.kind.matches(kind) {
+                continue;
+            }
+            if allow_async && drv.prefer_async {
+                have_async = true;
+                continue;
+            }
+            match self.driver_probe_device(DrvId(i as u32), d) {
+                Ok(()) => return true,
+                Err(Errno::EPROBE_DEFER) => return false,
+                Err(_) => continue,
+            }
+        }
+        if allow_async && have_async && !self.dev(d).async_pending {
+            self.dev_mut(d).async_pending = true;
+            self.dc.async_pending += 1;
+            self.spawn(TaskBody::AsyncProbe(d));
+        }
+        false
+    }
+
+    /// The body of an async attach (`__device_attach_async_helper` /
+    /// `__driver_attach_async_helper`): probes the device with the matching async drivers.
+    pub fn async_attach(&mut self, d: DevId) {
+        self.dev_mut(d).async_pending = false;
+        self.dc.async_pending -= 1;
+        if self.dev(d).driver.is_some() || !self.dev(d).registered {
+            return;
+        }
+        let kind = self.dev(d).kind;
+        for i in 0..self.dc.drivers.len() {
+            let drv = self.dc.drivers[i];
+            if drv.registered && drv.prefer_async && drv.kind.matches(kind) {
+                match self.driver_probe_device(DrvId(i as u32), d) {
+                    Ok(()) | Err(Errno::EPROBE_DEFER) => return,
+                    Err(_) => continue,
+                }
+            }
+        }
+    }
+
+    /// `driver_probe_device()` → `really_probe()` (drivers/base/dd.c): binds, calls the probe,
+    /// and on failure releases devres and unbinds. -EPROBE_DEFER puts the device on the
+    /// deferred list; success triggers a deferred-probe pass (`driver_bound`).
+    pub fn driver_probe_device(&mut self, drv: DrvId, d: DevId) -> KResult {
+        if !self.dev(d).registered {
+            return Err(Errno::ENODEV);
+        }
+        if self.dev(d).driver.is_some() {
+            return Err(Errno::EBUSY);
+        }
+        self.dev_mut(d).driver = Some(drv);
+        let kind = self.dc.drivers[drv.0 as usize].kind;
+        let ret = self.call_probe(kind, d);
+        match ret {
+            Ok(()) => {
+                let dev = self.dev_mut(d);
+                dev.probe_err = None;
+                if dev.deferred {
+                    dev.deferred = false;
+                    self.dc.deferred.retain(|&x| x != d);
+                }
+                self.log(LogEvent::Bound(d, kind));
+                self.driver_deferred_probe_trigger();
+            }
+            Err(e) => {
+                self.devres_release_all(d);
+                let dev = self.dev_mut(d);
+                dev.driver = None;
+                dev.probe_err = Some(e);
+                if e == Errno::EPROBE_DEFER {
+                    self.driver_deferred_probe_add(d);
+                }
+                self.log(LogEvent::ProbeFailed(d, kind, e));
+            }
+        }
+        ret
+    }
+
+    /// Calls the design's probe for `kind`.
+    fn call_probe(&mut self, kind: DrvKind, d: DevId) -> KResult {
+        let ops = self.ops;
+        match kind {
+            DrvKind::CxlAcpi => (ops.cxl_acpi_probe)(self, d),
+            DrvKind::CxlPci => (ops.cxl_pci_probe)(self, d),
+            DrvKind::CxlMem => (ops.cxl_mem_probe)(self, d),
+            DrvKind::CxlPort => (ops.cxl_port_probe)(self, d),
+            DrvKind::CxlRegion => (ops.cxl_region_probe)(self, d),
+            DrvKind::CxlDaxRegion => (ops.cxl_dax_region_probe)(self, d),
+            DrvKind::HmemPlatform => (ops.dax_hmem_platform_probe)(self, d),
+            DrvKind::Hmem => (ops.dax_hmem_probe)(self, d),
+            DrvKind::Kmem => (ops.dev_dax_kmem_probe)(self, d),
+        }
+    }
+
+    /// `device_release_driver()`: the driver's remove, then devres in reverse order.
+    pub fn device_release_driver(&mut self, d: DevId) {
+        let Some(drv) = self.dev(d).driver else {
+            return;
+        };
+        let kind = self.dc.drivers[drv.0 as usize].kind;
+        if kind == DrvKind::Kmem {
+            (self.ops.dev_dax_kmem_remove)(self, d);
+        }
+        self.devres_release_all(d);
+        self.dev_mut(d).driver = None;
+        self.log(LogEvent::Unbound(d, kind));
+    }
+
+    /// `driver_register()` → `bus_add_driver()` → `driver_attach()`: probes every matching
+    /// unbound device, asynchronously (one async attach per device) if the driver prefers.
+    pub fn driver_register(&mut self, kind: DrvKind, module: Module, prefer_async: bool) -> DrvId {
+        let id = DrvId(self.dc.drivers.len() as u32);
+        self.dc.drivers.push(Driver {
+            kind,
+            module,
+            prefer_async,
+            registered: true,
+        });
+        for i in 0..self.dc.devices.len() {
+            let d = DevId(i as u32);
+            let dev = self.dev(d);
+            if !dev.registered || dev.driver.is_some() || !kind.matches(dev.kind) {
+                continue;
+            }
+            if prefer_async {
+                if !dev.async_pending {
+                    self.dev_mut(d).async_pending = true;
+                    self.dc.async_pending += 1;
+                    self.spawn(TaskBody::AsyncProbe(d));
+                }
+            } else {
+                let _ = self.driver_probe_device(id, d);
+            }
+        }
+        id
+    }
+
+    /// `driver_unregister()` → `driver_detach()`: unbinds every device bound to the driver,
+    /// newest first.
+    pub fn driver_unregister(&mut self, kind: DrvKind) {
+        let Some(i) = self
+            .dc
+            .drivers
+            .iter()
+            .rposition(|drv| drv.kind == kind && drv.registered)
+        else {
+            return;
+        };
+        let id = DrvId(i as u32);
+        for j in (0..self.dc.devices.len()).rev() {
+            if self.dc.devices[j].driver == Some(id) {
+                self.device_release_driver(DevId(j as u32));
+            }
+        }
+        self.dc.drivers[i].registered = false;
+    }
+
+    /// Whether a driver of this kind is registered.
+    pub fn driver_registered(&self, kind: DrvKind) -> bool {
+        self.dc.drivers.iter().any(|d| d.kind == kind && d.registered)
+    }
+
+    /// `bus_rescan_devices()`: `device_attach()` on every unbound device of the bus.
+    pub fn bus_rescan_devices(&mut self, bus: Bus) -> KResult {
+        for i in 0..self.dc.devices.len() {
+            let d = DevId(i as u32);
+            let dev = self.dev(d);
+            if dev.bus == bus && dev.registered && dev.driver.is_none() {
+                self.device_attach(d);
+            }
+        }
+        Ok(())
+    }
+
+    /// `driver_deferred_probe_add()`.
+    pub fn driver_deferred_probe_add(&mut self, d: DevId) {
+        if !self.dev(d).deferred {
+            self.dev_mut(d).deferred = true;
+            self.dc.deferred.push(d);
+        }
+    }
+
+    /// `driver_deferred_probe_trigger()`: if deferred probing is enabled, queue
+    /// `deferred_probe_work` to retry every deferred device. The kernel moves the pending list
+    /// to an active list here; the model keeps one list and retries all of it in the work,
+    /// which retries the same devices in the same order.
+    pub fn driver_deferred_probe_trigger(&mut self) {
+        if !self.dc.deferred_probe_enable || self.dc.deferred.is_empty() {
+            return;
+        }
+        let w = self.deferred_probe_work();
+        self.queue_work(w);
+    }
+
+    /// The `deferred_probe_work` item, created on first use.
+    pub fn deferred_probe_work(&mut self) -> WorkId {
+        match self.dc.deferred_probe_work {
+            Some(w) => w,
+            None => {
+                let w = self.init_work("deferred_probe_work", Some(deferred_probe_work_func), 0);
+                self.dc.deferred_probe_work = Some(w);
+                w
+            }
+        }
+    }
+
+    /// `deferred_probe_work_func()`: retries every device on the deferred list
+    /// (`bus_probe_device`).
+    pub fn deferred_probe_work_func(&mut self) {
+        let list = std::mem::take(&mut self.dc.deferred);
+        for &d in &list {
+            self.dev_mut(d).deferred = false;
+        }
+        for d in list {
+            if self.dev(d).registered && self.dev(d).driver.is_none() {
+                self.bus_probe_device(d);
+            }
+        }
+    }
+
+    /// What `wait_for_device_probe()` waits for: `flush_work(&deferred_probe_work)`, no probe in
+    /// flight (`probe_count == 0`; synchronous probes never span a scheduling point) and
+    /// `async_synchronize_full()`.
+    pub fn device_probe_idle(&self) -> bool {
+        let work_idle = self.dc.deferred_probe_work.is_none_or(|w| {
+            let wk = &self.sched.works[w.0 as usize];
+            !wk.pending && wk.running.is_none()
+        });
+        work_idle && self.dc.async_pending == 0
+    }
+}
+
+fn deferred_probe_work_func(k: crate::kernel::KRef, _data: u32) -> crate::kernel::sched::BoxFut<()> {
+    Box::pin(async move {
+        k.borrow_mut().deferred_probe_work_func();
+    })
+}

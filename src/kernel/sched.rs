@@ -1,0 +1,410 @@
+//! The deterministic executor: every kernel thread of control is a task; the scenario's
+//! schedule bytes decide which runnable task runs next.
+//!
+//! Tasks are Rust futures polled by this single-threaded executor, so kernel code that sleeps
+//! reads like the kernel (`wait_for_device_probe(&k).await`). A task runs without interruption
+//! between scheduling points; the scheduling points are exactly the blocking primitives
+//! ([`block_on`] with a [`Wait`]) and task boundaries.
+//!
+//! Simplification: real kernel code can interleave at any instruction on another CPU; the model
+//! interleaves only where the code sleeps or hands work to another context (work items, async
+//! probes, usermode helpers). Shared state touched between two scheduling points is therefore
+//! updated atomically, which matches code that holds a lock over that stretch and is the usual
+//! granularity of the races reviewers discuss (who runs first, not torn updates).
+//!
+//! Architecture invariant: no clocks, threads, hash maps or global RNG; the only input that
+//! orders tasks is the schedule. Same scenario, same run.
+
+use crate::kernel::driver_core::DevId;
+use crate::kernel::module::Module;
+use crate::kernel::{KRef, Kernel};
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+
+/// A boxed task body or design-overridable async kernel function.
+pub type BoxFut<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// Index of a task in [`Sched::tasks`], in creation order.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct TaskId(pub u32);
+
+/// Index of a work item in [`Sched::works`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct WorkId(pub u32);
+
+/// What a task is: data, so that tasks can be printed, compared and re-created.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum TaskBody {
+    /// `kernel_init`: built-in initcalls, level by level in link order.
+    KernelInit,
+    /// The userspace task that carries out the scenario's events.
+    Userspace,
+    /// A `modprobe MODULE` process (udev worker or `request_module`'s usermode helper).
+    Modprobe(Module),
+    /// An async probe (`__device_attach_async_helper` / `__driver_attach_async_helper`).
+    AsyncProbe(DevId),
+    /// A kworker executing one queued instance of a work item.
+    Kworker(WorkId),
+}
+
+/// What a blocked task waits for. Each is a kernel sleeping primitive.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Wait {
+    /// A bare scheduling point (`cond_resched`): always satisfied.
+    Yield,
+    /// `wait_for_device_probe()`: deferred-probe work idle, no probe in flight, no async probe
+    /// pending (`async_synchronize_full`).
+    DeviceProbeIdle,
+    /// `flush_work()` / the second half of `cancel_work_sync()`: the work item is neither
+    /// pending nor running.
+    WorkIdle(WorkId),
+    /// A kworker waiting for the previous instance of the same work item to finish (workqueue
+    /// non-reentrancy).
+    WorkNotRunning(WorkId),
+    /// `device_lock()`.
+    DeviceLock(DevId),
+    /// Another task finished (`request_module` waiting for its modprobe, UMH_WAIT_PROC).
+    TaskDone(TaskId),
+    /// A concurrent load of the same module finished (`add_unformed_module` waits for a module
+    /// that is still COMING).
+    ModuleNotComing(Module),
+    /// `down_read(&cxl_rwsem.region)`.
+    RegionRwsemRead,
+    /// `down_write(&cxl_rwsem.region)`.
+    RegionRwsemWrite,
+    /// Userspace's `udevadm settle`: every other task has finished.
+    Quiescent,
+    /// The built-in initcalls are done and userspace may start (`run_init_process`).
+    InitDone,
+}
+
+/// One task's bookkeeping (its future lives in the [`Executor`]).
+#[derive(Clone, Debug)]
+pub struct TaskInfo {
+    /// What it runs.
+    pub body: TaskBody,
+    /// `Some` while blocked (or at a scheduling point); `None` when runnable.
+    pub wait: Option<Wait>,
+    /// False once its future has completed.
+    pub alive: bool,
+}
+
+/// One work item (`struct work_struct`): its function, argument and state.
+#[derive(Clone, Copy, Debug)]
+pub struct Work {
+    /// What it is, for the timeline (e.g. "dax_hmem_work").
+    pub name: &'static str,
+    /// `work->func`; `None` models a work_struct that was never `INIT_WORK`ed.
+    pub func: Option<WorkFn>,
+    /// The argument the function finds through `container_of`.
+    pub data: u32,
+    /// `WORK_STRUCT_PENDING`: queued and not yet started.
+    pub pending: bool,
+    /// The kworker running it, if any.
+    pub running: Option<TaskId>,
+    /// A queued instance that `cancel_work_sync` cancelled: its kworker exits without running.
+    pub cancelled: u32,
+}
+
+/// A work function: `void (*work_func_t)(struct work_struct *)`, with the work's data word.
+pub type WorkFn = fn(KRef, u32) -> BoxFut<()>;
+
+/// Scheduler state inside the kernel.
+#[derive(Default)]
+pub struct Sched {
+    /// Every task ever created, by id.
+    pub tasks: Vec<TaskInfo>,
+    /// The task being polled.
+    pub current: Option<TaskId>,
+    /// Tasks created since the executor last looked.
+    pub spawned: Vec<TaskId>,
+    /// Work items.
+    pub works: Vec<Work>,
+    /// Holder of each device lock, by device (grown on demand).
+    pub device_lock_owner: Vec<Option<TaskId>>,
+    /// Readers holding `cxl_rwsem.region`.
+    pub region_rwsem_readers: u32,
+    /// Writer holding `cxl_rwsem.region`.
+    pub region_rwsem_writer: Option<TaskId>,
+    /// `kernel_init` has finished the initcalls.
+    pub init_done: bool,
+}
+
+impl Kernel {
+    /// Creates a task; it becomes runnable at the next scheduling decision.
+    pub fn spawn(&mut self, body: TaskBody) -> TaskId {
+        let id = TaskId(self.sched.tasks.len() as u32);
+        self.sched.tasks.push(TaskInfo {
+            body,
+            wait: None,
+            alive: true,
+        });
+        self.sched.spawned.push(id);
+        id
+    }
+
+    /// The task being run.
+    pub fn current(&self) -> TaskId {
+        self.sched.current.expect("kernel code runs inside a task")
+    }
+
+    /// Declares a work item (`INIT_WORK` when `func` is set, a zeroed work_struct otherwise).
+    pub fn init_work(&mut self, name: &'static str, func: Option<WorkFn>, data: u32) -> WorkId {
+        let id = WorkId(self.sched.works.len() as u32);
+        self.sched.works.push(Work {
+            name,
+            func,
+            data,
+            pending: false,
+            running: None,
+            cancelled: 0,
+        });
+        id
+    }
+
+    /// `queue_work()` (kernel/workqueue.c,
+    /// <https://github.com/torvalds/linux/blob/master/kernel/workqueue.c>): returns false if the
+    /// work was already pending. All workqueues are modeled alike (any kworker may run any item
+    /// in any order the schedule picks); ordering guarantees of ordered workqueues are added by
+    /// the designs that use one.
+    pub fn queue_work(&mut self, work: WorkId) -> bool {
+        let w = &mut self.sched.works[work.0 as usize];
+        if w.pending {
+            return false;
+        }
+        w.pending = true;
+        self.spawn(TaskBody::Kworker(work));
+        true
+    }
+
+    /// `work_pending()`.
+    pub fn work_pending(&self, work: WorkId) -> bool {
+        self.sched.works[work.0 as usize].pending
+    }
+
+    /// Whether `w` holds now for the current task.
+    pub fn wait_satisfied(&self, w: Wait, me: TaskId) -> bool {
+        match w {
+            Wait::Yield => true,
+            Wait::DeviceProbeIdle => self.device_probe_idle(),
+            Wait::WorkIdle(id) => {
+                let wk = &self.sched.works[id.0 as usize];
+                !wk.pending && wk.running.is_none()
+            }
+            Wait::WorkNotRunning(id) => self.sched.works[id.0 as usize].running.is_none(),
+            Wait::DeviceLock(d) => self
+                .sched
+                .device_lock_owner
+                .get(d.0 as usize)
+                .copied()
+                .flatten()
+                .is_none_or(|o| o == me),
+            Wait::TaskDone(t) => !self.sched.tasks[t.0 as usize].alive,
+            Wait::ModuleNotComing(m) => {
+                self.modules[m.idx()] != crate::kernel::module::ModState::Coming
+            }
+            Wait::RegionRwsemRead => self.sched.region_rwsem_writer.is_none(),
+            Wait::RegionRwsemWrite => {
+                self.sched.region_rwsem_writer.is_none() && self.sched.region_rwsem_readers == 0
+            }
+            Wait::Quiescent => self
+                .sched
+                .tasks
+                .iter()
+                .enumerate()
+                .all(|(i, t)| !t.alive || i as u32 == me.0),
+            Wait::InitDone => self.sched.init_done,
+        }
+    }
+
+    /// Takes what a satisfied wait grants (a lock), when the task resumes.
+    fn acquire(&mut self, w: Wait, me: TaskId) {
+        match w {
+            Wait::DeviceLock(d) => {
+                let i = d.0 as usize;
+                if self.sched.device_lock_owner.len() <= i {
+                    self.sched.device_lock_owner.resize(i + 1, None);
+                }
+                self.sched.device_lock_owner[i] = Some(me);
+            }
+            Wait::RegionRwsemRead => self.sched.region_rwsem_readers += 1,
+            Wait::RegionRwsemWrite => self.sched.region_rwsem_writer = Some(me),
+            _ => {}
+        }
+    }
+
+    /// `device_unlock()`.
+    pub fn device_unlock(&mut self, d: DevId) {
+        if let Some(slot) = self.sched.device_lock_owner.get_mut(d.0 as usize) {
+            *slot = None;
+        }
+    }
+
+    /// `up_read(&cxl_rwsem.region)`.
+    pub fn region_rwsem_up_read(&mut self) {
+        self.sched.region_rwsem_readers -= 1;
+    }
+
+    /// `up_write(&cxl_rwsem.region)`.
+    pub fn region_rwsem_up_write(&mut self) {
+        self.sched.region_rwsem_writer = None;
+    }
+}
+
+/// A sleeping primitive: the calling task becomes a scheduling point and resumes once `wait`
+/// holds (taking the lock, for lock waits). Always yields once, so that every blocking call is a
+/// place where the schedule may run someone else first.
+pub fn block_on(k: &KRef, wait: Wait) -> BlockOn {
+    BlockOn {
+        k: k.clone(),
+        wait,
+        yielded: false,
+    }
+}
+
+/// The future returned by [`block_on`].
+pub struct BlockOn {
+    k: KRef,
+    wait: Wait,
+    yielded: bool,
+}
+
+impl Future for BlockOn {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        let mut k = self.k.borrow_mut();
+        let me = k.current();
+        if self.yielded && k.wait_satisfied(self.wait, me) {
+            k.acquire(self.wait, me);
+            return Poll::Ready(());
+        }
+        k.sched.tasks[me.0 as usize].wait = Some(self.wait);
+        drop(k);
+        self.yielded = true;
+        Poll::Pending
+    }
+}
+
+/// How a run of the executor ended.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RunEnd {
+    /// Every task finished.
+    Quiescent,
+    /// Tasks remain, none can run.
+    Deadlock,
+    /// The step bound was reached with tasks still runnable.
+    StepBound,
+}
+
+/// Drives the tasks of one kernel to the end, choosing with the schedule bytes.
+pub struct Executor {
+    futures: Vec<Option<BoxFut<()>>>,
+    schedule: Rc<[u8]>,
+    cursor: usize,
+    /// Scheduling decisions taken (points where more than one task could run).
+    pub decisions: u32,
+    /// Polls made.
+    pub steps: u32,
+}
+
+/// The most polls one run may take before it counts as a livelock.
+pub const STEP_BOUND: u32 = 20_000;
+
+impl Executor {
+    /// An executor that will pick with `schedule`.
+    pub fn new(schedule: Rc<[u8]>) -> Executor {
+        Executor {
+            futures: Vec::new(),
+            schedule,
+            cursor: 0,
+            decisions: 0,
+            steps: 0,
+        }
+    }
+
+    fn adopt_spawned(&mut self, k: &KRef, make: &dyn Fn(&KRef, TaskBody) -> BoxFut<()>) {
+        loop {
+            let spawned = std::mem::take(&mut k.borrow_mut().sched.spawned);
+            if spawned.is_empty() {
+                return;
+            }
+            for id in spawned {
+                let body = k.borrow().sched.tasks[id.0 as usize].body;
+                let fut = make(k, body);
+                let i = id.0 as usize;
+                if self.futures.len() <= i {
+                    self.futures.resize_with(i + 1, || None);
+                }
+                self.futures[i] = Some(fut);
+            }
+        }
+    }
+
+    /// Runs until every task is done, nothing can run, or the step bound.
+    pub fn run(&mut self, k: &KRef, make: &dyn Fn(&KRef, TaskBody) -> BoxFut<()>) -> RunEnd {
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut runnable: Vec<TaskId> = Vec::with_capacity(16);
+        loop {
+            self.adopt_spawned(k, make);
+            runnable.clear();
+            {
+                let kb = k.borrow();
+                for (i, t) in kb.sched.tasks.iter().enumerate() {
+                    if t.alive && t.wait.is_none_or(|w| kb.wait_satisfied(w, TaskId(i as u32))) {
+                        runnable.push(TaskId(i as u32));
+                    }
+                }
+            }
+            if runnable.is_empty() {
+                let any_alive = k.borrow().sched.tasks.iter().any(|t| t.alive);
+                return if any_alive {
+                    RunEnd::Deadlock
+                } else {
+                    RunEnd::Quiescent
+                };
+            }
+            if self.steps >= STEP_BOUND {
+                return RunEnd::StepBound;
+            }
+            let pick = if runnable.len() > 1 {
+                self.decisions += 1;
+                let b = self.schedule.get(self.cursor).copied().unwrap_or(0);
+                self.cursor += 1;
+                runnable[b as usize % runnable.len()]
+            } else {
+                runnable[0]
+            };
+            self.steps += 1;
+            {
+                let mut kb = k.borrow_mut();
+                kb.sched.current = Some(pick);
+                kb.sched.tasks[pick.0 as usize].wait = None;
+            }
+            let fut = self.futures[pick.0 as usize]
+                .as_mut()
+                .expect("a live task has a future");
+            let done = fut.as_mut().poll(&mut cx).is_ready();
+            let mut kb = k.borrow_mut();
+            kb.sched.current = None;
+            if done {
+                kb.sched.tasks[pick.0 as usize].alive = false;
+                drop(kb);
+                self.futures[pick.0 as usize] = None;
+            }
+        }
+    }
+}
+
+fn noop_waker() -> Waker {
+    const VTABLE: RawWakerVTable = RawWakerVTable::new(|_| RAW, |_| {}, |_| {}, |_| {});
+    const RAW: RawWaker = RawWaker::new(std::ptr::null(), &VTABLE);
+    // SAFETY: every vtable function ignores the data pointer; nothing is ever woken.
+    unsafe { Waker::from_raw(RAW) }
+}
+
+/// Shared handle type used by tasks (re-exported for convenience).
+pub type Shared<T> = Rc<RefCell<T>>;

@@ -1,0 +1,95 @@
+//! Running a scenario on a design: normalize the Kconfig with the design's rules, boot the
+//! model, play the events, and collect the observations.
+
+use crate::designs::Design;
+use crate::kernel::kconfig::{olddefconfig, Kconfig};
+use crate::kernel::modprobe::make_task;
+use crate::kernel::sched::{Executor, RunEnd, TaskBody};
+use crate::kernel::{KRef, Kernel};
+use crate::observe::{observe, task_name, wait_name};
+use crate::scenario::Scenario;
+use srfuzz_oracle::{BlockedTask, Observation, Outcome};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The result of one run of one design.
+pub struct Run {
+    /// The design's name.
+    pub design: &'static str,
+    /// The Kconfig as this design normalized it.
+    pub kconfig: Kconfig,
+    /// One observation per `settle`, then the final one.
+    pub observations: Vec<Observation>,
+    /// Scheduling decisions taken.
+    pub decisions: u32,
+    /// Task steps taken.
+    pub steps: u32,
+    /// The final kernel, for reports (timeline, state).
+    pub kernel: Kernel,
+}
+
+impl Run {
+    /// The last observation.
+    pub fn last(&self) -> &Observation {
+        self.observations.last().expect("a run always ends with an observation")
+    }
+}
+
+/// Runs `s` on `design` with the scenario's own schedule.
+pub fn run(design: &'static Design, s: &Scenario) -> Run {
+    run_with(design, design.ops(), s)
+}
+
+/// Runs `s` with a given ops table of `design` (e.g. with a patch left out).
+pub fn run_with(design: &'static Design, ops: &'static crate::designs::Ops, s: &Scenario) -> Run {
+    let cfg = olddefconfig(&s.kconfig, &ops.kconfig);
+    let k: KRef = Rc::new(RefCell::new(Kernel::new(
+        ops,
+        cfg,
+        Rc::new(s.platform.clone()),
+        s.events.clone().into(),
+    )));
+    {
+        let mut kb = k.borrow_mut();
+        kb.spawn(TaskBody::KernelInit);
+        kb.spawn(TaskBody::Userspace);
+    }
+    let mut exec = Executor::new(s.schedule.clone().into());
+    let end = exec.run(&k, &make_task);
+    let outcome = match end {
+        RunEnd::Quiescent => Outcome::Quiescent,
+        RunEnd::Deadlock => Outcome::Deadlock,
+        RunEnd::StepBound => Outcome::Livelock,
+    };
+    drop(exec);
+    let kernel = match Rc::try_unwrap(k) {
+        Ok(cell) => cell.into_inner(),
+        Err(_) => unreachable!("the executor dropped every task future"),
+    };
+    let blocked: Vec<BlockedTask> = kernel
+        .sched
+        .tasks
+        .iter()
+        .filter(|t| t.alive)
+        .map(|t| BlockedTask {
+            task: task_name(&kernel, t.body),
+            waiting_on: t.wait.map(wait_name).unwrap_or_else(|| "runnable".into()),
+        })
+        .collect();
+    let last = observe(&kernel, "end".into(), outcome, &blocked);
+    let mut kernel = kernel;
+    let mut observations = std::mem::take(&mut kernel.observations);
+    observations.push(last);
+    Run {
+        design: design.name,
+        kconfig: cfg,
+        observations,
+        decisions: exec_decisions(&end),
+        steps: 0,
+        kernel,
+    }
+}
+
+fn exec_decisions(_end: &RunEnd) -> u32 {
+    0
+}

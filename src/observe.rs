@@ -1,0 +1,154 @@
+//! Turns the kernel's state into an [`Observation`]: /proc/iomem, who owns each Soft Reserved
+//! range and region, what is online, unbound devices, blocked tasks and WARNs.
+
+use crate::drivers::dax::DaxOwner;
+use crate::drivers::kmem::overlap;
+use crate::kernel::sched::{TaskBody, Wait};
+use crate::kernel::Kernel;
+use srfuzz_oracle::{
+    BlockedTask, DeviceIssue, Observation, Outcome, Owner, RangeOwnership, RegionObs, WarnObs,
+};
+
+/// Ownership of `[start, end]`: bytes under live dax regions of each driver, bytes online.
+pub fn ownership(k: &Kernel, start: u64, end: u64) -> RangeOwnership {
+    let (mut cxl, mut hmem) = (Vec::new(), Vec::new());
+    for r in k.dax.regions.iter().filter(|r| r.alive) {
+        let o = overlap(r.start, r.end, start, end);
+        if o == 0 {
+            continue;
+        }
+        let seg = (r.start.max(start), r.end.min(end));
+        match r.owner {
+            DaxOwner::Cxl(_) => cxl.push(seg),
+            DaxOwner::Hmem(_) => hmem.push(seg),
+        }
+    }
+    let cxl_bytes = union_bytes(&mut cxl);
+    let hmem_bytes = union_bytes(&mut hmem);
+    let mut both = Vec::new();
+    for a in &cxl {
+        for b in &hmem {
+            if overlap(a.0, a.1, b.0, b.1) > 0 {
+                both.push((a.0.max(b.0), a.1.min(b.1)));
+            }
+        }
+    }
+    let both_bytes = union_bytes(&mut both);
+    let size = end - start + 1;
+    let owner = if cxl_bytes == 0 && hmem_bytes == 0 {
+        Owner::Nobody
+    } else if cxl_bytes == size && hmem_bytes == 0 {
+        Owner::Cxl
+    } else if hmem_bytes == size && cxl_bytes == 0 {
+        Owner::Hmem
+    } else {
+        Owner::Mixed
+    };
+    RangeOwnership {
+        start,
+        end,
+        cxl_bytes,
+        hmem_bytes,
+        both_bytes,
+        online_bytes: k.mem.online_bytes(start, end),
+        owner,
+    }
+}
+
+/// Bytes covered by a set of inclusive segments (sorted in place).
+fn union_bytes(segs: &mut [(u64, u64)]) -> u64 {
+    segs.sort_unstable();
+    let mut total = 0u64;
+    let mut cur: Option<(u64, u64)> = None;
+    for &(s, e) in segs.iter() {
+        match cur {
+            Some((cs, ce)) if s <= ce.saturating_add(1) => cur = Some((cs, ce.max(e))),
+            Some((cs, ce)) => {
+                total += ce - cs + 1;
+                cur = Some((s, e));
+            }
+            None => cur = Some((s, e)),
+        }
+    }
+    if let Some((cs, ce)) = cur {
+        total += ce - cs + 1;
+    }
+    total
+}
+
+/// The kernel function a wait stands for, as a reviewer would name it.
+pub fn wait_name(w: Wait) -> String {
+    match w {
+        Wait::Yield => "cond_resched".into(),
+        Wait::DeviceProbeIdle => "wait_for_device_probe".into(),
+        Wait::WorkIdle(_) => "flush_work".into(),
+        Wait::WorkNotRunning(_) => "work already running".into(),
+        Wait::DeviceLock(_) => "device_lock".into(),
+        Wait::TaskDone(_) => "request_module".into(),
+        Wait::ModuleNotComing(m) => format!("module {m} still loading"),
+        Wait::RegionRwsemRead => "down_read(cxl_rwsem.region)".into(),
+        Wait::RegionRwsemWrite => "down_write(cxl_rwsem.region)".into(),
+        Wait::Quiescent => "udevadm settle".into(),
+        Wait::InitDone => "kernel_init".into(),
+    }
+}
+
+/// A task's name for reports.
+pub fn task_name(k: &Kernel, body: TaskBody) -> String {
+    match body {
+        TaskBody::KernelInit => "kernel_init".into(),
+        TaskBody::Userspace => "userspace".into(),
+        TaskBody::Modprobe(m) => format!("modprobe {m}"),
+        TaskBody::AsyncProbe(d) => format!("async probe {}", k.dev(d).name),
+        TaskBody::Kworker(w) => format!("kworker: {}", k.sched.works[w.0 as usize].name),
+    }
+}
+
+/// Records what the kernel looks like now.
+pub fn observe(k: &Kernel, point: String, outcome: Outcome, blocked: &[BlockedTask]) -> Observation {
+    let mut sr: Vec<(u64, u64)> = k.plat.soft_reserved.iter().map(|r| (r.start, r.end())).collect();
+    sr.sort_unstable();
+    sr.dedup();
+    let soft_reserved = sr.into_iter().map(|(s, e)| ownership(k, s, e)).collect();
+    let regions = k
+        .cxl
+        .regions
+        .iter()
+        .map(|r| RegionObs {
+            name: format!("region{}", r.id),
+            start: r.start,
+            end: r.end,
+            auto: r.auto,
+            committed: r.state == crate::drivers::cxl::CxlConfigState::Commit,
+            alive: r.alive,
+            dax_bound: r.cxlr_dax.is_some_and(|d| k.dev(d).driver.is_some()),
+            ownership: if r.end > r.start { ownership(k, r.start, r.end) } else { ownership(k, 0, 0) },
+        })
+        .collect();
+    let unbound = k
+        .dc
+        .devices
+        .iter()
+        .filter(|d| d.registered && d.driver.is_none() && (d.probe_err.is_some() || d.deferred))
+        .map(|d| DeviceIssue {
+            device: d.name.to_string(),
+            error: d.probe_err.map(|e| e.name().to_string()).unwrap_or_default(),
+            deferred: d.deferred,
+        })
+        .collect();
+    let warns = k
+        .warns
+        .iter()
+        .map(|w| WarnObs { site: w.site.to_string(), msg: w.msg.to_string() })
+        .collect();
+    Observation {
+        point,
+        iomem: k.res.render_proc_iomem(k.iomem),
+        soft_reserved,
+        regions,
+        unbound,
+        blocked: blocked.to_vec(),
+        warns,
+        outcome,
+    }
+}

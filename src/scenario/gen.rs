@@ -1,0 +1,645 @@
+//! Generation of [`Scenario`]s from fuzzer bytes.
+//!
+//! Every `Arbitrary` impl here is hand-written and never fails: counts are drawn with
+//! `int_in_range` (never `Vec<T>: Arbitrary`), and once the input runs out every draw reads as
+//! its first choice, which is always the most common, "realistic" outcome (a boot-present
+//! memdev, a decoder consistent with its window, no perturbation, …). So the empty input is the
+//! empty scenario and short inputs are small, plausible ones.
+//!
+//! The structure is biased towards what makes Soft Reserved ownership interesting:
+//!
+//! * addresses and sizes come from the grid of [`GRID_BASE`] + k × [`GRID_UNIT`] (k < 24, sizes
+//!   of 1, 2, 4 or 8 units), so equal, nested, overlapping and adjacent ranges are common;
+//! * the platform is drawn as windows, then the regions firmware meant to build in them
+//!   ("intended regions": a window's whole range or a prefix of it, 1 or 2 ways), then memdevs
+//!   whose committed decoders fill those regions' positions, and only then perturbed with small
+//!   probability (decoder outside every window, wrong ways, duplicate position, missing decoder,
+//!   missing member);
+//! * Soft Reserved ranges mostly equal a window or an intended region, sometimes a part, a
+//!   superset or an unrelated range (with no windows at all it is plain memmap-style SR);
+//! * HMAT targets mostly cover a Soft Reserved range exactly or split it in halves;
+//! * events look like a boot: udev's modprobes in a random order, `settle`, hot-adds of the
+//!   hot-pluggable memdevs, a few user actions, a final `settle`.
+//!
+//! Everything generated is valid for [`crate::scenario::text`]: indices are in range, sizes are
+//! nonzero, decoder positions are below their ways, so `text::parse(text::print(s)) == Ok(s)`.
+
+use arbitrary::{Arbitrary, Unstructured};
+
+use super::{
+    CommittedDecoder, Event, HmatTarget, Memdev, Platform, Presence, Range, Scenario, Window,
+    GRID_BASE, GRID_UNIT,
+};
+use crate::kernel::kconfig::KconfigRequest;
+use crate::kernel::module::Module;
+
+/// Grid positions a generated range may start at (`GRID_BASE + k * GRID_UNIT`, `k < GRID_SLOTS`).
+pub const GRID_SLOTS: u64 = 24;
+/// Range sizes the generator uses, in grid units.
+pub const GRID_SIZES: [u64; 4] = [1, 2, 4, 8];
+/// Most windows generated.
+pub const MAX_WINDOWS: usize = 3;
+/// Most host bridges generated.
+pub const MAX_HOST_BRIDGES: usize = 2;
+/// Most memdevs generated.
+pub const MAX_MEMDEVS: usize = 4;
+/// Most Soft Reserved ranges generated.
+pub const MAX_SOFT_RESERVED: usize = 3;
+/// Most HMAT targets generated.
+pub const MAX_HMAT_TARGETS: usize = 3;
+/// Most events generated: up to 9 modprobes, a settle, hot-adds and a few user actions.
+pub const MAX_EVENTS: usize = 16;
+/// Most schedule bytes generated.
+pub const MAX_SCHEDULE: usize = 32;
+
+/// The modules udev loads by modalias (ACPI0017, the PCI class code, the cxl and dax bus
+/// devices, hmem_platform); `cxl_core` and `dax` come in as their dependencies.
+const UDEV_MODULES: [Module; 7] = [
+    Module::CxlAcpi,
+    Module::CxlPci,
+    Module::CxlPort,
+    Module::CxlMem,
+    Module::DaxHmem,
+    Module::DaxCxl,
+    Module::Kmem,
+];
+
+/// The scenario `data` generates (the fuzz targets' entry point). Never fails; the empty input
+/// gives the default (empty) scenario.
+pub fn scenario_from_bytes(data: &[u8]) -> Scenario {
+    let mut u = Unstructured::new(data);
+    Scenario::arbitrary(&mut u).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Draw helpers: each returns its first choice (0 / false) when the input is exhausted.
+
+/// Uniform in `0..n` (0 for `n <= 1`).
+fn below(u: &mut Unstructured<'_>, n: usize) -> usize {
+    if n <= 1 {
+        return 0;
+    }
+    u.int_in_range(0..=n - 1).unwrap_or(0)
+}
+
+/// True with probability `1/n`; false on exhausted input (unlike `Unstructured::ratio`, which
+/// reads exhausted input as true).
+fn one_in(u: &mut Unstructured<'_>, n: usize) -> bool {
+    n >= 1 && below(u, n) == n - 1
+}
+
+fn byte(u: &mut Unstructured<'_>) -> u8 {
+    u8::arbitrary(u).unwrap_or(0)
+}
+
+fn pick<T: Copy>(u: &mut Unstructured<'_>, xs: &[T]) -> Option<T> {
+    if xs.is_empty() {
+        None
+    } else {
+        Some(xs[below(u, xs.len())])
+    }
+}
+
+fn grid(k: u64, units: u64) -> Range {
+    Range {
+        start: GRID_BASE + k * GRID_UNIT,
+        size: units * GRID_UNIT,
+    }
+}
+
+/// A random grid range.
+fn grid_range(u: &mut Unstructured<'_>) -> Range {
+    let k = below(u, GRID_SLOTS as usize) as u64;
+    let s = GRID_SIZES[below(u, GRID_SIZES.len())];
+    grid(k, s)
+}
+
+/// A grid range above every generated window (windows end at or below slot 24 + 8).
+fn range_outside_windows(u: &mut Unstructured<'_>) -> Range {
+    let k = GRID_SLOTS + 8 + below(u, 8) as u64;
+    grid(k, GRID_SIZES[below(u, GRID_SIZES.len())])
+}
+
+/// First or second half of `r` (whole `r` if it cannot be halved).
+fn half(r: Range, second: bool) -> Range {
+    let h = r.size / 2;
+    if h == 0 {
+        r
+    } else if second {
+        Range {
+            start: r.start + h,
+            size: r.size - h,
+        }
+    } else {
+        Range {
+            start: r.start,
+            size: h,
+        }
+    }
+}
+
+/// The smallest range covering both.
+fn span(a: Range, b: Range) -> Range {
+    let start = a.start.min(b.start);
+    let end = a.end().max(b.end());
+    Range {
+        start,
+        size: end - start + 1,
+    }
+}
+
+fn presence(u: &mut Unstructured<'_>) -> Presence {
+    match below(u, 8) {
+        0..=5 => Presence::Boot,
+        6 => Presence::HotAdd,
+        _ => Presence::Never,
+    }
+}
+
+fn permute<T>(u: &mut Unstructured<'_>, xs: &mut [T]) {
+    for i in (1..xs.len()).rev() {
+        let j = below(u, i + 1);
+        xs.swap(i, j);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The platform.
+
+/// A region firmware meant to assemble: a window's range or a prefix of it.
+#[derive(Clone, Copy, Debug)]
+struct Intended {
+    hpa: Range,
+    ways: u8,
+    window: usize,
+}
+
+fn gen_windows(u: &mut Unstructured<'_>, nhb: usize) -> Vec<Window> {
+    let n = below(u, MAX_WINDOWS + 1);
+    let mut windows: Vec<Window> = Vec::with_capacity(n);
+    // Next free grid slot.
+    let mut cursor = below(u, 4) as u64;
+    for _ in 0..n {
+        let units = GRID_SIZES[below(u, GRID_SIZES.len())];
+        let range = match below(u, 8) {
+            // The usual layout: after the previous window, often adjacent.
+            0..=5 => {
+                let k = (cursor + [0, 0, 1, 2][below(u, 4)]).min(GRID_SLOTS - 1);
+                grid(k, units)
+            }
+            // The same range as an earlier window.
+            6 if !windows.is_empty() => windows[below(u, windows.len())].range,
+            // Anywhere: may overlap or nest.
+            _ => grid_range(u),
+        };
+        cursor = cursor.max((range.start + range.size - GRID_BASE) / GRID_UNIT);
+        let targets = if nhb >= 2 && below(u, 2) == 1 {
+            if one_in(u, 4) {
+                vec![1, 0]
+            } else {
+                vec![0, 1]
+            }
+        } else {
+            vec![below(u, nhb) as u8]
+        };
+        windows.push(Window { range, targets });
+    }
+    windows
+}
+
+fn gen_intended(u: &mut Unstructured<'_>, windows: &[Window]) -> Vec<Intended> {
+    let mut out = Vec::new();
+    for (i, w) in windows.iter().enumerate() {
+        let hpa = match below(u, 8) {
+            0..=4 => w.range,
+            5 => half(w.range, false),
+            _ => continue,
+        };
+        let ways = match below(u, 4) {
+            0 | 1 => w.targets.len().clamp(1, 2) as u8,
+            2 => 1,
+            _ => 2,
+        };
+        out.push(Intended { hpa, ways, window: i });
+    }
+    out
+}
+
+fn gen_memdevs(
+    u: &mut Unstructured<'_>,
+    nhb: usize,
+    windows: &[Window],
+    intended: &[Intended],
+) -> Vec<Memdev> {
+    let mut mds: Vec<Memdev> = Vec::new();
+    // Members of the intended regions.
+    for r in intended {
+        let targets = &windows[r.window].targets;
+        for pos in 0..r.ways {
+            if mds.len() >= MAX_MEMDEVS {
+                break;
+            }
+            if one_in(u, 8) {
+                // A member firmware never found: the region cannot assemble.
+                continue;
+            }
+            let hb = targets[pos as usize % targets.len()];
+            let share = (r.hpa.size / r.ways as u64).max(1);
+            let capacity = if one_in(u, 4) { share * 2 } else { share };
+            mds.push(Memdev {
+                host_bridge: hb,
+                capacity,
+                decoder: Some(CommittedDecoder {
+                    hpa: r.hpa,
+                    ways: r.ways,
+                    position: pos,
+                }),
+                presence: presence(u),
+            });
+        }
+    }
+    // Memdevs without a committed decoder (to be used by create-region), or with a decoder that
+    // fits no window.
+    let extra = below(u, MAX_MEMDEVS - mds.len() + 1);
+    for _ in 0..extra {
+        let decoder = if one_in(u, 4) {
+            Some(CommittedDecoder {
+                hpa: grid_range(u),
+                ways: 1,
+                position: 0,
+            })
+        } else {
+            None
+        };
+        mds.push(Memdev {
+            host_bridge: below(u, nhb) as u8,
+            capacity: GRID_SIZES[below(u, GRID_SIZES.len())] * GRID_UNIT,
+            decoder,
+            presence: presence(u),
+        });
+    }
+    // Perturbations.
+    for i in 0..mds.len() {
+        let Some(mut d) = mds[i].decoder else {
+            continue;
+        };
+        match below(u, 16) {
+            12 if d.ways > 1 => d.position = (d.position + 1) % d.ways,
+            13 => d.hpa = range_outside_windows(u),
+            14 => {
+                d.ways = if d.ways == 1 { 2 } else { 1 };
+                d.position = d.position.min(d.ways - 1);
+            }
+            15 => {
+                mds[i].decoder = None;
+                continue;
+            }
+            _ => {}
+        }
+        mds[i].decoder = Some(d);
+    }
+    // Enumeration order need not follow interleave positions.
+    if one_in(u, 4) {
+        mds.reverse();
+    }
+    mds
+}
+
+fn gen_soft_reserved(
+    u: &mut Unstructured<'_>,
+    windows: &[Window],
+    intended: &[Intended],
+) -> Vec<Range> {
+    let n = below(u, MAX_SOFT_RESERVED + 1);
+    let wins: Vec<Range> = windows.iter().map(|w| w.range).collect();
+    let hpas: Vec<Range> = intended.iter().map(|r| r.hpa).collect();
+    let mut any: Vec<Range> = wins.clone();
+    any.extend(&hpas);
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let r = match below(u, 8) {
+            0..=2 => pick(u, &wins),
+            3 | 4 => pick(u, &hpas).or_else(|| pick(u, &wins)),
+            5 => pick(u, &any).map(|r| {
+                let second = below(u, 2) == 1;
+                half(r, second)
+            }),
+            6 => pick(u, &any).map(|r| {
+                if below(u, 2) == 0 {
+                    // One range over all windows, as firmware merges adjacent SP ranges.
+                    wins.iter().copied().reduce(span).unwrap_or(r)
+                } else {
+                    let start = r.start.saturating_sub(GRID_UNIT).max(GRID_BASE);
+                    Range {
+                        start,
+                        size: r.start + r.size + GRID_UNIT - start,
+                    }
+                }
+            }),
+            _ => None,
+        };
+        out.push(r.unwrap_or_else(|| grid_range(u)));
+    }
+    out
+}
+
+fn gen_hmat(u: &mut Unstructured<'_>, sr: &[Range]) -> Vec<HmatTarget> {
+    let n = below(u, MAX_HMAT_TARGETS + 1);
+    let mut out: Vec<HmatTarget> = Vec::with_capacity(n);
+    while out.len() < n {
+        let nid = below(u, 4) as u8;
+        let Some(r) = pick(u, sr) else {
+            out.push(HmatTarget {
+                range: grid_range(u),
+                nid,
+            });
+            continue;
+        };
+        match below(u, 4) {
+            0 | 1 if out.len() + 2 <= MAX_HMAT_TARGETS => {
+                let nid2 = below(u, 4) as u8;
+                out.push(HmatTarget {
+                    range: half(r, false),
+                    nid,
+                });
+                out.push(HmatTarget {
+                    range: half(r, true),
+                    nid: nid2,
+                });
+            }
+            3 => out.push(HmatTarget {
+                range: grid_range(u),
+                nid,
+            }),
+            _ => out.push(HmatTarget { range: r, nid }),
+        }
+    }
+    out
+}
+
+fn gen_platform(u: &mut Unstructured<'_>) -> Platform {
+    let nhb = 1 + below(u, MAX_HOST_BRIDGES);
+    let host_bridges: Vec<u8> = (0..nhb as u8).collect();
+    let windows = gen_windows(u, nhb);
+    let intended = gen_intended(u, &windows);
+    let memdevs = gen_memdevs(u, nhb, &windows, &intended);
+    let soft_reserved = gen_soft_reserved(u, &windows, &intended);
+    let hmat_targets = gen_hmat(u, &soft_reserved);
+    let extra_hmem_platforms = u8::from(one_in(u, 8));
+    Platform {
+        soft_reserved,
+        hmat_targets,
+        host_bridges,
+        windows,
+        memdevs,
+        extra_hmem_platforms,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events.
+
+fn random_module(u: &mut Unstructured<'_>) -> Module {
+    Module::ALL[below(u, Module::ALL.len())]
+}
+
+/// A user action valid for `plat` (indices in range).
+fn user_action(u: &mut Unstructured<'_>, plat: &Platform) -> Event {
+    let nwin = plat.windows.len().min(256);
+    let nmem = plat.memdevs.len().min(8);
+    match below(u, 16) {
+        0..=3 if nwin > 0 && nmem > 0 => {
+            let window = below(u, nwin) as u8;
+            let all = ((1u16 << nmem) - 1) as u8;
+            let memdevs = if below(u, 2) == 0 {
+                // The memdevs below the window's host bridges.
+                let targets = &plat.windows[window as usize].targets;
+                let mut m = 0u8;
+                for (i, md) in plat.memdevs.iter().enumerate().take(nmem) {
+                    if targets.contains(&md.host_bridge) {
+                        m |= 1 << i;
+                    }
+                }
+                if m == 0 {
+                    all
+                } else {
+                    m
+                }
+            } else {
+                u.int_in_range(1..=all).unwrap_or(1)
+            };
+            Event::CreateRamRegion { window, memdevs }
+        }
+        4 | 5 => Event::OfflineMemory(below(u, 4) as u8),
+        6 | 7 => Event::DestroyRegion(below(u, 2) as u8),
+        8 | 9 => Event::Rmmod(random_module(u)),
+        10 | 11 => Event::Modprobe(random_module(u)),
+        12 | 13 if nmem > 0 => Event::HotAddMemdev(below(u, nmem) as u8),
+        _ => Event::Settle,
+    }
+}
+
+fn gen_events(u: &mut Unstructured<'_>, plat: &Platform) -> Vec<Event> {
+    let mut ev = Vec::new();
+    // udev's coldplug modprobes, in some order.
+    let mut mods: Vec<Module> = match below(u, 8) {
+        0..=3 => UDEV_MODULES.to_vec(),
+        4 | 5 => UDEV_MODULES
+            .iter()
+            .copied()
+            .filter(|_| !one_in(u, 3))
+            .collect(),
+        6 => Module::ALL.to_vec(),
+        _ => Vec::new(),
+    };
+    permute(u, &mut mods);
+    ev.extend(mods.into_iter().map(Event::Modprobe));
+    if !one_in(u, 8) {
+        ev.push(Event::Settle);
+    }
+    // Hot-plug of the memdevs that wait for it.
+    for (i, md) in plat.memdevs.iter().enumerate().take(8) {
+        if md.presence == Presence::HotAdd && !one_in(u, 4) {
+            ev.push(Event::HotAddMemdev(i as u8));
+        }
+    }
+    // A few user actions.
+    let n = below(u, 5);
+    for _ in 0..n {
+        ev.push(user_action(u, plat));
+    }
+    if n > 0 && ev.last() != Some(&Event::Settle) && below(u, 2) == 1 {
+        ev.push(Event::Settle);
+    }
+    ev.truncate(MAX_EVENTS);
+    ev
+}
+
+fn gen_schedule(u: &mut Unstructured<'_>) -> Vec<u8> {
+    let n = below(u, MAX_SCHEDULE + 1);
+    (0..n).map(|_| byte(u)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arbitrary impls.
+
+/// The platform, then the Kconfig request (one byte per symbol), then events consistent with
+/// the platform, then the schedule.
+impl<'a> Arbitrary<'a> for Scenario {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let platform = gen_platform(u);
+        let kconfig = KconfigRequest::arbitrary(u).unwrap_or_default();
+        let events = gen_events(u, &platform);
+        let schedule = gen_schedule(u);
+        Ok(Scenario {
+            platform,
+            kconfig,
+            events,
+            schedule,
+        })
+    }
+}
+
+/// Windows, intended regions, memdevs filling them, Soft Reserved, HMAT (see the module docs).
+impl<'a> Arbitrary<'a> for Platform {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(gen_platform(u))
+    }
+}
+
+/// A random grid range.
+impl<'a> Arbitrary<'a> for Range {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(grid_range(u))
+    }
+}
+
+/// A grid range over host bridge 0 or both of two host bridges.
+impl<'a> Arbitrary<'a> for Window {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let range = grid_range(u);
+        let targets = match below(u, 4) {
+            0 | 1 => vec![0],
+            2 => vec![0, 1],
+            _ => vec![1],
+        };
+        Ok(Window { range, targets })
+    }
+}
+
+/// Mostly [`Presence::Boot`] (6/8), else hot-added or never present.
+impl<'a> Arbitrary<'a> for Presence {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(presence(u))
+    }
+}
+
+/// A grid range, 1 or 2 ways, a position below the ways.
+impl<'a> Arbitrary<'a> for CommittedDecoder {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let hpa = grid_range(u);
+        let ways = 1 + below(u, 2) as u8;
+        let position = below(u, ways as usize) as u8;
+        Ok(CommittedDecoder {
+            hpa,
+            ways,
+            position,
+        })
+    }
+}
+
+/// Below host bridge 0 or 1, grid-sized capacity, usually with a committed decoder.
+impl<'a> Arbitrary<'a> for Memdev {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let host_bridge = below(u, 2) as u8;
+        let capacity = GRID_SIZES[below(u, GRID_SIZES.len())] * GRID_UNIT;
+        let presence = presence(u);
+        let decoder = if one_in(u, 4) {
+            None
+        } else {
+            Some(CommittedDecoder::arbitrary(u)?)
+        };
+        Ok(Memdev {
+            host_bridge,
+            capacity,
+            decoder,
+            presence,
+        })
+    }
+}
+
+/// A grid range on node 0..=3.
+impl<'a> Arbitrary<'a> for HmatTarget {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let range = grid_range(u);
+        let nid = below(u, 4) as u8;
+        Ok(HmatTarget { range, nid })
+    }
+}
+
+/// Any event, with small indices (memdev indices below 4, windows below 3).
+impl<'a> Arbitrary<'a> for Event {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(match below(u, 7) {
+            0 => Event::Modprobe(random_module(u)),
+            1 => Event::Settle,
+            2 => Event::Rmmod(random_module(u)),
+            3 => Event::HotAddMemdev(below(u, MAX_MEMDEVS) as u8),
+            4 => Event::CreateRamRegion {
+                window: below(u, MAX_WINDOWS) as u8,
+                memdevs: u.int_in_range(1..=0xf).unwrap_or(1),
+            },
+            5 => Event::OfflineMemory(below(u, 4) as u8),
+            _ => Event::DestroyRegion(below(u, 2) as u8),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_input_is_the_default_scenario() {
+        let s = scenario_from_bytes(&[]);
+        assert_eq!(s.platform.windows.len(), 0);
+        assert_eq!(s.platform.memdevs.len(), 0);
+        assert!(s.schedule.is_empty());
+        // Exhausted input reads as the most common choices.
+        let mut u = Unstructured::new(&[]);
+        assert_eq!(Presence::arbitrary(&mut u).unwrap(), Presence::Boot);
+        assert!(!one_in(&mut u, 8));
+    }
+
+    #[test]
+    fn generated_decoders_are_sane() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2000 {
+            let data: Vec<u8> = (0..200)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            let s = scenario_from_bytes(&data);
+            let p = &s.platform;
+            assert!(p.windows.len() <= MAX_WINDOWS);
+            assert!(p.memdevs.len() <= MAX_MEMDEVS);
+            assert!(p.soft_reserved.len() <= MAX_SOFT_RESERVED);
+            assert!(p.hmat_targets.len() <= MAX_HMAT_TARGETS);
+            assert!(s.events.len() <= MAX_EVENTS);
+            for w in &p.windows {
+                assert!(!w.targets.is_empty());
+                assert!(w.targets.iter().all(|&t| (t as usize) < p.host_bridges.len()));
+            }
+            for m in &p.memdevs {
+                assert!((m.host_bridge as usize) < p.host_bridges.len());
+                if let Some(d) = m.decoder {
+                    assert!(d.ways >= 1 && d.position < d.ways && d.hpa.size > 0);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Scenarios: what the fuzzer generates and a user writes — a platform, a Kconfig request,
+//! userspace events and the scheduler's choices.
+//!
+//! A [`Scenario`] is raw input: anything is representable, including platforms firmware would
+//! never describe (overlapping windows, decoders outside every window), because the kernel
+//! code under test has to cope with them too. It is resolved into the model's plan in one place
+//! ([`crate::model::Boot`]), never here.
+//!
+//! Generation never fails (see [`gen`]): counts are drawn with `int_in_range`, addresses come
+//! from a small grid ([`GRID_BASE`], [`GRID_UNIT`]) so that equal, nested, overlapping and
+//! adjacent ranges are common, and exhausted input bytes fill in defaults.
+
+pub mod gen;
+// pub mod text; (restored when text.rs lands)
+
+use crate::kernel::kconfig::KconfigRequest;
+use crate::kernel::module::Module;
+
+/// Lowest address of the generator's grid: the base of "CXL Window 0" in the cover letters.
+pub const GRID_BASE: u64 = 0x8_5000_0000;
+/// One grid unit, 16 GiB: the cover letters' 128 GiB windows are 8 units.
+pub const GRID_UNIT: u64 = 0x4_0000_0000;
+
+/// A physical address range, `[start, start + size)`, as firmware describes it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Range {
+    /// First byte.
+    pub start: u64,
+    /// Length in bytes; never 0 in a valid scenario.
+    pub size: u64,
+}
+
+impl Range {
+    /// Last byte (inclusive), as `struct resource` stores it.
+    pub fn end(&self) -> u64 {
+        self.start.wrapping_add(self.size).wrapping_sub(1)
+    }
+}
+
+/// One CXL Fixed Memory Window (ACPI CEDT CFMWS): a host physical address window and the host
+/// bridges it interleaves across.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Window {
+    /// The window's HPA range.
+    pub range: Range,
+    /// Host bridge indices (into [`Platform::host_bridges`]) it targets, in interleave order.
+    pub targets: Vec<u8>,
+}
+
+/// When a memory device's PCI function shows up.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Presence {
+    /// Enumerated at boot.
+    Boot,
+    /// Hot-added after boot by an [`Event::HotAddMemdev`].
+    HotAdd,
+    /// Never appears (a dead device): regions that need it never assemble.
+    Never,
+}
+
+/// An endpoint HDM decoder that firmware committed before the OS started: the seed of an
+/// auto-assembled region.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct CommittedDecoder {
+    /// The region's whole HPA range (every interleaved target programs the same range).
+    pub hpa: Range,
+    /// Interleave ways of the region.
+    pub ways: u8,
+    /// This endpoint's position in the interleave, `0..ways`.
+    pub position: u8,
+}
+
+/// A CXL type-3 memory expander.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Memdev {
+    /// Index into [`Platform::host_bridges`] of the host bridge it sits below.
+    pub host_bridge: u8,
+    /// Volatile capacity in bytes.
+    pub capacity: u64,
+    /// The decoder firmware committed, if any.
+    pub decoder: Option<CommittedDecoder>,
+    /// When it shows up.
+    pub presence: Presence,
+}
+
+/// An ACPI HMAT memory target: the kernel registers its range with HMEM under its NUMA node
+/// (`hmat_register_target_devices` → `hmem_register_resource`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct HmatTarget {
+    /// The target's memory range.
+    pub range: Range,
+    /// Its NUMA node.
+    pub nid: u8,
+}
+
+/// What firmware tells the kernel.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
+pub struct Platform {
+    /// EFI_MEMORY_SP ranges, as e820 entries of type `E820_TYPE_SOFT_RESERVED`.
+    pub soft_reserved: Vec<Range>,
+    /// HMAT memory targets, which split Soft Reserved per NUMA node.
+    pub hmat_targets: Vec<HmatTarget>,
+    /// CXL host bridges (ACPI0016), by index; the value is its UID.
+    pub host_bridges: Vec<u8>,
+    /// CFMWS windows.
+    pub windows: Vec<Window>,
+    /// Memory devices.
+    pub memdevs: Vec<Memdev>,
+    /// Number of "hmem_platform" devices beyond the first (cxl_test registers a second one).
+    pub extra_hmem_platforms: u8,
+}
+
+/// Something userspace does, in order, from one task that starts when the kernel has finished
+/// its initcalls.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Event {
+    /// udev (or a user) runs `modprobe MODULE` in a worker of its own; the user task does not wait.
+    /// Ignored for a component that is not built as a module.
+    Modprobe(Module),
+    /// `modprobe -r MODULE`, synchronously.
+    Rmmod(Module),
+    /// `udevadm settle` and look: wait until the kernel is idle, then record an observation.
+    Settle,
+    /// A memdev whose presence is [`Presence::HotAdd`] appears (PCIe hot-add), by memdev index.
+    HotAddMemdev(u8),
+    /// `cxl create-region -t ram` in a window (by index) over the memdevs in the bit mask.
+    CreateRamRegion {
+        /// Window index.
+        window: u8,
+        /// Bit i set: memdev i is a target, in index order.
+        memdevs: u8,
+    },
+    /// `daxctl offline-memory` of every dax device over a Soft Reserved range or region range,
+    /// selected by index into the sorted list of such ranges.
+    OfflineMemory(u8),
+    /// `cxl destroy-region` of the region with this index in creation order.
+    DestroyRegion(u8),
+}
+
+/// A complete input: everything a run depends on.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
+pub struct Scenario {
+    /// Firmware's description of the machine.
+    pub platform: Platform,
+    /// The .config fragment asked for; each design normalizes it with its own Kconfig rules.
+    pub kconfig: KconfigRequest,
+    /// Userspace's actions, in order.
+    pub events: Vec<Event>,
+    /// Scheduler choices: at the n-th point where more than one task could run, byte n (mod the
+    /// number of runnable tasks) picks it; past the end, the oldest runnable task runs.
+    pub schedule: Vec<u8>,
+}

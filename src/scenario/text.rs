@@ -1,0 +1,771 @@
+//! The human-readable text form of a [`Scenario`]: what `srfuzz fmt` prints, what a user
+//! writes, what a reviewer pastes into an email. [`print`] and [`parse`] round-trip exactly:
+//! `parse(&print(s)) == Ok(s)` for every scenario whose indices are in range (every generated
+//! one). The format is described in `docs/scenario-format.md`; in short:
+//!
+//! ```text
+//! # srfuzz scenario
+//! [platform]
+//! soft-reserved 0x850000000 size=128G
+//! hmat-target 0x850000000 size=64G nid=1
+//! host-bridge 0
+//! window 0x850000000 size=128G targets=0
+//! memdev host-bridge=0 capacity=128G presence=boot decoder=0x850000000,size=128G,ways=1,pos=0
+//! extra-hmem-platforms 0
+//! [kconfig]
+//! CONFIG_CXL_BUS=m
+//! # CONFIG_DEV_DAX_CXL is not set
+//! [events]
+//! modprobe cxl_acpi
+//! settle
+//! [schedule]
+//! 00 03 ff
+//! ```
+//!
+//! Parsing never panics; every error names its 1-based line and what was expected.
+
+use std::fmt::{self, Write as _};
+
+use super::{CommittedDecoder, Event, HmatTarget, Memdev, Presence, Range, Scenario, Window};
+use crate::kernel::kconfig::{parse_config_line, Sym};
+use crate::kernel::module::Module;
+
+/// A syntax or consistency error in a scenario text.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ParseError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What was wrong and what was expected.
+    pub msg: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.msg)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+const KIB: u64 = 1 << 10;
+const MIB: u64 = 1 << 20;
+const GIB: u64 = 1 << 30;
+const TIB: u64 = 1 << 40;
+
+const SECTIONS: [&str; 4] = ["platform", "kconfig", "events", "schedule"];
+
+// ---------------------------------------------------------------------------------------------
+// Printing.
+
+/// A size as the text form prints it: `<n>G` for whole GiB, `<n>M` for whole MiB, hex
+/// otherwise (`0` prints as `0x0`).
+pub fn format_size(size: u64) -> String {
+    if size != 0 && size % GIB == 0 {
+        format!("{}G", size / GIB)
+    } else if size != 0 && size % MIB == 0 {
+        format!("{}M", size / MIB)
+    } else {
+        format!("{size:#x}")
+    }
+}
+
+fn format_range(r: &Range) -> String {
+    format!("{:#x} size={}", r.start, format_size(r.size))
+}
+
+/// `[start-end]` as /proc/iomem shows it, for comments.
+fn iomem(r: &Range) -> String {
+    format!("[{:#x}-{:#x}]", r.start, r.end())
+}
+
+fn join_u8(xs: impl IntoIterator<Item = u8>) -> String {
+    xs.into_iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn presence_word(p: Presence) -> &'static str {
+    match p {
+        Presence::Boot => "boot",
+        Presence::HotAdd => "hotadd",
+        Presence::Never => "never",
+    }
+}
+
+/// One event as its `[events]` line.
+pub fn format_event(e: &Event) -> String {
+    match e {
+        Event::Modprobe(m) => format!("modprobe {m}"),
+        Event::Rmmod(m) => format!("rmmod {m}"),
+        Event::Settle => "settle".to_string(),
+        Event::HotAddMemdev(i) => format!("hotadd mem{i}"),
+        Event::CreateRamRegion { window, memdevs } => {
+            let list = if *memdevs == 0 {
+                "none".to_string()
+            } else {
+                join_u8((0..8u8).filter(|i| memdevs & (1 << i) != 0))
+            };
+            format!("create-region window={window} memdevs={list}")
+        }
+        Event::OfflineMemory(i) => format!("offline-memory {i}"),
+        Event::DestroyRegion(i) => format!("destroy-region {i}"),
+    }
+}
+
+/// The text form of `s` (ends with a newline). Comments give indices and end addresses.
+pub fn print(s: &Scenario) -> String {
+    let p = &s.platform;
+    let mut o = String::new();
+    // `write!` to a String cannot fail.
+    let _ = writeln!(o, "# srfuzz scenario");
+    let _ = writeln!(o, "[platform]");
+    for r in &p.soft_reserved {
+        let _ = writeln!(o, "soft-reserved {}  # {}", format_range(r), iomem(r));
+    }
+    for t in &p.hmat_targets {
+        let _ = writeln!(
+            o,
+            "hmat-target {} nid={}  # {}",
+            format_range(&t.range),
+            t.nid,
+            iomem(&t.range)
+        );
+    }
+    for (i, uid) in p.host_bridges.iter().enumerate() {
+        let _ = writeln!(o, "host-bridge {uid}  # host bridge {i}");
+    }
+    for (i, w) in p.windows.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "window {} targets={}  # window {i} {}",
+            format_range(&w.range),
+            join_u8(w.targets.iter().copied()),
+            iomem(&w.range)
+        );
+    }
+    for (i, m) in p.memdevs.iter().enumerate() {
+        let dec = match &m.decoder {
+            None => "none".to_string(),
+            Some(d) => format!(
+                "{:#x},size={},ways={},pos={}",
+                d.hpa.start,
+                format_size(d.hpa.size),
+                d.ways,
+                d.position
+            ),
+        };
+        let _ = writeln!(
+            o,
+            "memdev host-bridge={} capacity={} presence={} decoder={dec}  # mem{i}",
+            m.host_bridge,
+            format_size(m.capacity),
+            presence_word(m.presence),
+        );
+    }
+    let _ = writeln!(o, "extra-hmem-platforms {}", p.extra_hmem_platforms);
+    let _ = writeln!(o, "[kconfig]");
+    o.push_str(&s.kconfig.render());
+    let _ = writeln!(o, "[events]");
+    for e in &s.events {
+        let _ = writeln!(o, "{}", format_event(e));
+    }
+    let _ = writeln!(o, "[schedule]");
+    for chunk in s.schedule.chunks(16) {
+        let line: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+        let _ = writeln!(o, "{}", line.join(" "));
+    }
+    o
+}
+
+impl fmt::Display for Scenario {
+    /// The text form ([`print`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&print(self))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing helpers (errors are messages; the caller adds the line).
+
+type Res<T> = Result<T, String>;
+
+/// A number: `0x…` hex, or decimal with an optional `K`, `M`, `G` or `T` suffix (binary
+/// multiples). `_` may separate digits.
+pub fn parse_number(s: &str) -> Res<u64> {
+    let bad = || {
+        format!("expected a number (`0x…` hex, or decimal with an optional K/M/G/T suffix), found `{s}`")
+    };
+    let t: String = s.chars().filter(|&c| c != '_').collect();
+    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        return u64::from_str_radix(hex, 16)
+            .map_err(|_| format!("number `{s}` does not fit in 64 bits"));
+    }
+    let (digits, mult) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], KIB),
+        Some('M' | 'm') => (&t[..t.len() - 1], MIB),
+        Some('G' | 'g') => (&t[..t.len() - 1], GIB),
+        Some('T' | 't') => (&t[..t.len() - 1], TIB),
+        _ => (t.as_str(), 1),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|v| v.checked_mul(mult))
+        .ok_or_else(|| format!("number `{s}` does not fit in 64 bits"))
+}
+
+/// A small number (0..=255) named `what` in errors.
+fn parse_u8(s: &str, what: &str) -> Res<u8> {
+    let v = parse_number(s).map_err(|e| format!("bad {what}: {e}"))?;
+    u8::try_from(v).map_err(|_| format!("{what} {v} is out of range: expected 0..=255"))
+}
+
+/// A comma-separated list of small numbers.
+fn parse_u8_list(s: &str, what: &str) -> Res<Vec<u8>> {
+    if s.is_empty() {
+        return Err(format!("expected a comma-separated list of {what}s, found nothing"));
+    }
+    s.split(',').map(|x| parse_u8(x.trim(), what)).collect()
+}
+
+fn check_range(start: u64, size: u64) -> Res<Range> {
+    if size == 0 {
+        return Err("size must be nonzero".to_string());
+    }
+    if start.checked_add(size - 1).is_none() {
+        return Err(format!(
+            "range {start:#x} size={size:#x} wraps past the end of the 64-bit address space"
+        ));
+    }
+    Ok(Range { start, size })
+}
+
+/// `key=value` tokens, each key at most once and from `allowed`.
+struct Kv<'t> {
+    pairs: Vec<(&'t str, &'t str)>,
+}
+
+impl<'t> Kv<'t> {
+    fn parse(tokens: &[&'t str], keyword: &str, allowed: &[&str]) -> Res<Kv<'t>> {
+        let expected = allowed
+            .iter()
+            .map(|k| format!("`{k}=`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        for tok in tokens {
+            let Some((k, v)) = tok.split_once('=') else {
+                return Err(format!(
+                    "expected `key=value` in the {keyword} line (one of {expected}), found `{tok}`"
+                ));
+            };
+            if !allowed.contains(&k) {
+                return Err(format!(
+                    "unknown key `{k}` in the {keyword} line: expected one of {expected}"
+                ));
+            }
+            if pairs.iter().any(|(pk, _)| *pk == k) {
+                return Err(format!("`{k}=` given twice in the {keyword} line"));
+            }
+            pairs.push((k, v));
+        }
+        Ok(Kv { pairs })
+    }
+
+    fn get(&self, key: &str) -> Option<&'t str> {
+        self.pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+
+    fn require(&self, key: &str, keyword: &str, what: &str) -> Res<&'t str> {
+        self.get(key)
+            .ok_or_else(|| format!("the {keyword} line is missing `{key}={what}`"))
+    }
+}
+
+/// `<address> size=<size> [more key=value…]`: the range and the remaining tokens.
+fn parse_addr_size<'t>(
+    tokens: &[&'t str],
+    keyword: &str,
+    usage: &str,
+) -> Res<(Range, Vec<&'t str>)> {
+    let Some(addr) = tokens.first() else {
+        return Err(format!("expected `{usage}`, found nothing after `{keyword}`"));
+    };
+    if addr.contains('=') {
+        return Err(format!(
+            "expected a start address after `{keyword}` (`{usage}`), found `{addr}`"
+        ));
+    }
+    let start = parse_number(addr).map_err(|e| format!("bad {keyword} address: {e}"))?;
+    let Some(size_tok) = tokens.get(1) else {
+        return Err(format!(
+            "expected `size=<size>` after the {keyword} address (`{usage}`), found nothing"
+        ));
+    };
+    let Some(size) = size_tok.strip_prefix("size=") else {
+        return Err(format!(
+            "expected `size=<size>` after the {keyword} address, found `{size_tok}`"
+        ));
+    };
+    let size = parse_number(size).map_err(|e| format!("bad {keyword} size: {e}"))?;
+    let range = check_range(start, size).map_err(|e| format!("bad {keyword}: {e}"))?;
+    Ok((range, tokens[2..].to_vec()))
+}
+
+fn parse_presence(s: &str) -> Res<Presence> {
+    match s {
+        "boot" => Ok(Presence::Boot),
+        "hotadd" | "hot-add" => Ok(Presence::HotAdd),
+        "never" => Ok(Presence::Never),
+        _ => Err(format!(
+            "unknown presence `{s}`: expected `boot`, `hotadd` or `never`"
+        )),
+    }
+}
+
+/// `none` or `<address>,size=<size>,ways=<n>,pos=<n>`.
+fn parse_decoder(s: &str) -> Res<Option<CommittedDecoder>> {
+    const USAGE: &str = "decoder=none or decoder=<address>,size=<size>,ways=<n>,pos=<n>";
+    if s == "none" {
+        return Ok(None);
+    }
+    let parts: Vec<&str> = s.split(',').collect();
+    let start = parse_number(parts[0])
+        .map_err(|e| format!("bad decoder address ({USAGE}): {e}"))?;
+    let kv = Kv::parse(&parts[1..], "decoder", &["size", "ways", "pos"])?;
+    let size = parse_number(kv.require("size", "decoder", "<size>")?)
+        .map_err(|e| format!("bad decoder size: {e}"))?;
+    let hpa = check_range(start, size).map_err(|e| format!("bad decoder range: {e}"))?;
+    let ways = parse_u8(kv.require("ways", "decoder", "<n>")?, "decoder ways")?;
+    let position = parse_u8(kv.require("pos", "decoder", "<n>")?, "decoder position")?;
+    if ways == 0 {
+        return Err("decoder ways must be at least 1".to_string());
+    }
+    if position >= ways {
+        return Err(format!(
+            "decoder position {position} is out of range for {ways} ways: expected 0..{ways}"
+        ));
+    }
+    Ok(Some(CommittedDecoder {
+        hpa,
+        ways,
+        position,
+    }))
+}
+
+fn parse_module(s: Option<&&str>, verb: &str) -> Res<Module> {
+    let names = || {
+        Module::ALL
+            .iter()
+            .map(|m| m.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(s) = s else {
+        return Err(format!("expected a module name after `{verb}` (one of {})", names()));
+    };
+    Module::from_name(s)
+        .ok_or_else(|| format!("unknown module `{s}`: expected one of {}", names()))
+}
+
+/// `mem<N>` or `<N>`.
+fn parse_memdev_index(s: &str) -> Res<u8> {
+    parse_u8(s.strip_prefix("mem").unwrap_or(s), "memdev index")
+}
+
+fn no_more(tokens: &[&str], what: &str) -> Res<()> {
+    match tokens.first() {
+        None => Ok(()),
+        Some(t) => Err(format!("unexpected `{t}` after {what}")),
+    }
+}
+
+const EVENT_USAGE: &str = "`modprobe <module>`, `rmmod <module>`, `settle`, `hotadd mem<N>`, \
+`create-region window=<W> memdevs=<i,j,…>`, `offline-memory <N>` or `destroy-region <N>`";
+
+/// One `[events]` line (comment already stripped, not empty). Indices are checked by the caller.
+pub fn parse_event(line: &str) -> Result<Event, String> {
+    let toks: Vec<&str> = line.split_whitespace().collect();
+    let Some(&verb) = toks.first() else {
+        return Err(format!("expected an event: {EVENT_USAGE}"));
+    };
+    let args = &toks[1..];
+    let one_number = |what: &str| -> Res<u8> {
+        let Some(a) = args.first() else {
+            return Err(format!("expected `{verb} <{what}>`, found nothing after `{verb}`"));
+        };
+        let v = parse_u8(a, what)?;
+        no_more(&args[1..], &format!("`{verb} {a}`"))?;
+        Ok(v)
+    };
+    match verb {
+        "modprobe" if args.first() == Some(&"-r") => {
+            let m = parse_module(args.get(1), "modprobe -r")?;
+            no_more(&args[2..], "the module name")?;
+            Ok(Event::Rmmod(m))
+        }
+        "modprobe" | "rmmod" => {
+            let m = parse_module(args.first(), verb)?;
+            no_more(&args[1..], "the module name")?;
+            Ok(if verb == "modprobe" {
+                Event::Modprobe(m)
+            } else {
+                Event::Rmmod(m)
+            })
+        }
+        "settle" => {
+            no_more(args, "`settle`")?;
+            Ok(Event::Settle)
+        }
+        "hotadd" | "hot-add" => {
+            let Some(a) = args.first() else {
+                return Err(format!("expected `{verb} mem<N>`, found nothing after `{verb}`"));
+            };
+            let i = parse_memdev_index(a)?;
+            no_more(&args[1..], &format!("`{verb} {a}`"))?;
+            Ok(Event::HotAddMemdev(i))
+        }
+        "create-region" => {
+            let kv = Kv::parse(args, "create-region", &["window", "memdevs"])?;
+            let window = parse_u8(
+                kv.require("window", "create-region", "<window index>")?,
+                "window index",
+            )?;
+            let list = kv.require("memdevs", "create-region", "<i,j,…>")?;
+            let mut memdevs = 0u8;
+            if list != "none" {
+                if list.is_empty() {
+                    return Err(
+                        "expected `memdevs=<i,j,…>` (or `memdevs=none`), found an empty list"
+                            .to_string(),
+                    );
+                }
+                for x in list.split(',') {
+                    let i = parse_memdev_index(x.trim())?;
+                    if i >= 8 {
+                        return Err(format!(
+                            "memdev {i} cannot be a create-region target: expected indices 0..=7"
+                        ));
+                    }
+                    if memdevs & (1 << i) != 0 {
+                        return Err(format!("memdev {i} listed twice in `memdevs=`"));
+                    }
+                    memdevs |= 1 << i;
+                }
+            }
+            Ok(Event::CreateRamRegion { window, memdevs })
+        }
+        "offline-memory" => Ok(Event::OfflineMemory(one_number("range index")?)),
+        "destroy-region" => Ok(Event::DestroyRegion(one_number("region index")?)),
+        _ => Err(format!("unknown event `{verb}`: expected {EVENT_USAGE}")),
+    }
+}
+
+/// Removes a `#` comment.
+fn strip_comment(line: &str) -> &str {
+    match line.find('#') {
+        Some(i) => &line[..i],
+        None => line,
+    }
+}
+
+/// `# CONFIG_X is not set`, as opposed to an ordinary comment.
+fn is_not_set_line(t: &str) -> bool {
+    t.strip_prefix('#')
+        .map(|r| r.trim_start().starts_with("CONFIG_") && r.trim_end().ends_with(" is not set"))
+        .unwrap_or(false)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parser.
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Section {
+    Platform,
+    Kconfig,
+    Events,
+    Schedule,
+}
+
+/// Parses the text form. Sections may come in any order, each at most once; a missing section
+/// is empty. Blank lines and `#` comments are allowed anywhere (inside `[kconfig]`,
+/// `# CONFIG_X is not set` is a setting, not a comment).
+pub fn parse(text: &str) -> Result<Scenario, ParseError> {
+    let mut s = Scenario::default();
+    let mut section: Option<Section> = None;
+    let mut seen: [Option<usize>; 4] = [None; 4];
+    let mut kconfig_lines: [Option<usize>; Sym::COUNT] = [None; Sym::COUNT];
+    let mut extra_line: Option<usize> = None;
+    // Lines to check once the whole platform is known.
+    let mut memdev_lines: Vec<usize> = Vec::new();
+    let mut window_lines: Vec<usize> = Vec::new();
+    let mut event_lines: Vec<usize> = Vec::new();
+
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let err = |msg: String| ParseError { line, msg };
+        let t = raw.trim();
+        if section == Some(Section::Kconfig) && is_not_set_line(t) {
+            let (sym, v) = parse_config_line(t).map_err(err)?;
+            set_kconfig(&mut s, &mut kconfig_lines, sym, v, line)?;
+            continue;
+        }
+        let t = strip_comment(t).trim();
+        if t.is_empty() {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix('[') {
+            let Some(name) = rest.strip_suffix(']') else {
+                return Err(err(format!("expected a section header like `[platform]`, found `{t}`")));
+            };
+            let name = name.trim();
+            let Some(idx) = SECTIONS.iter().position(|&n| n == name) else {
+                return Err(err(format!(
+                    "unknown section `[{name}]`: expected [platform], [kconfig], [events] or [schedule]"
+                )));
+            };
+            if let Some(prev) = seen[idx] {
+                return Err(err(format!(
+                    "duplicate section `[{name}]` (already started on line {prev})"
+                )));
+            }
+            seen[idx] = Some(line);
+            section = Some(
+                [
+                    Section::Platform,
+                    Section::Kconfig,
+                    Section::Events,
+                    Section::Schedule,
+                ][idx],
+            );
+            continue;
+        }
+        match section {
+            None => {
+                return Err(err(format!(
+                    "expected a section header ([platform], [kconfig], [events] or [schedule]) before `{t}`"
+                )))
+            }
+            Some(Section::Platform) => {
+                parse_platform_line(&mut s, t, line, &mut extra_line).map_err(err)?;
+                let kw = t.split_whitespace().next().unwrap_or("");
+                if kw == "memdev" {
+                    memdev_lines.push(line);
+                } else if kw == "window" {
+                    window_lines.push(line);
+                }
+            }
+            Some(Section::Kconfig) => {
+                let (sym, v) = parse_config_line(t).map_err(err)?;
+                set_kconfig(&mut s, &mut kconfig_lines, sym, v, line)?;
+            }
+            Some(Section::Events) => {
+                s.events.push(parse_event(t).map_err(err)?);
+                event_lines.push(line);
+            }
+            Some(Section::Schedule) => {
+                for tok in t.split_whitespace() {
+                    let ok = (1..=2).contains(&tok.len()) && tok.chars().all(|c| c.is_ascii_hexdigit());
+                    if !ok {
+                        return Err(err(format!(
+                            "bad schedule byte `{tok}`: expected hex bytes like `00 03 ff`"
+                        )));
+                    }
+                    // Cannot fail: one or two hex digits.
+                    s.schedule.push(u8::from_str_radix(tok, 16).unwrap_or(0));
+                }
+            }
+        }
+    }
+    check_indices(&s, &window_lines, &memdev_lines, &event_lines)?;
+    Ok(s)
+}
+
+fn set_kconfig(
+    s: &mut Scenario,
+    lines: &mut [Option<usize>; Sym::COUNT],
+    sym: Sym,
+    v: crate::kernel::kconfig::Tristate,
+    line: usize,
+) -> Result<(), ParseError> {
+    if let Some(prev) = lines[sym.index()] {
+        return Err(ParseError {
+            line,
+            msg: format!("CONFIG_{sym} is already set on line {prev}"),
+        });
+    }
+    lines[sym.index()] = Some(line);
+    s.kconfig.set(sym, Some(v));
+    Ok(())
+}
+
+fn parse_platform_line(
+    s: &mut Scenario,
+    t: &str,
+    line: usize,
+    extra_line: &mut Option<usize>,
+) -> Res<()> {
+    let toks: Vec<&str> = t.split_whitespace().collect();
+    let Some(&kw) = toks.first() else {
+        return Ok(());
+    };
+    let args = &toks[1..];
+    let p = &mut s.platform;
+    match kw {
+        "soft-reserved" => {
+            let (range, rest) = parse_addr_size(args, kw, "soft-reserved <address> size=<size>")?;
+            no_more(&rest, "the soft-reserved size")?;
+            p.soft_reserved.push(range);
+        }
+        "hmat-target" => {
+            let (range, rest) =
+                parse_addr_size(args, kw, "hmat-target <address> size=<size> nid=<node>")?;
+            let kv = Kv::parse(&rest, kw, &["nid"])?;
+            let nid = parse_u8(kv.require("nid", kw, "<node>")?, "nid")?;
+            p.hmat_targets.push(HmatTarget { range, nid });
+        }
+        "host-bridge" => {
+            let Some(uid) = args.first() else {
+                return Err("expected `host-bridge <uid>`, found nothing after `host-bridge`".into());
+            };
+            let uid = parse_u8(uid.strip_prefix("uid=").unwrap_or(uid), "host bridge uid")?;
+            no_more(&args[1..], "the host bridge uid")?;
+            p.host_bridges.push(uid);
+        }
+        "window" => {
+            let (range, rest) = parse_addr_size(
+                args,
+                kw,
+                "window <address> size=<size> targets=<host bridge indices>",
+            )?;
+            let kv = Kv::parse(&rest, kw, &["targets"])?;
+            let targets =
+                parse_u8_list(kv.require("targets", kw, "<i,j,…>")?, "host bridge index")?;
+            p.windows.push(Window { range, targets });
+        }
+        "memdev" => {
+            let kv = Kv::parse(
+                args,
+                kw,
+                &["host-bridge", "capacity", "presence", "decoder"],
+            )?;
+            let host_bridge = parse_u8(
+                kv.require("host-bridge", kw, "<host bridge index>")?,
+                "host bridge index",
+            )?;
+            let capacity = parse_number(kv.require("capacity", kw, "<size>")?)
+                .map_err(|e| format!("bad memdev capacity: {e}"))?;
+            let presence = match kv.get("presence") {
+                Some(w) => parse_presence(w)?,
+                None => Presence::Boot,
+            };
+            let decoder = match kv.get("decoder") {
+                Some(d) => parse_decoder(d)?,
+                None => None,
+            };
+            p.memdevs.push(Memdev {
+                host_bridge,
+                capacity,
+                decoder,
+                presence,
+            });
+        }
+        "extra-hmem-platforms" => {
+            if let Some(prev) = extra_line {
+                return Err(format!("extra-hmem-platforms is already given on line {prev}"));
+            }
+            let Some(n) = args.first() else {
+                return Err("expected `extra-hmem-platforms <n>`, found nothing".into());
+            };
+            p.extra_hmem_platforms = parse_u8(n, "number of extra hmem platforms")?;
+            no_more(&args[1..], "the number")?;
+            *extra_line = Some(line);
+        }
+        _ => {
+            return Err(format!(
+                "unknown platform keyword `{kw}`: expected soft-reserved, hmat-target, \
+                 host-bridge, window, memdev or extra-hmem-platforms"
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Checks indices that refer to other lines, once everything is read.
+fn check_indices(
+    s: &Scenario,
+    window_lines: &[usize],
+    memdev_lines: &[usize],
+    event_lines: &[usize],
+) -> Result<(), ParseError> {
+    let p = &s.platform;
+    let nhb = p.host_bridges.len();
+    let hb_msg = |what: &str, i: u8| {
+        format!(
+            "{what} refers to host bridge {i}, but there {} ({})",
+            if nhb == 1 {
+                "is 1 `host-bridge` line".to_string()
+            } else {
+                format!("are {nhb} `host-bridge` lines")
+            },
+            "host bridges are numbered in order from 0"
+        )
+    };
+    for (w, &line) in p.windows.iter().zip(window_lines) {
+        if w.targets.is_empty() {
+            return Err(ParseError {
+                line,
+                msg: "a window needs at least one target".into(),
+            });
+        }
+        if let Some(&t) = w.targets.iter().find(|&&t| t as usize >= nhb) {
+            return Err(ParseError {
+                line,
+                msg: hb_msg("the window", t),
+            });
+        }
+    }
+    for (m, &line) in p.memdevs.iter().zip(memdev_lines) {
+        if m.host_bridge as usize >= nhb {
+            return Err(ParseError {
+                line,
+                msg: hb_msg("the memdev", m.host_bridge),
+            });
+        }
+    }
+    let nmem = p.memdevs.len();
+    let nwin = p.windows.len();
+    for (e, &line) in s.events.iter().zip(event_lines) {
+        let msg = match *e {
+            Event::HotAddMemdev(i) if i as usize >= nmem => Some(format!(
+                "memdev mem{i} does not exist: the platform has {nmem} memdev(s), mem0..mem{}",
+                nmem.saturating_sub(1)
+            )),
+            Event::CreateRamRegion { window, memdevs } => {
+                if window as usize >= nwin {
+                    Some(format!(
+                        "window {window} does not exist: the platform has {nwin} window(s)"
+                    ))
+                } else if let Some(i) = (0..8).find(|&i| memdevs & (1 << i) != 0 && i >= nmem) {
+                    Some(format!(
+                        "memdev mem{i} does not exist: the platform has {nmem} memdev(s)"
+                    ))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        if let Some(msg) = msg {
+            return Err(ParseError { line, msg });
+        }
+    }
+    Ok(())
+}
