@@ -31,7 +31,9 @@ pub struct Run {
 impl Run {
     /// The last observation.
     pub fn last(&self) -> &Observation {
-        self.observations.last().expect("a run always ends with an observation")
+        self.observations
+            .last()
+            .expect("a run always ends with an observation")
     }
 }
 

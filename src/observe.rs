@@ -105,8 +105,18 @@ pub fn task_name(k: &Kernel, body: TaskBody) -> String {
 }
 
 /// Records what the kernel looks like now.
-pub fn observe(k: &Kernel, point: String, outcome: Outcome, blocked: &[BlockedTask]) -> Observation {
-    let mut sr: Vec<(u64, u64)> = k.plat.soft_reserved.iter().map(|r| (r.start, r.end())).collect();
+pub fn observe(
+    k: &Kernel,
+    point: String,
+    outcome: Outcome,
+    blocked: &[BlockedTask],
+) -> Observation {
+    let mut sr: Vec<(u64, u64)> = k
+        .plat
+        .soft_reserved
+        .iter()
+        .map(|r| (r.start, r.end()))
+        .collect();
     sr.sort_unstable();
     sr.dedup();
     let soft_reserved = sr.into_iter().map(|(s, e)| ownership(k, s, e)).collect();
@@ -122,24 +132,33 @@ pub fn observe(k: &Kernel, point: String, outcome: Outcome, blocked: &[BlockedTa
             committed: r.state == crate::drivers::cxl::CxlConfigState::Commit,
             alive: r.alive,
             dax_bound: r.cxlr_dax.is_some_and(|d| k.dev(d).driver.is_some()),
-            ownership: if r.end > r.start { ownership(k, r.start, r.end) } else { ownership(k, 0, 0) },
+            ownership: if r.end > r.start {
+                ownership(k, r.start, r.end)
+            } else {
+                ownership(k, 0, 0)
+            },
         })
         .collect();
-    let unbound = k
-        .dc
-        .devices
-        .iter()
-        .filter(|d| d.registered && d.driver.is_none() && (d.probe_err.is_some() || d.deferred))
-        .map(|d| DeviceIssue {
-            device: d.name.to_string(),
-            error: d.probe_err.map(|e| e.name().to_string()).unwrap_or_default(),
-            deferred: d.deferred,
-        })
-        .collect();
+    let unbound =
+        k.dc.devices
+            .iter()
+            .filter(|d| d.registered && d.driver.is_none() && (d.probe_err.is_some() || d.deferred))
+            .map(|d| DeviceIssue {
+                device: d.name.to_string(),
+                error: d
+                    .probe_err
+                    .map(|e| e.name().to_string())
+                    .unwrap_or_default(),
+                deferred: d.deferred,
+            })
+            .collect();
     let warns = k
         .warns
         .iter()
-        .map(|w| WarnObs { site: w.site.to_string(), msg: w.msg.to_string() })
+        .map(|w| WarnObs {
+            site: w.site.to_string(),
+            msg: w.msg.to_string(),
+        })
         .collect();
     Observation {
         point,
@@ -151,4 +170,38 @@ pub fn observe(k: &Kernel, point: String, outcome: Outcome, blocked: &[BlockedTa
         warns,
         outcome,
     }
+}
+
+/// The timeline as lines: `[task] event`.
+pub fn timeline(k: &Kernel) -> Vec<String> {
+    use crate::kernel::log::LogEvent as E;
+    k.timeline
+        .iter()
+        .map(|&(t, ev)| {
+            let who = k
+                .sched
+                .tasks
+                .get(t.0 as usize)
+                .map(|ti| task_name(k, ti.body))
+                .unwrap_or_else(|| "-".into());
+            let what = match ev {
+                E::DeviceAdd(d) => format!("device_add {}", k.dev(d).name),
+                E::DeviceDel(d) => format!("device_del {}", k.dev(d).name),
+                E::Bound(d, drv) => format!("{} bound to {}", k.dev(d).name, drv.name()),
+                E::ProbeFailed(d, drv, e) => format!(
+                    "{} probe of {} failed with error {e}",
+                    drv.name(),
+                    k.dev(d).name
+                ),
+                E::Unbound(d, drv) => format!("{} unbound from {}", k.dev(d).name, drv.name()),
+                E::ModuleLive(m) => format!("module {m} live"),
+                E::ModuleInitFailed(m, e) => format!("module {m} init failed {e}"),
+                E::ModuleGone(m) => format!("module {m} removed"),
+                E::ModuleNotFound(m) => format!("modprobe: module {m} not found"),
+                E::Dbg(site, msg) => format!("{site}: {msg}"),
+                E::UserError(what, e) => format!("{what} failed: {e}"),
+            };
+            format!("[{who}] {what}")
+        })
+        .collect()
 }

@@ -162,14 +162,22 @@ impl Observation {
                 if r.alive { "" } else { " destroyed" },
                 r.ownership.owner,
                 r.ownership.online_bytes,
-                if r.dax_bound { ", dax_region bound" } else { "" }
+                if r.dax_bound {
+                    ", dax_region bound"
+                } else {
+                    ""
+                }
             );
         }
         for d in &self.unbound {
             s += &format!(
                 "  unbound {}: {}{}\n",
                 d.device,
-                if d.error.is_empty() { "no driver" } else { &d.error },
+                if d.error.is_empty() {
+                    "no driver"
+                } else {
+                    &d.error
+                },
                 if d.deferred { " (deferred)" } else { "" }
             );
         }
@@ -180,5 +188,30 @@ impl Observation {
             s += &format!("  WARN in {}: {}\n", w.site, w.msg);
         }
         s
+    }
+}
+
+impl Observation {
+    /// Problems visible in this observation alone, one line each: a hang or livelock, WARNs,
+    /// bytes claimed by both drivers. (Design-level judgement — leaks, the spec, order
+    /// dependence — needs more than one observation and lives in the judges.)
+    pub fn problems(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        match self.outcome {
+            Outcome::Quiescent => {}
+            o => v.push(format!("{o} at {}", self.point)),
+        }
+        for w in &self.warns {
+            v.push(format!("WARN in {}: {}", w.site, w.msg));
+        }
+        for r in &self.soft_reserved {
+            if r.both_bytes > 0 {
+                v.push(format!(
+                    "double claim: {:x}-{:x} has dax regions from both cxl and hmem",
+                    r.start, r.end
+                ));
+            }
+        }
+        v
     }
 }

@@ -34,7 +34,11 @@ pub struct Design {
 
 impl Design {
     /// A design with these patches on mainline.
-    pub const fn new(name: &'static str, summary: &'static str, patches: &'static [Patch]) -> Design {
+    pub const fn new(
+        name: &'static str,
+        summary: &'static str,
+        patches: &'static [Patch],
+    ) -> Design {
         Design {
             name,
             summary,
@@ -45,7 +49,8 @@ impl Design {
 
     /// The design's ops: mainline with every patch applied. Built once per process.
     pub fn ops(&self) -> &'static Ops {
-        self.ops.get_or_init(|| Box::leak(Box::new(self.build(None))))
+        self.ops
+            .get_or_init(|| Box::leak(Box::new(self.build(None))))
     }
 
     /// The design's ops with patch `skip` (index into [`Design::patches`]) left out. Each call

@@ -99,7 +99,12 @@ pub fn alloc_dax_region(
         res: None,
         alive: true,
     });
-    k.devm_add_action(parent, "dax_region_unregister", dax_region_unregister, idx as u64);
+    k.devm_add_action(
+        parent,
+        "dax_region_unregister",
+        dax_region_unregister,
+        idx as u64,
+    );
     Some(idx)
 }
 
@@ -119,7 +124,12 @@ pub fn devm_create_dev_dax(k: &mut Kernel, region: u32) -> KResult {
     let r = &k.dax.regions[region as usize];
     let (id, parent) = (r.id, r.parent);
     let idx = k.dax.devs.len() as u32;
-    let d = k.device_initialize(Name::id_sub("dax", id, 0), DevKind::DevDax(idx), Bus::Dax, Some(parent));
+    let d = k.device_initialize(
+        Name::id_sub("dax", id, 0),
+        DevKind::DevDax(idx),
+        Bus::Dax,
+        Some(parent),
+    );
     k.dax.devs.push(DevDax { region, dev: d });
     k.devm_add_action(parent, "unregister_dev_dax", unregister_dev_dax, idx as u64);
     k.device_add(d)

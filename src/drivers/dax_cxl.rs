@@ -30,7 +30,8 @@ pub fn cxl_dax_region_probe(k: &mut Kernel, dev: DevId) -> KResult {
     let r = &k.cxl.regions[region as usize];
     let (id, start, end) = (r.id, r.start, r.end);
     let nid = crate::drivers::hmem::phys_to_target_node(k, start);
-    let Some(dr) = (k.ops.alloc_dax_region)(k, dev, id, start, end, nid, DaxOwner::Cxl(region)) else {
+    let Some(dr) = (k.ops.alloc_dax_region)(k, dev, id, start, end, nid, DaxOwner::Cxl(region))
+    else {
         return Err(Errno::ENOMEM);
     };
     devm_create_dev_dax(k, dr)

@@ -96,7 +96,10 @@ pub fn hmem_register_resource(k: &mut Kernel, nid: i32, start: u64, end: u64) {
 /// platform's extra ones, as cxl_test's hmem_test adds "hmem_platform.1").
 pub fn __hmem_register_resource(k: &mut Kernel, nid: i32, start: u64, end: u64) {
     let root = k.hmem.hmem_active;
-    let Some(new) = k.res.__request_region(root, start, end - start + 1, Name::fixed(""), 0) else {
+    let Some(new) = k
+        .res
+        .__request_region(root, start, end - start + 1, Name::fixed(""), 0)
+    else {
         k.dbg("__hmem_register_resource", "hmem range already active");
         return;
     };
@@ -106,7 +109,12 @@ pub fn __hmem_register_resource(k: &mut Kernel, nid: i32, start: u64, end: u64) 
     }
     k.hmem.platform_initialized = true;
     for id in 0..=k.plat.extra_hmem_platforms as u32 {
-        let d = k.device_initialize(Name::id("hmem_platform.", id), DevKind::HmemPlatform(id), Bus::Platform, None);
+        let d = k.device_initialize(
+            Name::id("hmem_platform.", id),
+            DevKind::HmemPlatform(id),
+            Bus::Platform,
+            None,
+        );
         k.hmem.platforms.push(d);
         let _ = k.device_add(d);
     }
@@ -132,10 +140,17 @@ pub fn hmem_init(k: &mut Kernel) {
 /// The body of `hmem_init()` over a given tree (later designs pass `soft_reserve_resource`).
 pub fn hmem_init_walk(k: &mut Kernel, root: ResId) {
     let mut found: Vec<(u64, u64)> = Vec::new();
-    k.res.walk_res_desc(root, IORES_DESC_SOFT_RESERVED, IORESOURCE_MEM, 0, u64::MAX, |_, _, s, e| {
-        found.push((s, e));
-        0
-    });
+    k.res.walk_res_desc(
+        root,
+        IORES_DESC_SOFT_RESERVED,
+        IORESOURCE_MEM,
+        0,
+        u64::MAX,
+        |_, _, s, e| {
+            found.push((s, e));
+            0
+        },
+    );
     for (s, e) in found {
         // hmem_register_one()
         let nid = phys_to_target_node(k, s);
@@ -166,18 +181,38 @@ pub fn walk_hmem_resources(
 
 /// `region_intersects(start, size, IORESOURCE_MEM, IORES_DESC_CXL)` on iomem.
 pub fn intersects_cxl(k: &Kernel, start: u64, end: u64) -> RegionIntersects {
-    k.res.region_intersects(k.iomem, start, end - start + 1, IORESOURCE_MEM, IORES_DESC_CXL)
+    k.res.region_intersects(
+        k.iomem,
+        start,
+        end - start + 1,
+        IORESOURCE_MEM,
+        IORES_DESC_CXL,
+    )
 }
 
 /// `hmem_register_device()` as mainline has it: with CONFIG_CXL_REGION, any range that
 /// intersects a CXL window is left to CXL ("deferring range to CXL"), with no fallback; a range
 /// that is not Soft Reserved in iomem is skipped; otherwise [`hmem_create_device`].
-pub fn hmem_register_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end: u64) -> KResult {
-    if k.cfg.is_enabled(Sym::CXL_REGION) && intersects_cxl(k, start, end) != RegionIntersects::Disjoint {
+pub fn hmem_register_device(
+    k: &mut Kernel,
+    host: DevId,
+    nid: i32,
+    start: u64,
+    end: u64,
+) -> KResult {
+    if k.cfg.is_enabled(Sym::CXL_REGION)
+        && intersects_cxl(k, start, end) != RegionIntersects::Disjoint
+    {
         k.dbg("hmem_register_device", "deferring range to CXL");
         return Ok(());
     }
-    let sr = k.res.region_intersects(k.iomem, start, end - start + 1, IORESOURCE_MEM, IORES_DESC_SOFT_RESERVED);
+    let sr = k.res.region_intersects(
+        k.iomem,
+        start,
+        end - start + 1,
+        IORESOURCE_MEM,
+        IORES_DESC_SOFT_RESERVED,
+    );
     if sr != RegionIntersects::Intersects {
         return Ok(());
     }
@@ -192,8 +227,19 @@ pub fn hmem_create_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end
     let id = k.memregion.alloc();
     k.devm_add_action(host, "release_memregion", release_memregion, id as u64);
     let idx = k.hmem.devs.len() as u32;
-    let d = k.device_initialize(Name::id("hmem.", id), DevKind::Hmem(idx), Bus::Platform, None);
-    k.hmem.devs.push(HmemDev { dev: d, id, start, end, nid });
+    let d = k.device_initialize(
+        Name::id("hmem.", id),
+        DevKind::Hmem(idx),
+        Bus::Platform,
+        None,
+    );
+    k.hmem.devs.push(HmemDev {
+        dev: d,
+        id,
+        start,
+        end,
+        nid,
+    });
     k.device_add(d)?;
     k.devm_add_action(host, "release_hmem", release_hmem, idx as u64);
     Ok(())
@@ -223,7 +269,9 @@ pub fn dax_hmem_probe(k: &mut Kernel, dev: DevId) -> KResult {
         return Err(Errno::ENODEV);
     };
     let h = k.hmem.devs[idx as usize].clone();
-    let Some(dr) = (k.ops.alloc_dax_region)(k, dev, h.id, h.start, h.end, h.nid, DaxOwner::Hmem(idx)) else {
+    let Some(dr) =
+        (k.ops.alloc_dax_region)(k, dev, h.id, h.start, h.end, h.nid, DaxOwner::Hmem(idx))
+    else {
         return Err(Errno::ENOMEM);
     };
     devm_create_dev_dax(k, dr)
@@ -242,4 +290,3 @@ pub fn dax_hmem_exit(k: &mut Kernel) {
     k.driver_unregister(DrvKind::Hmem);
     k.driver_unregister(DrvKind::HmemPlatform);
 }
-

@@ -88,7 +88,10 @@ pub fn dev_dax_kmem_probe(k: &mut Kernel, dev: DevId) -> KResult {
     }
     let name = k.dev(dev).name;
     let iomem = k.iomem;
-    let Some(dax_res) = k.res.request_mem_region(iomem, start, end - start + 1, name) else {
+    let Some(dax_res) = k
+        .res
+        .request_mem_region(iomem, start, end - start + 1, name)
+    else {
         k.dbg("dev_dax_kmem_probe", "could not reserve region");
         return Err(Errno::EBUSY);
     };
@@ -125,7 +128,10 @@ pub fn dev_dax_kmem_remove(k: &mut Kernel, dev: DevId) {
             continue;
         }
         if r.online {
-            k.dbg("dev_dax_kmem_remove", "cannot be hotremoved until the next reboot");
+            k.dbg(
+                "dev_dax_kmem_remove",
+                "cannot be hotremoved until the next reboot",
+            );
             continue;
         }
         let (ram, dax) = (r.ram_res, r.dax_res);

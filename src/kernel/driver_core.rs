@@ -263,7 +263,13 @@ impl Kernel {
     }
 
     /// `devm_add_action()`.
-    pub fn devm_add_action(&mut self, d: DevId, name: &'static str, release: fn(&mut Kernel, u64), arg: u64) {
+    pub fn devm_add_action(
+        &mut self,
+        d: DevId,
+        name: &'static str,
+        release: fn(&mut Kernel, u64),
+        arg: u64,
+    ) {
         self.dev_mut(d).devres.push(Devres { name, release, arg });
     }
 
@@ -475,7 +481,10 @@ impl Kernel {
 
     /// Whether a driver of this kind is registered.
     pub fn driver_registered(&self, kind: DrvKind) -> bool {
-        self.dc.drivers.iter().any(|d| d.kind == kind && d.registered)
+        self.dc
+            .drivers
+            .iter()
+            .any(|d| d.kind == kind && d.registered)
     }
 
     /// `bus_rescan_devices()`: `device_attach()` on every unbound device of the bus.
@@ -548,7 +557,10 @@ impl Kernel {
     }
 }
 
-fn deferred_probe_work_func(k: crate::kernel::KRef, _data: u32) -> crate::kernel::sched::BoxFut<()> {
+fn deferred_probe_work_func(
+    k: crate::kernel::KRef,
+    _data: u32,
+) -> crate::kernel::sched::BoxFut<()> {
     Box::pin(async move {
         k.borrow_mut().deferred_probe_work_func();
     })

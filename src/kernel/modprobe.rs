@@ -14,13 +14,15 @@
 //! is left out.
 
 use crate::drivers::cxl::acpi::{cxl_acpi_exit, cxl_acpi_init};
-use crate::drivers::cxl::mem::{cxl_mem_exit, cxl_mem_init, cxl_pci_exit, cxl_pci_init, pci_enumerate_memdev};
+use crate::drivers::cxl::mem::{
+    cxl_mem_exit, cxl_mem_init, cxl_pci_exit, cxl_pci_init, pci_enumerate_memdev,
+};
 use crate::drivers::cxl::port::{cxl_port_exit, cxl_port_init};
 use crate::drivers::cxl::region::{create_ram_region, cxl_region_init, destroy_region};
 use crate::drivers::dax::dax_core_init;
+use crate::drivers::e820::e820__reserve_resources_late;
 use crate::drivers::hmem::hmat_register_targets;
 use crate::drivers::kmem::{dax_kmem_exit, dax_kmem_init, offline_memory};
-use crate::drivers::e820::e820__reserve_resources_late;
 use crate::kernel::driver_core::{Bus, DevKind, DrvKind};
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::kconfig::{Sym, Tristate};
@@ -139,7 +141,12 @@ fn acpi_scan(k: &mut crate::kernel::Kernel) {
     let plat = k.plat.clone();
     k.cxl.memdevs = vec![Default::default(); plat.memdevs.len()];
     if !plat.windows.is_empty() {
-        let d = k.device_initialize(Name::fixed("ACPI0017:00"), DevKind::Acpi0017, Bus::Platform, None);
+        let d = k.device_initialize(
+            Name::fixed("ACPI0017:00"),
+            DevKind::Acpi0017,
+            Bus::Platform,
+            None,
+        );
         k.cxl.acpi0017 = Some(d);
         let _ = k.device_add(d);
     }
@@ -158,8 +165,14 @@ fn check_builtin_links(k: &KRef) {
         if m.build(&cfg) != Tristate::Y {
             continue;
         }
-        if (kb.ops.symbol_deps)(&cfg, m).iter().any(|d| d.build(&cfg) != Tristate::Y) {
-            kb.warn("kbuild", "built-in module references a symbol of a module that is not built in");
+        if (kb.ops.symbol_deps)(&cfg, m)
+            .iter()
+            .any(|d| d.build(&cfg) != Tristate::Y)
+        {
+            kb.warn(
+                "kbuild",
+                "built-in module references a symbol of a module that is not built in",
+            );
             kb.modules[m.idx()] = ModState::Going;
         }
     }
@@ -258,14 +271,18 @@ pub fn modprobe(k: KRef, m: Module) -> BoxFut<KResult> {
         }
         let (soft, deps) = {
             let kb = k.borrow();
-            ((kb.ops.softdeps)(&kb.cfg, m), (kb.ops.symbol_deps)(&kb.cfg, m))
+            (
+                (kb.ops.softdeps)(&kb.cfg, m),
+                (kb.ops.symbol_deps)(&kb.cfg, m),
+            )
         };
         for &d in soft {
             let _ = modprobe(k.clone(), d).await;
         }
         for &d in deps {
             if modprobe(k.clone(), d).await.is_err() {
-                k.borrow_mut().log(LogEvent::ModuleInitFailed(m, Errno::ENOENT));
+                k.borrow_mut()
+                    .log(LogEvent::ModuleInitFailed(m, Errno::ENOENT));
                 return Err(Errno::ENOENT);
             }
         }
@@ -329,8 +346,19 @@ pub async fn rmmod(k: &KRef, m: Module) -> KResult {
 /// The sorted, de-duplicated ranges `OfflineMemory(i)` indexes: Soft Reserved ranges and the
 /// ranges of regions created so far.
 pub fn offline_targets(k: &crate::kernel::Kernel) -> Vec<(u64, u64)> {
-    let mut v: Vec<(u64, u64)> = k.plat.soft_reserved.iter().map(|r| (r.start, r.end())).collect();
-    v.extend(k.cxl.regions.iter().filter(|r| r.res.is_some() || !r.alive).map(|r| (r.start, r.end)));
+    let mut v: Vec<(u64, u64)> = k
+        .plat
+        .soft_reserved
+        .iter()
+        .map(|r| (r.start, r.end()))
+        .collect();
+    v.extend(
+        k.cxl
+            .regions
+            .iter()
+            .filter(|r| r.res.is_some() || !r.alive)
+            .map(|r| (r.start, r.end)),
+    );
     v.sort_unstable();
     v.dedup();
     v
@@ -356,12 +384,21 @@ async fn userspace(k: KRef) {
                 block_on(&k, Wait::Quiescent).await;
                 settles += 1;
                 let point = format!("settle {settles}");
-                let obs = crate::observe::observe(&k.borrow(), point, srfuzz_oracle::Outcome::Quiescent, &[]);
+                let obs = crate::observe::observe(
+                    &k.borrow(),
+                    point,
+                    srfuzz_oracle::Outcome::Quiescent,
+                    &[],
+                );
                 k.borrow_mut().observations.push(obs);
             }
             Event::HotAddMemdev(i) => {
                 let mut kb = k.borrow_mut();
-                let ok = kb.plat.memdevs.get(i as usize).is_some_and(|m| m.presence == Presence::HotAdd);
+                let ok = kb
+                    .plat
+                    .memdevs
+                    .get(i as usize)
+                    .is_some_and(|m| m.presence == Presence::HotAdd);
                 if ok {
                     pci_enumerate_memdev(&mut kb, i as u32);
                 } else {
@@ -371,7 +408,10 @@ async fn userspace(k: KRef) {
             Event::CreateRamRegion { window, memdevs } => {
                 let mut kb = k.borrow_mut();
                 let n = kb.plat.memdevs.len();
-                let list: Vec<u32> = (0..n.min(8)).filter(|i| memdevs & (1 << i) != 0).map(|i| i as u32).collect();
+                let list: Vec<u32> = (0..n.min(8))
+                    .filter(|i| memdevs & (1 << i) != 0)
+                    .map(|i| i as u32)
+                    .collect();
                 if let Err(e) = create_ram_region(&mut kb, window as u32, &list) {
                     kb.log(LogEvent::UserError("create-region", e));
                 }

@@ -354,7 +354,10 @@ impl Executor {
             {
                 let kb = k.borrow();
                 for (i, t) in kb.sched.tasks.iter().enumerate() {
-                    if t.alive && t.wait.is_none_or(|w| kb.wait_satisfied(w, TaskId(i as u32))) {
+                    if t.alive
+                        && t.wait
+                            .is_none_or(|w| kb.wait_satisfied(w, TaskId(i as u32)))
+                    {
                         runnable.push(TaskId(i as u32));
                     }
                 }

@@ -220,7 +220,11 @@ fn gen_intended(u: &mut Unstructured<'_>, windows: &[Window]) -> Vec<Intended> {
             2 => 1,
             _ => 2,
         };
-        out.push(Intended { hpa, ways, window: i });
+        out.push(Intended {
+            hpa,
+            ways,
+            window: i,
+        });
     }
     out
 }
@@ -632,7 +636,10 @@ mod tests {
             assert!(s.events.len() <= MAX_EVENTS);
             for w in &p.windows {
                 assert!(!w.targets.is_empty());
-                assert!(w.targets.iter().all(|&t| (t as usize) < p.host_bridges.len()));
+                assert!(w
+                    .targets
+                    .iter()
+                    .all(|&t| (t as usize) < p.host_bridges.len()));
             }
             for m in &p.memdevs {
                 assert!((m.host_bridge as usize) < p.host_bridges.len());

@@ -11,7 +11,7 @@
 //! adjacent ranges are common, and exhausted input bytes fill in defaults.
 
 pub mod gen;
-// pub mod text; (restored when text.rs lands)
+pub mod text;
 
 use crate::kernel::kconfig::KconfigRequest;
 use crate::kernel::module::Module;

@@ -178,13 +178,6 @@ pub fn print(s: &Scenario) -> String {
     o
 }
 
-impl fmt::Display for Scenario {
-    /// The text form ([`print`]).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&print(self))
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parsing helpers (errors are messages; the caller adds the line).
 
@@ -230,7 +223,9 @@ fn parse_u8(s: &str, what: &str) -> Res<u8> {
 /// A comma-separated list of small numbers.
 fn parse_u8_list(s: &str, what: &str) -> Res<Vec<u8>> {
     if s.is_empty() {
-        return Err(format!("expected a comma-separated list of {what}s, found nothing"));
+        return Err(format!(
+            "expected a comma-separated list of {what}s, found nothing"
+        ));
     }
     s.split(',').map(|x| parse_u8(x.trim(), what)).collect()
 }
@@ -296,7 +291,9 @@ fn parse_addr_size<'t>(
     usage: &str,
 ) -> Res<(Range, Vec<&'t str>)> {
     let Some(addr) = tokens.first() else {
-        return Err(format!("expected `{usage}`, found nothing after `{keyword}`"));
+        return Err(format!(
+            "expected `{usage}`, found nothing after `{keyword}`"
+        ));
     };
     if addr.contains('=') {
         return Err(format!(
@@ -337,8 +334,8 @@ fn parse_decoder(s: &str) -> Res<Option<CommittedDecoder>> {
         return Ok(None);
     }
     let parts: Vec<&str> = s.split(',').collect();
-    let start = parse_number(parts[0])
-        .map_err(|e| format!("bad decoder address ({USAGE}): {e}"))?;
+    let start =
+        parse_number(parts[0]).map_err(|e| format!("bad decoder address ({USAGE}): {e}"))?;
     let kv = Kv::parse(&parts[1..], "decoder", &["size", "ways", "pos"])?;
     let size = parse_number(kv.require("size", "decoder", "<size>")?)
         .map_err(|e| format!("bad decoder size: {e}"))?;
@@ -369,10 +366,12 @@ fn parse_module(s: Option<&&str>, verb: &str) -> Res<Module> {
             .join(", ")
     };
     let Some(s) = s else {
-        return Err(format!("expected a module name after `{verb}` (one of {})", names()));
+        return Err(format!(
+            "expected a module name after `{verb}` (one of {})",
+            names()
+        ));
     };
-    Module::from_name(s)
-        .ok_or_else(|| format!("unknown module `{s}`: expected one of {}", names()))
+    Module::from_name(s).ok_or_else(|| format!("unknown module `{s}`: expected one of {}", names()))
 }
 
 /// `mem<N>` or `<N>`.
@@ -399,7 +398,9 @@ pub fn parse_event(line: &str) -> Result<Event, String> {
     let args = &toks[1..];
     let one_number = |what: &str| -> Res<u8> {
         let Some(a) = args.first() else {
-            return Err(format!("expected `{verb} <{what}>`, found nothing after `{verb}`"));
+            return Err(format!(
+                "expected `{verb} <{what}>`, found nothing after `{verb}`"
+            ));
         };
         let v = parse_u8(a, what)?;
         no_more(&args[1..], &format!("`{verb} {a}`"))?;
@@ -426,7 +427,9 @@ pub fn parse_event(line: &str) -> Result<Event, String> {
         }
         "hotadd" | "hot-add" => {
             let Some(a) = args.first() else {
-                return Err(format!("expected `{verb} mem<N>`, found nothing after `{verb}`"));
+                return Err(format!(
+                    "expected `{verb} mem<N>`, found nothing after `{verb}`"
+                ));
             };
             let i = parse_memdev_index(a)?;
             no_more(&args[1..], &format!("`{verb} {a}`"))?;
@@ -523,7 +526,9 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
         }
         if let Some(rest) = t.strip_prefix('[') {
             let Some(name) = rest.strip_suffix(']') else {
-                return Err(err(format!("expected a section header like `[platform]`, found `{t}`")));
+                return Err(err(format!(
+                    "expected a section header like `[platform]`, found `{t}`"
+                )));
             };
             let name = name.trim();
             let Some(idx) = SECTIONS.iter().position(|&n| n == name) else {
@@ -633,7 +638,9 @@ fn parse_platform_line(
         }
         "host-bridge" => {
             let Some(uid) = args.first() else {
-                return Err("expected `host-bridge <uid>`, found nothing after `host-bridge`".into());
+                return Err(
+                    "expected `host-bridge <uid>`, found nothing after `host-bridge`".into(),
+                );
             };
             let uid = parse_u8(uid.strip_prefix("uid=").unwrap_or(uid), "host bridge uid")?;
             no_more(&args[1..], "the host bridge uid")?;
@@ -679,7 +686,9 @@ fn parse_platform_line(
         }
         "extra-hmem-platforms" => {
             if let Some(prev) = extra_line {
-                return Err(format!("extra-hmem-platforms is already given on line {prev}"));
+                return Err(format!(
+                    "extra-hmem-platforms is already given on line {prev}"
+                ));
             }
             let Some(n) = args.first() else {
                 return Err("expected `extra-hmem-platforms <n>`, found nothing".into());

@@ -27,7 +27,9 @@ pub fn cxl_acpi_exit(k: &mut Kernel) {
 /// `cxl_bus_rescan()` "in case PCI is scanned before ACPI".
 pub fn cxl_acpi_probe(k: &mut Kernel, host: DevId) -> KResult {
     let plat = k.plat.clone();
-    let cxl_res = k.res.alloc(Name::fixed("CXL mem"), 0, u64::MAX, IORESOURCE_MEM, 0);
+    let cxl_res = k
+        .res
+        .alloc(Name::fixed("CXL mem"), 0, u64::MAX, IORESOURCE_MEM, 0);
     let mut parsed: Vec<(u32, ResId)> = Vec::new();
     let mut window_id = 0;
     for (i, w) in plat.windows.iter().enumerate() {
@@ -70,7 +72,9 @@ pub fn cxl_acpi_probe(k: &mut Kernel, host: DevId) -> KResult {
 fn add_cxl_resource(k: &mut Kernel, private: ResId) -> ResId {
     let p = k.res.get(private);
     let (name, start, end) = (p.name, p.start, p.end);
-    let new = k.res.alloc(name, start, end, IORESOURCE_MEM, IORES_DESC_CXL);
+    let new = k
+        .res
+        .alloc(name, start, end, IORESOURCE_MEM, IORES_DESC_CXL);
     k.res.insert_resource_expand_to_fit(k.iomem, new);
     new
 }

@@ -19,7 +19,12 @@ pub fn pci_enumerate_memdev(k: &mut Kernel, i: u32) {
     st.present = true;
     // Firmware programmed and committed the endpoint decoder before the OS started.
     st.decoder_committed = k.plat.memdevs[i as usize].decoder.is_some();
-    let d = k.device_initialize(Name::id("0000:0d:00.", i), DevKind::PciMemdev(i), Bus::Pci, None);
+    let d = k.device_initialize(
+        Name::id("0000:0d:00.", i),
+        DevKind::PciMemdev(i),
+        Bus::Pci,
+        None,
+    );
     k.cxl.memdevs[i as usize].pci_dev = Some(d);
     let _ = k.device_add(d);
 }
@@ -42,9 +47,19 @@ pub fn cxl_pci_probe(k: &mut Kernel, pdev: DevId) -> KResult {
     let DevKind::PciMemdev(i) = k.dev(pdev).kind else {
         return Err(Errno::ENODEV);
     };
-    let d = k.device_initialize(Name::id("mem", i), DevKind::CxlMemdev(i), Bus::Cxl, Some(pdev));
+    let d = k.device_initialize(
+        Name::id("mem", i),
+        DevKind::CxlMemdev(i),
+        Bus::Cxl,
+        Some(pdev),
+    );
     k.cxl.memdevs[i as usize].memdev = Some(d);
-    k.devm_add_action(pdev, "cxl_memdev_unregister", cxl_memdev_unregister, i as u64);
+    k.devm_add_action(
+        pdev,
+        "cxl_memdev_unregister",
+        cxl_memdev_unregister,
+        i as u64,
+    );
     k.device_add(d)
 }
 
@@ -82,9 +97,19 @@ pub fn cxl_mem_probe(k: &mut Kernel, dev: DevId) -> KResult {
         k.dbg("cxl_mem_probe", "CXL port topology not enabled");
         return Err(Errno::ENXIO);
     }
-    let ep = k.device_initialize(Name::id("endpoint", i), DevKind::CxlEndpoint(i), Bus::Cxl, Some(dev));
+    let ep = k.device_initialize(
+        Name::id("endpoint", i),
+        DevKind::CxlEndpoint(i),
+        Bus::Cxl,
+        Some(dev),
+    );
     k.cxl.memdevs[i as usize].endpoint = Some(ep);
-    k.devm_add_action(dev, "cxl_endpoint_unregister", cxl_endpoint_unregister, i as u64);
+    k.devm_add_action(
+        dev,
+        "cxl_endpoint_unregister",
+        cxl_endpoint_unregister,
+        i as u64,
+    );
     k.device_add(ep)?;
     if k.dev(ep).driver.is_none() {
         k.dbg("devm_cxl_add_endpoint", "endpoint failed probe");

@@ -21,10 +21,14 @@ pub fn cxl_region_init(k: &mut Kernel) {
 
 /// Finds the root decoder whose window contains `[start, end]` (`cxl_find_root_decoder`).
 fn find_root_decoder(k: &Kernel, start: u64, end: u64) -> Option<u32> {
-    k.cxl.root_decoders.iter().position(|rd| {
-        let r = k.res.get(rd.res);
-        r.start <= start && end <= r.end
-    }).map(|i| i as u32)
+    k.cxl
+        .root_decoders
+        .iter()
+        .position(|rd| {
+            let r = k.res.get(rd.res);
+            r.start <= start && end <= r.end
+        })
+        .map(|i| i as u32)
 }
 
 /// `cxl_add_to_region()`: finds the region this committed decoder belongs to (same HPA range
@@ -68,10 +72,18 @@ pub fn construct_region(k: &mut Kernel, rd: u32, memdev: u32) -> Result<u32, Err
 
 /// `__construct_region()`.
 pub fn __construct_region(k: &mut Kernel, region: u32, memdev: u32) {
-    let dec = k.plat.memdevs[memdev as usize].decoder.expect("called with a committed decoder");
+    let dec = k.plat.memdevs[memdev as usize]
+        .decoder
+        .expect("called with a committed decoder");
     let r = &k.cxl.regions[region as usize];
     let (id, rd) = (r.id, r.root);
-    let res = k.res.alloc(Name::id("region", id), dec.hpa.start, dec.hpa.end(), IORESOURCE_MEM, 0);
+    let res = k.res.alloc(
+        Name::id("region", id),
+        dec.hpa.start,
+        dec.hpa.end(),
+        IORESOURCE_MEM,
+        0,
+    );
     let window = k.cxl.root_decoders[rd as usize].res;
     if k.res.insert_resource(window, res).is_err() {
         k.dbg("__construct_region", "cannot insert resource");
@@ -97,7 +109,12 @@ pub fn __create_region(k: &mut Kernel, rd: u32, _auto: bool) -> Result<u32, Errn
     };
     let id = k.cxl.root_decoders[rd as usize].region_id;
     k.cxl.root_decoders[rd as usize].region_id = k.memregion.alloc();
-    let dev = k.device_initialize(Name::id("region", id), DevKind::CxlRegion(k.cxl.regions.len() as u32), Bus::Cxl, None);
+    let dev = k.device_initialize(
+        Name::id("region", id),
+        DevKind::CxlRegion(k.cxl.regions.len() as u32),
+        Bus::Cxl,
+        None,
+    );
     let idx = k.cxl.regions.len() as u32;
     k.cxl.regions.push(CxlRegion {
         id,
@@ -129,7 +146,10 @@ pub fn cxl_region_attach(k: &mut Kernel, region: u32, memdev: u32, pos: u8) -> K
     let r = &k.cxl.regions[region as usize];
     let window = k.cxl.root_decoders[r.root as usize].window as usize;
     if !k.plat.windows[window].targets.contains(&hb) {
-        k.dbg("cxl_region_attach", "host bridge not a target of the root decoder");
+        k.dbg(
+            "cxl_region_attach",
+            "host bridge not a target of the root decoder",
+        );
         return Err(Errno::ENXIO);
     }
     if r.auto && dec.is_some_and(|d| d.ways != r.ways) {
@@ -137,7 +157,10 @@ pub fn cxl_region_attach(k: &mut Kernel, region: u32, memdev: u32, pos: u8) -> K
         return Err(Errno::ENXIO);
     }
     if pos as usize >= r.targets.len() || r.targets[pos as usize].is_some() {
-        k.dbg("cxl_region_attach", "position already taken or out of range");
+        k.dbg(
+            "cxl_region_attach",
+            "position already taken or out of range",
+        );
         return Err(Errno::EBUSY);
     }
     let r = &mut k.cxl.regions[region as usize];
@@ -203,9 +226,19 @@ pub fn region_is_system_ram(k: &Kernel, region: u32) -> bool {
 pub fn devm_cxl_add_dax_region(k: &mut Kernel, region: u32) -> KResult {
     let r = &k.cxl.regions[region as usize];
     let (id, rdev) = (r.id, r.dev);
-    let d = k.device_initialize(Name::id("dax_region", id), DevKind::CxlDaxRegion(region), Bus::Cxl, Some(rdev));
+    let d = k.device_initialize(
+        Name::id("dax_region", id),
+        DevKind::CxlDaxRegion(region),
+        Bus::Cxl,
+        Some(rdev),
+    );
     k.cxl.regions[region as usize].cxlr_dax = Some(d);
-    k.devm_add_action(rdev, "cxlr_dax_unregister", cxlr_dax_unregister, region as u64);
+    k.devm_add_action(
+        rdev,
+        "cxlr_dax_unregister",
+        cxlr_dax_unregister,
+        region as u64,
+    );
     k.device_add(d)
 }
 
@@ -255,7 +288,12 @@ pub fn cxl_region_detach(k: &mut Kernel, region: u32, pos: usize) {
 
 /// `cxl_region_decode_reset()`: uncommits the decoders of every target.
 pub fn cxl_region_decode_reset(k: &mut Kernel, region: u32) {
-    for m in k.cxl.regions[region as usize].targets.clone().into_iter().flatten() {
+    for m in k.cxl.regions[region as usize]
+        .targets
+        .clone()
+        .into_iter()
+        .flatten()
+    {
         k.cxl.memdevs[m as usize].decoder_committed = false;
     }
 }
@@ -272,7 +310,12 @@ pub fn create_ram_region(k: &mut Kernel, window: u32, memdevs: &[u32]) -> Result
     if !k.cfg.is_enabled(crate::kernel::kconfig::Sym::CXL_REGION) {
         return Err(Errno::ENOENT);
     }
-    let Some(rd) = k.cxl.root_decoders.iter().position(|rd| rd.window == window) else {
+    let Some(rd) = k
+        .cxl
+        .root_decoders
+        .iter()
+        .position(|rd| rd.window == window)
+    else {
         return Err(Errno::ENXIO);
     };
     let rd = rd as u32;
@@ -298,7 +341,13 @@ pub fn create_ram_region(k: &mut Kernel, window: u32, memdevs: &[u32]) -> Result
         return Err(Errno::ENOSPC);
     };
     let id = k.cxl.regions[region as usize].id;
-    let res = k.res.alloc(Name::id("region", id), start, start + size - 1, IORESOURCE_MEM, 0);
+    let res = k.res.alloc(
+        Name::id("region", id),
+        start,
+        start + size - 1,
+        IORESOURCE_MEM,
+        0,
+    );
     let window_res = k.cxl.root_decoders[rd as usize].res;
     if k.res.insert_resource(window_res, res).is_err() {
         k.devm_release_action(host, "unregister_region", region as u64);

@@ -1,0 +1,456 @@
+//! The scenario text form round-trips, reports errors by line, never panics; generation never
+//! fails and produces non-trivial scenarios.
+
+use srfuzz::scenario::{gen, text, Event, Presence, Scenario};
+
+/// xorshift64: a deterministic byte stream.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn scenarios(n: usize, seed: u64) -> impl Iterator<Item = (Vec<u8>, Scenario)> {
+    let mut rng = XorShift(seed);
+    (0..n).map(move |_| {
+        let len = rng.below(300);
+        let data = rng.bytes(len);
+        let s = gen::scenario_from_bytes(&data);
+        (data, s)
+    })
+}
+
+#[test]
+fn print_parse_round_trip() {
+    for (data, s) in scenarios(5000, 0x9e37_79b9_7f4a_7c15) {
+        let printed = text::print(&s);
+        let parsed =
+            text::parse(&printed).unwrap_or_else(|e| panic!("{e}\ninput {data:02x?}\n{printed}"));
+        assert_eq!(parsed, s, "input {data:02x?}\n{printed}");
+        assert_eq!(text::print(&parsed), printed);
+    }
+}
+
+#[test]
+fn default_scenario_round_trips_and_empty_text_parses() {
+    let s = Scenario::default();
+    assert_eq!(text::parse(&text::print(&s)), Ok(s.clone()));
+    assert_eq!(text::parse(""), Ok(s.clone()));
+    assert_eq!(text::parse("# nothing\n\n   \n"), Ok(s));
+}
+
+const EXAMPLE: &str = "\
+# srfuzz scenario
+[platform]
+soft-reserved 0x850000000 size=0x2000000000
+hmat-target 0x850000000 size=0x1000000000 nid=1
+host-bridge 0
+window 0x850000000 size=128G targets=0   # trailing comment
+memdev host-bridge=0 capacity=0x2000000000 presence=boot decoder=0x850000000,size=0x2000000000,ways=1,pos=0
+memdev capacity=64G host-bridge=0 presence=hotadd
+extra-hmem-platforms 0
+[kconfig]
+CONFIG_CXL_BUS=m
+# CONFIG_DEV_DAX_CXL is not set
+# an ordinary comment
+[events]
+modprobe cxl_acpi
+modprobe dax-hmem
+settle
+hotadd mem1
+create-region window=0 memdevs=0,1
+offline-memory 0
+destroy-region 0
+modprobe -r dax_hmem
+rmmod cxl_acpi
+[schedule]
+00 03 ff
+1
+";
+
+#[test]
+fn parses_the_documented_example() {
+    use srfuzz::kernel::kconfig::{Sym, Tristate};
+    use srfuzz::kernel::module::Module;
+    let s = text::parse(EXAMPLE).unwrap();
+    let p = &s.platform;
+    assert_eq!(p.soft_reserved.len(), 1);
+    assert_eq!(p.soft_reserved[0].start, 0x8_5000_0000);
+    assert_eq!(p.soft_reserved[0].size, 128 << 30);
+    assert_eq!(p.hmat_targets[0].nid, 1);
+    assert_eq!(p.windows[0].range, p.soft_reserved[0]);
+    assert_eq!(p.windows[0].targets, vec![0]);
+    assert_eq!(p.memdevs.len(), 2);
+    assert_eq!(p.memdevs[0].decoder.unwrap().hpa, p.windows[0].range);
+    assert_eq!(p.memdevs[1].decoder, None);
+    assert_eq!(p.memdevs[1].presence, Presence::HotAdd);
+    assert_eq!(s.kconfig.get(Sym::CXL_BUS), Some(Tristate::M));
+    assert_eq!(s.kconfig.get(Sym::DEV_DAX_CXL), Some(Tristate::N));
+    assert_eq!(s.kconfig.get(Sym::DAX), None);
+    assert_eq!(
+        s.events,
+        vec![
+            Event::Modprobe(Module::CxlAcpi),
+            Event::Modprobe(Module::DaxHmem),
+            Event::Settle,
+            Event::HotAddMemdev(1),
+            Event::CreateRamRegion {
+                window: 0,
+                memdevs: 0b11
+            },
+            Event::OfflineMemory(0),
+            Event::DestroyRegion(0),
+            Event::Rmmod(Module::DaxHmem),
+            Event::Rmmod(Module::CxlAcpi),
+        ]
+    );
+    assert_eq!(s.schedule, vec![0, 3, 0xff, 1]);
+    assert_eq!(text::parse(&text::print(&s)), Ok(s));
+}
+
+/// Replaces line `n` (1-based) of the example.
+fn with_line(n: usize, new: &str) -> String {
+    EXAMPLE
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i + 1 == n { new } else { l })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn err(text: &str) -> text::ParseError {
+    match text::parse(text) {
+        Ok(s) => panic!("parsed:\n{text}\nas {s:?}"),
+        Err(e) => e,
+    }
+}
+
+fn assert_err(text: &str, line: usize, needle: &str) {
+    let e = err(text);
+    assert_eq!(e.line, line, "{e}");
+    assert!(e.msg.contains(needle), "expected `{needle}` in: {e}");
+    assert!(e.to_string().starts_with(&format!("line {line}: ")), "{e}");
+}
+
+#[test]
+fn errors_name_the_line_and_the_expectation() {
+    assert_err(
+        &with_line(6, "window 0x850000000 sz=4G targets=0"),
+        6,
+        "expected `size=<size>` after the window address, found `sz=4G`",
+    );
+    assert_err(
+        &with_line(6, "window 0x850000000 size=0 targets=0"),
+        6,
+        "size must be nonzero",
+    );
+    assert_err(
+        &with_line(6, "window 0x850000000 size=4Q targets=0"),
+        6,
+        "expected a number",
+    );
+    assert_err(
+        &with_line(6, "window 0x850000000 size=4G targets=3"),
+        6,
+        "host bridge 3",
+    );
+    assert_err(
+        &with_line(6, "window 0x850000000 size=4G"),
+        6,
+        "missing `targets=",
+    );
+    assert_err(
+        &with_line(6, "window 0xfffffffffffffff0 size=4G targets=0"),
+        6,
+        "wraps",
+    );
+    assert_err(
+        &with_line(6, "window 0x1ffffffffffffffff size=4G targets=0"),
+        6,
+        "64 bits",
+    );
+    assert_err(
+        &with_line(6, "windoe 0x850000000 size=4G targets=0"),
+        6,
+        "unknown platform keyword `windoe`",
+    );
+    assert_err(
+        &with_line(7, "memdev host-bridge=0 capacity=1G presence=maybe"),
+        7,
+        "unknown presence `maybe`",
+    );
+    assert_err(
+        &with_line(7, "memdev host-bridge=0 capacity=1G colour=red"),
+        7,
+        "unknown key `colour`",
+    );
+    assert_err(
+        &with_line(7, "memdev host-bridge=0 host-bridge=0 capacity=1G"),
+        7,
+        "given twice",
+    );
+    assert_err(
+        &with_line(7, "memdev capacity=1G"),
+        7,
+        "missing `host-bridge=",
+    );
+    assert_err(
+        &with_line(
+            7,
+            "memdev host-bridge=0 capacity=1G decoder=0x0,size=1G,ways=2,pos=2",
+        ),
+        7,
+        "position 2 is out of range",
+    );
+    assert_err(
+        &with_line(
+            7,
+            "memdev host-bridge=0 capacity=1G decoder=0x0,size=1G,ways=0,pos=0",
+        ),
+        7,
+        "at least 1",
+    );
+    assert_err(
+        &with_line(
+            7,
+            "memdev host-bridge=0 capacity=1G decoder=0x0,ways=1,pos=0",
+        ),
+        7,
+        "missing `size=",
+    );
+    assert_err(
+        &with_line(7, "memdev host-bridge=1 capacity=1G"),
+        7,
+        "host bridge 1",
+    );
+    assert_err(&with_line(9, "extra-hmem-platforms 300"), 9, "out of range");
+    assert_err(&with_line(11, "CONFIG_CXL_BUS=q"), 11, "expected y, m or n");
+    assert_err(
+        &with_line(12, "# CONFIG_NOPE is not set"),
+        12,
+        "unknown symbol",
+    );
+    assert_err(
+        &with_line(12, "CONFIG_CXL_BUS=y"),
+        12,
+        "already set on line 11",
+    );
+    assert_err(
+        &with_line(15, "modprobe cxl_nope"),
+        15,
+        "unknown module `cxl_nope`",
+    );
+    assert_err(&with_line(15, "modprobe"), 15, "expected a module name");
+    assert_err(
+        &with_line(15, "insmod cxl_acpi"),
+        15,
+        "unknown event `insmod`",
+    );
+    assert_err(&with_line(15, "settle now"), 15, "unexpected `now`");
+    assert_err(
+        &with_line(18, "hotadd mem2"),
+        18,
+        "memdev mem2 does not exist",
+    );
+    assert_err(
+        &with_line(19, "create-region window=1 memdevs=0"),
+        19,
+        "window 1 does not exist",
+    );
+    assert_err(
+        &with_line(19, "create-region window=0 memdevs=0,0"),
+        19,
+        "listed twice",
+    );
+    assert_err(
+        &with_line(19, "create-region window=0 memdevs=0,5"),
+        19,
+        "mem5 does not exist",
+    );
+    assert_err(
+        &with_line(20, "offline-memory"),
+        20,
+        "expected `offline-memory <range index>`",
+    );
+    assert_err(&with_line(25, "00 0x3 ff"), 25, "bad schedule byte `0x3`");
+    assert_err(
+        &with_line(25, "[events]"),
+        25,
+        "duplicate section `[events]` (already started on line 14)",
+    );
+    assert_err(&with_line(25, "[scheduel]"), 25, "unknown section");
+    assert_err(
+        "soft-reserved 0x0 size=1G\n",
+        1,
+        "expected a section header",
+    );
+    assert_err(
+        "[platform]\nsoft-reserved\n",
+        2,
+        "expected `soft-reserved <address> size=<size>`",
+    );
+}
+
+/// Mutations of printed scenarios and random bytes never panic; whatever parses prints and
+/// parses back to itself.
+#[test]
+fn parser_never_panics() {
+    let mut rng = XorShift(0x1234_5678_9abc_def1);
+    const SNIPPETS: [&str; 24] = [
+        "",
+        " ",
+        "#",
+        "=",
+        ",",
+        "[",
+        "]",
+        "0x",
+        "size=",
+        "G",
+        "é",
+        "\u{0}",
+        "-1",
+        "999",
+        "0xffffffffffffffff",
+        "mem",
+        "none",
+        "[platform]",
+        "[events]",
+        "[kconfig]",
+        "# CONFIG_DAX is not set",
+        "targets=",
+        "decoder=",
+        "pos=",
+    ];
+    for (_, s) in scenarios(1500, 42) {
+        let printed = text::print(&s);
+        for _ in 0..8 {
+            let mut lines: Vec<String> = printed.lines().map(str::to_string).collect();
+            for _ in 0..1 + rng.below(3) {
+                let n = lines.len();
+                let i = rng.below(n);
+                match rng.below(6) {
+                    0 => {
+                        lines.remove(i);
+                    }
+                    1 => {
+                        let j = rng.below(n);
+                        let l = lines[j].clone();
+                        lines.insert(i, l);
+                    }
+                    2 => {
+                        // Splice a snippet into a token boundary.
+                        let l = &lines[i];
+                        let cut = l
+                            .char_indices()
+                            .map(|(k, _)| k)
+                            .nth(rng.below(l.chars().count() + 1))
+                            .unwrap_or(l.len());
+                        let snip = SNIPPETS[rng.below(SNIPPETS.len())];
+                        lines[i] = format!("{}{}{}", &l[..cut], snip, &l[cut..]);
+                    }
+                    3 => {
+                        // Drop a character.
+                        let l = &lines[i];
+                        if let Some((k, c)) =
+                            l.char_indices().nth(rng.below(l.chars().count().max(1)))
+                        {
+                            lines[i] = format!("{}{}", &l[..k], &l[k + c.len_utf8()..]);
+                        }
+                    }
+                    4 => {
+                        let j = rng.below(n);
+                        lines.swap(i, j);
+                    }
+                    _ => {
+                        // Replace a token with a snippet.
+                        let toks: Vec<&str> = lines[i].split(' ').collect();
+                        let k = rng.below(toks.len());
+                        let mut toks: Vec<String> = toks.iter().map(|t| t.to_string()).collect();
+                        toks[k] = SNIPPETS[rng.below(SNIPPETS.len())].to_string();
+                        lines[i] = toks.join(" ");
+                    }
+                }
+            }
+            let mutated = lines.join("\n");
+            if let Ok(p) = text::parse(&mutated) {
+                let again = text::print(&p);
+                assert_eq!(text::parse(&again), Ok(p), "{mutated}");
+            }
+        }
+    }
+    for _ in 0..3000 {
+        let len = rng.below(200);
+        let raw = rng.bytes(len);
+        let t = String::from_utf8_lossy(&raw);
+        let _ = text::parse(&t);
+        // Mostly-printable noise with the format's punctuation.
+        let alphabet = b"[]#=,x0123456789abcdefGM \n-_platformkconfigeventsschedulememdevwindow";
+        let t: String = raw
+            .iter()
+            .map(|b| alphabet[*b as usize % alphabet.len()] as char)
+            .collect();
+        let _ = text::parse(&t);
+    }
+}
+
+#[test]
+fn generation_never_fails_and_is_not_trivial() {
+    let empty = gen::scenario_from_bytes(&[]);
+    assert_eq!(text::parse(&text::print(&empty)), Ok(empty));
+    let mut rng = XorShift(7);
+    for len in 0..64 {
+        let _ = gen::scenario_from_bytes(&rng.bytes(len));
+        let _ = gen::scenario_from_bytes(&vec![0xff; len]);
+    }
+    let (mut win, mut mem, mut sr, mut ev, mut dec, mut hmat, mut hot, mut user) =
+        (0, 0, 0, 0, 0, 0, 0, 0);
+    let n = 1000;
+    for (_, s) in scenarios(n, 0xdead_beef) {
+        let p = &s.platform;
+        win += usize::from(!p.windows.is_empty());
+        mem += usize::from(!p.memdevs.is_empty());
+        sr += usize::from(!p.soft_reserved.is_empty());
+        ev += usize::from(!s.events.is_empty());
+        hmat += usize::from(!p.hmat_targets.is_empty());
+        dec += usize::from(p.memdevs.iter().any(|m| {
+            m.decoder
+                .is_some_and(|d| p.windows.iter().any(|w| w.range == d.hpa))
+        }));
+        hot += usize::from(s.events.iter().any(|e| matches!(e, Event::HotAddMemdev(_))));
+        user += usize::from(
+            s.events
+                .iter()
+                .any(|e| matches!(e, Event::CreateRamRegion { .. } | Event::DestroyRegion(_))),
+        );
+        // Some SR range coincides with a window most of the time when both exist; at least the
+        // relation is common overall.
+    }
+    for (what, k, min) in [
+        ("windows", win, 50),
+        ("memdevs", mem, 40),
+        ("soft reserved", sr, 50),
+        ("events", ev, 70),
+        ("hmat targets", hmat, 40),
+        ("decoders equal to a window", dec, 25),
+        ("hot-add events", hot, 3),
+        ("create/destroy-region events", user, 10),
+    ] {
+        assert!(k * 100 >= n * min, "only {k} of {n} scenarios have {what}");
+    }
+}
