@@ -124,6 +124,8 @@ pub fn observe(
         .cxl
         .regions
         .iter()
+        // A region whose creation failed before it had a range never existed for the user.
+        .filter(|r| r.end > r.start)
         .map(|r| RegionObs {
             name: format!("region{}", r.id),
             start: r.start,
