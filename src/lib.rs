@@ -10,6 +10,7 @@
 // so that a grep finds the C function they model.
 #![allow(non_snake_case)]
 
+pub mod checks;
 pub mod designs;
 pub mod drivers;
 pub mod kernel;

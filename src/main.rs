@@ -24,7 +24,8 @@ struct Cli {
 enum Cmd {
     /// List the designs with one line each.
     Designs,
-    /// Run scenario files (text scenarios or raw fuzzer artifacts; directories are walked) on
+    /// Run scenario files (`.scn` text scenarios, anything else as a raw fuzzer artifact;
+    /// directories are walked) on
     /// designs and print /proc/iomem, ownership and outcome. Exit 0: nothing found; 1: a
     /// problem was found; 2: bad input.
     Run {
@@ -157,17 +158,16 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// A text scenario (first meaningful line starts with `#` or `[`) or a raw fuzzer artifact.
+/// A text scenario (a `.scn` file) or a raw fuzzer artifact (anything else).
 fn load(path: &Path) -> Result<Scenario> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    if let Ok(s) = std::str::from_utf8(&bytes) {
-        let first = s.lines().map(str::trim).find(|l| !l.is_empty());
-        if first.is_some_and(|l| l.starts_with('#') || l.starts_with('[')) {
-            return match text::parse(s) {
-                Ok(sc) => Ok(sc),
-                Err(e) => bail!("{}:{}", path.display(), e),
-            };
-        }
+    if path.extension().is_some_and(|e| e == "scn") {
+        let text = std::str::from_utf8(&bytes)
+            .with_context(|| format!("{}: a .scn scenario must be UTF-8 text", path.display()))?;
+        return match text::parse(text) {
+            Ok(sc) => Ok(sc),
+            Err(e) => bail!("{}:{}", path.display(), e),
+        };
     }
     Ok(gen::scenario_from_bytes(&bytes))
 }

@@ -283,24 +283,27 @@ fn gen_memdevs(
         });
     }
     // Perturbations.
-    for i in 0..mds.len() {
-        let Some(mut d) = mds[i].decoder else {
+    for md in mds.iter_mut() {
+        let Some(mut d) = md.decoder else {
             continue;
         };
-        match below(u, 16) {
-            12 if d.ways > 1 => d.position = (d.position + 1) % d.ways,
-            13 => d.hpa = range_outside_windows(u),
+        md.decoder = match below(u, 16) {
+            12 if d.ways > 1 => {
+                d.position = (d.position + 1) % d.ways;
+                Some(d)
+            }
+            13 => {
+                d.hpa = range_outside_windows(u);
+                Some(d)
+            }
             14 => {
                 d.ways = if d.ways == 1 { 2 } else { 1 };
                 d.position = d.position.min(d.ways - 1);
+                Some(d)
             }
-            15 => {
-                mds[i].decoder = None;
-                continue;
-            }
-            _ => {}
-        }
-        mds[i].decoder = Some(d);
+            15 => None,
+            _ => Some(d),
+        };
     }
     // Enumeration order need not follow interleave positions.
     if one_in(u, 4) {

@@ -60,9 +60,9 @@ const SECTIONS: [&str; 4] = ["platform", "kconfig", "events", "schedule"];
 /// A size as the text form prints it: `<n>G` for whole GiB, `<n>M` for whole MiB, hex
 /// otherwise (`0` prints as `0x0`).
 pub fn format_size(size: u64) -> String {
-    if size != 0 && size % GIB == 0 {
+    if size != 0 && size.is_multiple_of(GIB) {
         format!("{}G", size / GIB)
-    } else if size != 0 && size % MIB == 0 {
+    } else if size != 0 && size.is_multiple_of(MIB) {
         format!("{}M", size / MIB)
     } else {
         format!("{size:#x}")
@@ -762,12 +762,14 @@ fn check_indices(
                     Some(format!(
                         "window {window} does not exist: the platform has {nwin} window(s)"
                     ))
-                } else if let Some(i) = (0..8).find(|&i| memdevs & (1 << i) != 0 && i >= nmem) {
-                    Some(format!(
-                        "memdev mem{i} does not exist: the platform has {nmem} memdev(s)"
-                    ))
                 } else {
-                    None
+                    (0..8)
+                        .find(|&i| memdevs & (1 << i) != 0 && i >= nmem)
+                        .map(|i| {
+                            format!(
+                                "memdev mem{i} does not exist: the platform has {nmem} memdev(s)"
+                            )
+                        })
                 }
             }
             _ => None,
