@@ -166,7 +166,7 @@ fn load(path: &Path) -> Result<Scenario> {
             .with_context(|| format!("{}: a .scn scenario must be UTF-8 text", path.display()))?;
         return match text::parse(text) {
             Ok(sc) => Ok(sc),
-            Err(e) => bail!("{}:{}", path.display(), e),
+            Err(e) => bail!("{}: {}", path.display(), e),
         };
     }
     Ok(gen::scenario_from_bytes(&bytes))

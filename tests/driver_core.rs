@@ -307,7 +307,10 @@ fn trigger_during_a_deferring_probe_retriggers() {
         kb.driver_register(DrvKind::CxlMem, Module::CxlMem, false);
         d0 = add_memdev(&mut kb, 0);
         assert_eq!(kb.dev(d0).driver, None);
-        assert_eq!(kb.dc.deferred, vec![d0]);
+        // The re-trigger moved it from the pending to the active list.
+        assert!(kb.dev(d0).deferred);
+        assert!(kb.dc.deferred.is_empty());
+        assert_eq!(kb.dc.deferred_active, vec![d0]);
         assert!(
             deferred_work_pending(&kb),
             "a trigger during the probe must re-trigger after the device is put on the \

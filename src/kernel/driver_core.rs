@@ -168,6 +168,9 @@ pub struct Device {
     pub deferred: bool,
     /// `dev->p->async_driver`: an async attach is scheduled.
     pub async_pending: bool,
+    /// When it was bound (its place in `drv->p->klist_devices`): `driver_detach` unbinds the
+    /// most recently bound first.
+    pub bind_seq: u64,
 }
 
 /// One `struct device_driver`.
@@ -190,9 +193,14 @@ pub struct DriverCore {
     pub devices: Vec<Device>,
     /// Every driver ever registered, in registration order.
     pub drivers: Vec<Driver>,
-    /// `deferred_probe_pending_list` (and the active list, merged: see
-    /// [`Kernel::driver_deferred_probe_trigger`]).
+    /// `deferred_probe_pending_list`.
     pub deferred: Vec<DevId>,
+    /// `deferred_probe_active_list`: what the next `deferred_probe_work` run retries.
+    pub deferred_active: Vec<DevId>,
+    /// `deferred_trigger_count`.
+    pub deferred_trigger_count: u64,
+    /// Binds so far (orders `klist_devices`).
+    pub bind_counter: u64,
     /// `driver_deferred_probe_enable`, set by `deferred_probe_initcall` at late_initcall.
     pub deferred_probe_enable: bool,
     /// `deferred_probe_work`.
@@ -234,6 +242,7 @@ impl Kernel {
             probe_err: None,
             deferred: false,
             async_pending: false,
+            bind_seq: 0,
         });
         id
     }
@@ -258,6 +267,7 @@ impl Kernel {
         if dev.deferred {
             dev.deferred = false;
             self.dc.deferred.retain(|&x| x != d);
+            self.dc.deferred_active.retain(|&x| x != d);
         }
         self.log(LogEvent::DeviceDel(d));
     }
@@ -374,14 +384,19 @@ impl Kernel {
         }
         self.dev_mut(d).driver = Some(drv);
         let kind = self.dc.drivers[drv.0 as usize].kind;
+        let trigger_count = self.dc.deferred_trigger_count;
         let ret = self.call_probe(kind, d);
         match ret {
             Ok(()) => {
+                self.dc.bind_counter += 1;
+                let seq = self.dc.bind_counter;
                 let dev = self.dev_mut(d);
                 dev.probe_err = None;
+                dev.bind_seq = seq;
                 if dev.deferred {
                     dev.deferred = false;
                     self.dc.deferred.retain(|&x| x != d);
+                    self.dc.deferred_active.retain(|&x| x != d);
                 }
                 self.log(LogEvent::Bound(d, kind));
                 self.driver_deferred_probe_trigger();
@@ -393,6 +408,10 @@ impl Kernel {
                 dev.probe_err = Some(e);
                 if e == Errno::EPROBE_DEFER {
                     self.driver_deferred_probe_add(d);
+                    // "Did a trigger occur while probing? Need to re-trigger if yes"
+                    if trigger_count != self.dc.deferred_trigger_count {
+                        self.driver_deferred_probe_trigger();
+                    }
                 }
                 self.log(LogEvent::ProbeFailed(d, kind, e));
             }
@@ -460,7 +479,7 @@ impl Kernel {
     }
 
     /// `driver_unregister()` → `driver_detach()`: unbinds every device bound to the driver,
-    /// newest first.
+    /// most recently bound first.
     pub fn driver_unregister(&mut self, kind: DrvKind) {
         let Some(i) = self
             .dc
@@ -471,10 +490,13 @@ impl Kernel {
             return;
         };
         let id = DrvId(i as u32);
-        for j in (0..self.dc.devices.len()).rev() {
-            if self.dc.devices[j].driver == Some(id) {
-                self.device_release_driver(DevId(j as u32));
-            }
+        let mut bound: Vec<DevId> = (0..self.dc.devices.len() as u32)
+            .map(DevId)
+            .filter(|&d| self.dev(d).driver == Some(id))
+            .collect();
+        bound.sort_by_key(|&d| std::cmp::Reverse(self.dev(d).bind_seq));
+        for d in bound {
+            self.device_release_driver(d);
         }
         self.dc.drivers[i].registered = false;
     }
@@ -507,14 +529,16 @@ impl Kernel {
         }
     }
 
-    /// `driver_deferred_probe_trigger()`: if deferred probing is enabled, queue
-    /// `deferred_probe_work` to retry every deferred device. The kernel moves the pending list
-    /// to an active list here; the model keeps one list and retries all of it in the work,
-    /// which retries the same devices in the same order.
+    /// `driver_deferred_probe_trigger()`: if deferred probing is enabled, count the trigger,
+    /// move the pending list to the active list and queue `deferred_probe_work` (even when
+    /// there is nothing to retry, as the kernel does).
     pub fn driver_deferred_probe_trigger(&mut self) {
-        if !self.dc.deferred_probe_enable || self.dc.deferred.is_empty() {
+        if !self.dc.deferred_probe_enable {
             return;
         }
+        self.dc.deferred_trigger_count += 1;
+        let pending = std::mem::take(&mut self.dc.deferred);
+        self.dc.deferred_active.extend(pending);
         let w = self.deferred_probe_work();
         self.queue_work(w);
     }
@@ -531,14 +555,12 @@ impl Kernel {
         }
     }
 
-    /// `deferred_probe_work_func()`: retries every device on the deferred list
-    /// (`bus_probe_device`).
+    /// `deferred_probe_work_func()`: takes devices off the active list one by one and retries
+    /// each (`bus_probe_device`); a device that defers again goes back to the pending list.
     pub fn deferred_probe_work_func(&mut self) {
-        let list = std::mem::take(&mut self.dc.deferred);
-        for &d in &list {
+        while !self.dc.deferred_active.is_empty() {
+            let d = self.dc.deferred_active.remove(0);
             self.dev_mut(d).deferred = false;
-        }
-        for d in list {
             if self.dev(d).registered && self.dev(d).driver.is_none() {
                 self.bus_probe_device(d);
             }
