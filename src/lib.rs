@@ -9,6 +9,7 @@
 // Kernel functions keep their kernel names (`__request_region`, `e820__reserve_resources_late`)
 // so that a grep finds the C function they model.
 #![allow(non_snake_case)]
+#![warn(missing_docs)]
 
 pub mod checks;
 pub mod designs;

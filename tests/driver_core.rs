@@ -957,3 +957,37 @@ fn schedule_bytes_choose_the_order_deterministically() {
     all.dedup();
     assert_eq!(all.len(), 6);
 }
+
+/// kernel/workqueue.c `__flush_work`: `WARN_ON(!work->func)` for a work_struct that was never
+/// `INIT_WORK`ed (the v7 static `dax_hmem_work` before its first probe); the WARN is recorded
+/// and the flush returns false without sleeping. A flush of an idle, initialized work returns
+/// false silently.
+#[test]
+fn flush_work_without_function_warns() {
+    use srfuzz::kernel::sched::{flush_work, TaskBody};
+    use std::cell::Cell;
+    let k = kernel(Ops::mainline());
+    let (zeroed, idle) = {
+        let mut kb = k.borrow_mut();
+        (
+            kb.init_work("never_initialized", None, 0),
+            kb.deferred_probe_work(),
+        )
+    };
+    let results: Rc<Cell<(bool, bool)>> = Rc::new(Cell::new((true, true)));
+    let r = results.clone();
+    let kk = k.clone();
+    k.borrow_mut().spawn(TaskBody::Userspace);
+    let mut exec = Executor::new(Rc::from(vec![]));
+    let fut_slot = std::cell::RefCell::new(Some(Box::pin(async move {
+        let a = flush_work(&kk, zeroed).await;
+        let b = flush_work(&kk, idle).await;
+        r.set((a, b));
+    }) as srfuzz::kernel::sched::BoxFut<()>));
+    let end = exec.run(&k, &|_, _| fut_slot.borrow_mut().take().expect("one task"));
+    assert_eq!(end, RunEnd::Quiescent);
+    assert_eq!(results.get(), (false, false));
+    let kb = k.borrow();
+    assert_eq!(kb.warns.len(), 1);
+    assert_eq!(kb.warns[0].site, "__flush_work");
+}

@@ -4,6 +4,8 @@
 //! so that runs of different designs compare field by field and print the same way.
 //! Architecture invariant: this crate depends on nothing in srfuzz.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 
 /// Who holds a range as DAX.

@@ -427,16 +427,17 @@ async fn userspace(k: KRef) {
                 }
             }
             Event::DestroyRegion(i) => {
-                let mut kb = k.borrow_mut();
-                let r = if (i as usize) < kb.cxl.regions.len() {
-                    destroy_region(&mut kb, i as u32)
-                } else {
-                    Err(Errno::ENODEV)
-                };
-                if let Err(e) = r {
-                    kb.log(LogEvent::UserError("destroy-region", e));
+                {
+                    let mut kb = k.borrow_mut();
+                    let r = if (i as usize) < kb.cxl.regions.len() {
+                        destroy_region(&mut kb, i as u32)
+                    } else {
+                        Err(Errno::ENODEV)
+                    };
+                    if let Err(e) = r {
+                        kb.log(LogEvent::UserError("destroy-region", e));
+                    }
                 }
-                drop(kb);
                 honor_pending_waits(&k).await;
             }
         }

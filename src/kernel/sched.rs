@@ -411,3 +411,49 @@ fn noop_waker() -> Waker {
 
 /// Shared handle type used by tasks (re-exported for convenience).
 pub type Shared<T> = Rc<RefCell<T>>;
+
+/// `wait_for_device_probe()` (drivers/base/dd.c): sleeps until the deferred-probe work is
+/// idle, no probe is in flight and every async probe has finished.
+/// <https://github.com/torvalds/linux/blob/master/drivers/base/dd.c>
+pub async fn wait_for_device_probe(k: &KRef) {
+    block_on(k, Wait::DeviceProbeIdle).await;
+}
+
+/// `flush_work()` (kernel/workqueue.c): WARNs and returns false for a work item whose
+/// function was never set (`WARN_ON(!work->func)`); returns false at once if the work is idle;
+/// otherwise sleeps until the queued or running instance has finished and returns true.
+pub async fn flush_work(k: &KRef, w: WorkId) -> bool {
+    {
+        let mut kb = k.borrow_mut();
+        let wk = kb.sched.works[w.0 as usize];
+        if wk.func.is_none() {
+            kb.warn("__flush_work", "WARN_ON(!work->func)");
+            return false;
+        }
+        if !wk.pending && wk.running.is_none() {
+            return false;
+        }
+    }
+    block_on(k, Wait::WorkIdle(w)).await;
+    true
+}
+
+/// `cancel_work_sync()`: a pending instance is cancelled (its kworker exits without running
+/// the function), then sleeps until a running instance has finished. Returns whether a
+/// pending instance was cancelled.
+pub async fn cancel_work_sync(k: &KRef, w: WorkId) -> bool {
+    let was_pending = {
+        let mut kb = k.borrow_mut();
+        let wk = &mut kb.sched.works[w.0 as usize];
+        let p = wk.pending;
+        if p {
+            wk.pending = false;
+            wk.cancelled += 1;
+        }
+        p
+    };
+    if k.borrow().sched.works[w.0 as usize].running.is_some() {
+        block_on(k, Wait::WorkNotRunning(w)).await;
+    }
+    was_pending
+}
