@@ -178,7 +178,10 @@ fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bo
     let mut found = false;
     for d in designs {
         let run = model::run(d, s);
-        println!("--- design {}", d.name);
+        println!(
+            "--- design {} ({} task steps, {} scheduling decisions)",
+            d.name, run.steps, run.decisions
+        );
         for o in &run.observations {
             println!("[{}] outcome: {}", o.point, o.outcome);
             println!("/proc/iomem:");

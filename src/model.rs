@@ -63,6 +63,7 @@ pub fn run_with(design: &'static Design, ops: &'static crate::designs::Ops, s: &
         RunEnd::Deadlock => Outcome::Deadlock,
         RunEnd::StepBound => Outcome::Livelock,
     };
+    let (decisions, steps) = (exec.decisions, exec.steps);
     drop(exec);
     let kernel = match Rc::try_unwrap(k) {
         Ok(cell) => cell.into_inner(),
@@ -86,12 +87,8 @@ pub fn run_with(design: &'static Design, ops: &'static crate::designs::Ops, s: &
         design: design.name,
         kconfig: cfg,
         observations,
-        decisions: exec_decisions(&end),
-        steps: 0,
+        decisions,
+        steps,
         kernel,
     }
-}
-
-fn exec_decisions(_end: &RunEnd) -> u32 {
-    0
 }

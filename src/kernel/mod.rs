@@ -32,8 +32,8 @@ use std::rc::Rc;
 /// never contended; borrows are never held across an `.await`.
 pub type KRef = Rc<RefCell<Kernel>>;
 
-/// `memregion_alloc()` / `memregion_free()` (drivers/base/memregion? — lib/ida via
-/// include/linux/memregion.h): the smallest free id.
+/// The ida behind `memregion_alloc()` / `memregion_free()` (lib/memregion.c,
+/// <https://github.com/torvalds/linux/blob/master/lib/memregion.c>): the smallest free id.
 #[derive(Clone, Debug, Default)]
 pub struct Ida {
     used: Vec<bool>,

@@ -18,7 +18,6 @@
 use crate::kernel::driver_core::DevId;
 use crate::kernel::module::Module;
 use crate::kernel::{KRef, Kernel};
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -408,9 +407,6 @@ fn noop_waker() -> Waker {
     // SAFETY: every vtable function ignores the data pointer; nothing is ever woken.
     unsafe { Waker::from_raw(RAW) }
 }
-
-/// Shared handle type used by tasks (re-exported for convenience).
-pub type Shared<T> = Rc<RefCell<T>>;
 
 /// `wait_for_device_probe()` (drivers/base/dd.c): sleeps until the deferred-probe work is
 /// idle, no probe is in flight and every async probe has finished.
