@@ -6,7 +6,7 @@
 pub mod mainline;
 mod ops;
 
-pub use ops::{AsyncExit, AsyncInit, Ops};
+pub use ops::{AsyncExit, AsyncInit, CxlRangeFn, HmemRangeFn, Ops, ProbeFn};
 
 use std::sync::OnceLock;
 

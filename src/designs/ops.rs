@@ -1,13 +1,13 @@
 //! The ops table: one entry per kernel function that some design replaces.
 
-use crate::drivers::dax::DaxOwner;
+use crate::drivers::dax::{DaxCxlMode, DaxOwner};
 use crate::drivers::{cxl, dax, dax_cxl, e820, hmem, kmem};
 use crate::kernel::driver_core::DevId;
 use crate::kernel::errno::{Errno, KResult};
-use crate::kernel::kconfig::{Kconfig, KconfigRules};
+use crate::kernel::kconfig::{Kconfig, KconfigRules, Sym};
 use crate::kernel::module::Module;
-use crate::kernel::resource::ResId;
-use crate::kernel::sched::BoxFut;
+use crate::kernel::resource::{RegionIntersects, ResId};
+use crate::kernel::sched::{BoxFut, WorkFn};
 use crate::kernel::{KRef, Kernel};
 
 /// A module init that may sleep (e.g. `request_module`).
@@ -17,6 +17,12 @@ pub type AsyncExit = fn(KRef) -> BoxFut<()>;
 
 /// A probe: `int (*probe)(struct device *)`.
 pub type ProbeFn = fn(&mut Kernel, DevId) -> KResult;
+
+/// A `walk_hmem_resources()` callback: `(host, target_nid, start, end)`.
+pub type HmemRangeFn = fn(&mut Kernel, DevId, i32, u64, u64) -> KResult;
+
+/// A cxl_core helper over an address range `[start, end]` (e.g. `cxl_register_dax`).
+pub type CxlRangeFn = fn(&mut Kernel, u64, u64);
 
 /// The functions a design may replace. Field names are the kernel functions' names.
 pub struct Ops {
@@ -31,7 +37,27 @@ pub struct Ops {
     /// device.c `hmem_init`.
     pub hmem_init: fn(&mut Kernel),
     /// hmem.c `hmem_register_device`.
-    pub hmem_register_device: fn(&mut Kernel, DevId, i32, u64, u64) -> KResult,
+    pub hmem_register_device: HmemRangeFn,
+    /// The Kconfig symbol that makes HMEM leave CXL-window ranges alone: `CXL_REGION` in
+    /// mainline, `DEV_DAX_CXL` from "Gate Soft Reserved deferral on DEV_DAX_CXL".
+    pub hmem_cxl_gate: Sym,
+    /// The Soft Reserved test of `hmem_register_device`: `region_intersects()` on iomem in
+    /// mainline, `region_intersects_soft_reserve()` once Soft Reserved is staged privately.
+    pub hmem_sr_intersects: fn(&Kernel, u64, u64) -> RegionIntersects,
+    /// hmem.c `add_soft_reserve_into_iomem` ("Reintroduce Soft Reserved ranges back into the
+    /// iomem tree"); mainline needs nothing, its Soft Reserved is in iomem from boot.
+    pub add_soft_reserve_into_iomem: fn(&mut Kernel, DevId, u64, u64) -> KResult,
+    /// Where `dax_cxl_mode` lives: a static of hmem.c (v4) or of dax.ko's bus.c (v5). Mainline
+    /// has none and never reads it.
+    pub dax_cxl_mode: fn(&mut Kernel) -> &mut DaxCxlMode,
+    /// hmem.c `process_defer_work` (the deferred work's function), for designs that defer.
+    pub process_defer_work: WorkFn,
+    /// hmem.c `handle_deferred_cxl` (v4): what the deferred work does per range.
+    pub handle_deferred_cxl: HmemRangeFn,
+    /// cxl_core `cxl_register_dax` (v4 7/9), if the design has it.
+    pub cxl_register_dax: Option<CxlRangeFn>,
+    /// cxl_core `cxl_region_teardown` (v4 8/9), if the design has it.
+    pub cxl_region_teardown: Option<CxlRangeFn>,
     /// hmem.c `dax_hmem_platform_probe`.
     pub dax_hmem_platform_probe: ProbeFn,
     /// hmem.c `dax_hmem_probe`.
@@ -86,6 +112,18 @@ fn cxl_dax_region_exit(k: KRef) -> BoxFut<()> {
     Box::pin(async move { dax_cxl::cxl_dax_region_exit(&mut k.borrow_mut()) })
 }
 
+fn no_dax_cxl_mode(_k: &mut Kernel) -> &mut DaxCxlMode {
+    unreachable!("mainline has no dax_cxl_mode; only a deferring design reads it")
+}
+
+fn no_defer_work(_k: KRef, _pdev: u32) -> BoxFut<()> {
+    unreachable!("mainline queues no deferred work")
+}
+
+fn no_handle_deferred_cxl(_k: &mut Kernel, _h: DevId, _n: i32, _s: u64, _e: u64) -> KResult {
+    unreachable!("mainline has no handle_deferred_cxl")
+}
+
 impl Ops {
     /// Mainline before the series.
     pub fn mainline() -> Ops {
@@ -96,6 +134,14 @@ impl Ops {
             soft_reserve_root: e820::soft_reserve_root_iomem,
             hmem_init: hmem::hmem_init,
             hmem_register_device: hmem::hmem_register_device,
+            hmem_cxl_gate: Sym::CXL_REGION,
+            hmem_sr_intersects: hmem::region_intersects_iomem_soft_reserved,
+            add_soft_reserve_into_iomem: hmem::soft_reserved_already_in_iomem,
+            dax_cxl_mode: no_dax_cxl_mode,
+            process_defer_work: no_defer_work,
+            handle_deferred_cxl: no_handle_deferred_cxl,
+            cxl_register_dax: None,
+            cxl_region_teardown: None,
             dax_hmem_platform_probe: hmem::dax_hmem_platform_probe,
             dax_hmem_probe: hmem::dax_hmem_probe,
             dax_hmem_init,

@@ -6,6 +6,18 @@ use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::resource::{Name, ResId, ResourceArena, IORESOURCE_MEM};
 use crate::kernel::Kernel;
 
+/// `enum dax_cxl_mode`: HMEM's decision about Soft Reserved ranges that intersect CXL windows,
+/// in the designs that defer it (v4: a static of hmem.c; v5: exported by dax.ko's bus.c).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum DaxCxlMode {
+    /// `DAX_CXL_MODE_DEFER` (initial): the decision is pending.
+    Defer,
+    /// `DAX_CXL_MODE_REGISTER`: HMEM registers the ranges itself.
+    Register,
+    /// `DAX_CXL_MODE_DROP`: HMEM drops the ranges, CXL keeps them.
+    Drop,
+}
+
 /// Who created a dax region.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum DaxOwner {
@@ -55,6 +67,8 @@ pub struct DaxState {
     /// The global "DAX Regions" tree that later designs (v6 5/9, merged 34f80bb9) claim dax
     /// regions in; unused by mainline.
     pub dax_regions: ResId,
+    /// bus.c's `dax_cxl_mode` in the dax_cxl_mode design (v5 5/7), reset when dax.ko loads.
+    pub dax_cxl_mode: DaxCxlMode,
 }
 
 impl DaxState {
@@ -65,6 +79,7 @@ impl DaxState {
             regions: Vec::new(),
             devs: Vec::new(),
             dax_regions,
+            dax_cxl_mode: DaxCxlMode::Defer,
         }
     }
 }

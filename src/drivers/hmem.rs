@@ -3,7 +3,7 @@
 //! <https://github.com/torvalds/linux/blob/master/drivers/dax/hmem/device.c>,
 //! <https://github.com/torvalds/linux/blob/master/drivers/dax/hmem/hmem.c>
 
-use crate::drivers::dax::{devm_create_dev_dax, DaxOwner};
+use crate::drivers::dax::{devm_create_dev_dax, DaxCxlMode, DaxOwner};
 use crate::kernel::driver_core::{Bus, DevId, DevKind, DrvKind};
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::kconfig::Sym;
@@ -12,6 +12,7 @@ use crate::kernel::resource::{
     Name, RegionIntersects, ResId, ResourceArena, IORESOURCE_MEM, IORES_DESC_CXL,
     IORES_DESC_SOFT_RESERVED,
 };
+use crate::kernel::sched::WorkId;
 use crate::kernel::Kernel;
 
 /// One "hmem.N" platform device: a Soft Reserved range HMEM registered.
@@ -42,6 +43,12 @@ pub struct HmemState {
     pub platforms: Vec<DevId>,
     /// Every "hmem.N" device ever created.
     pub devs: Vec<HmemDev>,
+    /// hmem.c's file-static `dax_cxl_mode` in the register_dax design (v4 4/9): one mode for
+    /// every hmem_platform device, reset when dax_hmem.ko is loaded.
+    pub dax_cxl_mode: DaxCxlMode,
+    /// `platform_set_drvdata(pdev, work)`: each hmem_platform device's deferred work, in the
+    /// designs that defer (newest last).
+    pub defer_work: Vec<(DevId, WorkId)>,
 }
 
 impl HmemState {
@@ -54,6 +61,8 @@ impl HmemState {
             init_done: false,
             platforms: Vec::new(),
             devs: Vec::new(),
+            dax_cxl_mode: DaxCxlMode::Defer,
+            defer_work: Vec::new(),
         }
     }
 }
@@ -158,22 +167,21 @@ pub fn hmem_init_walk(k: &mut Kernel, root: ResId) {
     }
 }
 
-/// `walk_hmem_resources()` (device.c): calls `f(host, nid, start, end)` for each active range
-/// in order; stops at the first error and returns it.
-pub fn walk_hmem_resources(
-    k: &mut Kernel,
-    host: DevId,
-    f: fn(&mut Kernel, DevId, i32, u64, u64) -> KResult,
-) -> KResult {
-    let ranges: Vec<(i32, u64, u64)> = k
-        .res
+/// The ranges in `hmem_active`, in address order, as `(nid, start, end)`.
+pub fn hmem_active_ranges(k: &Kernel) -> Vec<(i32, u64, u64)> {
+    k.res
         .children(k.hmem.hmem_active)
         .map(|r| {
             let r = k.res.get(r);
             (r.desc as i32, r.start, r.end)
         })
-        .collect();
-    for (nid, s, e) in ranges {
+        .collect()
+}
+
+/// `walk_hmem_resources()` (device.c): calls `f(host, nid, start, end)` for each active range
+/// in order; stops at the first error and returns it.
+pub fn walk_hmem_resources(k: &mut Kernel, host: DevId, f: crate::designs::HmemRangeFn) -> KResult {
+    for (nid, s, e) in hmem_active_ranges(k) {
         f(k, host, nid, s, e)?;
     }
     Ok(())
@@ -190,9 +198,10 @@ pub fn intersects_cxl(k: &Kernel, start: u64, end: u64) -> RegionIntersects {
     )
 }
 
-/// `hmem_register_device()` as mainline has it: with CONFIG_CXL_REGION, any range that
-/// intersects a CXL window is left to CXL ("deferring range to CXL"), with no fallback; a range
-/// that is not Soft Reserved in iomem is skipped; otherwise [`hmem_create_device`].
+/// `hmem_register_device()` as mainline has it: with CONFIG_CXL_REGION (the design's
+/// [`crate::designs::Ops::hmem_cxl_gate`]), any range that intersects a CXL window is left to
+/// CXL ("deferring range to CXL"), with no fallback; otherwise
+/// [`hmem_register_soft_reserved`].
 pub fn hmem_register_device(
     k: &mut Kernel,
     host: DevId,
@@ -200,23 +209,49 @@ pub fn hmem_register_device(
     start: u64,
     end: u64,
 ) -> KResult {
-    if k.cfg.is_enabled(Sym::CXL_REGION)
+    if k.cfg.is_enabled(k.ops.hmem_cxl_gate)
         && intersects_cxl(k, start, end) != RegionIntersects::Disjoint
     {
         k.dbg("hmem_register_device", "deferring range to CXL");
         return Ok(());
     }
-    let sr = k.res.region_intersects(
+    hmem_register_soft_reserved(k, host, nid, start, end)
+}
+
+/// The part of `hmem_register_device()` every version shares: a range that is not wholly
+/// Soft Reserved is skipped (the design's [`crate::designs::Ops::hmem_sr_intersects`]); the
+/// designs that staged Soft Reserved privately publish it in iomem now
+/// ([`crate::designs::Ops::add_soft_reserve_into_iomem`], whose failure fails the call); then
+/// [`hmem_create_device`].
+pub fn hmem_register_soft_reserved(
+    k: &mut Kernel,
+    host: DevId,
+    nid: i32,
+    start: u64,
+    end: u64,
+) -> KResult {
+    if (k.ops.hmem_sr_intersects)(k, start, end) != RegionIntersects::Intersects {
+        return Ok(());
+    }
+    (k.ops.add_soft_reserve_into_iomem)(k, host, start, end)?;
+    hmem_create_device(k, host, nid, start, end)
+}
+
+/// Mainline's Soft Reserved test: `region_intersects(start, size, IORESOURCE_MEM,
+/// IORES_DESC_SOFT_RESERVED)` on iomem.
+pub fn region_intersects_iomem_soft_reserved(k: &Kernel, start: u64, end: u64) -> RegionIntersects {
+    k.res.region_intersects(
         k.iomem,
         start,
         end - start + 1,
         IORESOURCE_MEM,
         IORES_DESC_SOFT_RESERVED,
-    );
-    if sr != RegionIntersects::Intersects {
-        return Ok(());
-    }
-    hmem_create_device(k, host, nid, start, end)
+    )
+}
+
+/// Mainline publishes nothing at registration: e820 put Soft Reserved in iomem at boot.
+pub fn soft_reserved_already_in_iomem(_k: &mut Kernel, _host: DevId, _s: u64, _e: u64) -> KResult {
+    Ok(())
 }
 
 /// The tail of `hmem_register_device()`: `memregion_alloc()` (released by devm on the host),

@@ -248,8 +248,19 @@ impl Kernel {
     }
 
     /// `device_add()` (drivers/base/core.c): puts the device on its bus and probes it
-    /// (`bus_probe_device`).
+    /// (`bus_probe_device`). A name already registered on the bus fails with -EEXIST (sysfs
+    /// "cannot create duplicate filename"); the device stays unregistered.
     pub fn device_add(&mut self, d: DevId) -> KResult {
+        let (name, bus) = (self.dev(d).name, self.dev(d).bus);
+        if self
+            .dc
+            .devices
+            .iter()
+            .any(|o| o.registered && o.bus == bus && o.name == name)
+        {
+            self.dbg("device_add", "sysfs: cannot create duplicate filename");
+            return Err(Errno::EEXIST);
+        }
         self.dev_mut(d).registered = true;
         self.log(LogEvent::DeviceAdd(d));
         self.bus_probe_device(d);
@@ -297,6 +308,20 @@ impl Kernel {
                 (r.release)(self, r.arg);
             }
             None => self.warn("devm_release_action", "devres action not found"),
+        }
+    }
+
+    /// `cancel_work_sync()` called from a devm action (which cannot sleep in the model): a
+    /// pending instance is cancelled now; a running one is waited for by the task that started
+    /// the teardown (see the module docs).
+    pub fn cancel_work_sync_from_devres(&mut self, w: WorkId) {
+        let wk = &mut self.sched.works[w.0 as usize];
+        if wk.pending {
+            wk.pending = false;
+            wk.cancelled += 1;
+        }
+        if wk.running.is_some() {
+            self.dc.pending_waits.push(Wait::WorkNotRunning(w));
         }
     }
 

@@ -157,24 +157,43 @@ fn acpi_scan(k: &mut crate::kernel::Kernel) {
     }
 }
 
-/// A built-in that uses a modular module's exports cannot link: WARN and leave it out.
+/// A component that uses another's exports cannot be built when the exporter is not built
+/// (modpost: "undefined!"), and a built-in cannot link against a module: WARN at site "kbuild"
+/// and leave it out. (A module whose dependency is not built is simply never loadable: modprobe
+/// fails it with "Unknown symbol".)
 fn check_builtin_links(k: &KRef) {
     let mut kb = k.borrow_mut();
     let cfg = kb.cfg;
     for m in Module::ALL {
-        if m.build(&cfg) != Tristate::Y {
+        let build = m.build(&cfg);
+        if build == Tristate::N {
             continue;
         }
-        if (kb.ops.symbol_deps)(&cfg, m)
-            .iter()
-            .any(|d| d.build(&cfg) != Tristate::Y)
-        {
+        let deps = (kb.ops.symbol_deps)(&cfg, m);
+        if deps.iter().any(|d| d.build(&cfg) == Tristate::N) {
+            kb.warn("kbuild", "modpost: a symbol the module uses is undefined");
+        } else if build == Tristate::Y && deps.iter().any(|d| d.build(&cfg) != Tristate::Y) {
             kb.warn(
                 "kbuild",
                 "built-in module references a symbol of a module that is not built in",
             );
+        } else {
+            continue;
+        }
+        if build == Tristate::Y {
             kb.modules[m.idx()] = ModState::Going;
         }
+    }
+}
+
+/// A module's statics get their initial values when it is loaded; the ones the designs read
+/// are reset here (`dax_cxl_mode` lives in hmem.c in v4 and in dax.ko's bus.c in v5).
+fn module_statics_init(k: &mut crate::kernel::Kernel, m: Module) {
+    use crate::drivers::dax::DaxCxlMode;
+    match m {
+        Module::DaxHmem => k.hmem.dax_cxl_mode = DaxCxlMode::Defer,
+        Module::Dax => k.dax.dax_cxl_mode = DaxCxlMode::Defer,
+        _ => {}
     }
 }
 
@@ -195,6 +214,7 @@ async fn builtin_init(k: &KRef, m: Module) {
 
 /// A module's `module_init` function, through the design's ops where designs differ.
 async fn module_init(k: &KRef, m: Module) -> KResult {
+    module_statics_init(&mut k.borrow_mut(), m);
     let ops = k.borrow().ops;
     match m {
         Module::DaxHmem => (ops.dax_hmem_init)(k.clone()).await,

@@ -220,9 +220,10 @@ pub fn region_is_system_ram(k: &Kernel, region: u32) -> bool {
     hit == 1
 }
 
-/// `devm_cxl_add_dax_region()`: a "dax_regionN" device on the cxl bus below the region, with
-/// `cxlr_dax_unregister` on the region's devm list; `device_add` lets dax_cxl's
-/// `cxl_dax_region` driver probe it if registered.
+/// `devm_cxl_add_dax_region()`: a "dax_regionN" device on the cxl bus below the region;
+/// `device_add` lets dax_cxl's `cxl_dax_region` driver probe it if registered (a failed add,
+/// e.g. -EEXIST for a second dax_region of the same region, returns the error); then
+/// `cxlr_dax_unregister` goes on the region's devm list.
 pub fn devm_cxl_add_dax_region(k: &mut Kernel, region: u32) -> KResult {
     let r = &k.cxl.regions[region as usize];
     let (id, rdev) = (r.id, r.dev);
@@ -232,6 +233,7 @@ pub fn devm_cxl_add_dax_region(k: &mut Kernel, region: u32) -> KResult {
         Bus::Cxl,
         Some(rdev),
     );
+    k.device_add(d)?;
     k.cxl.regions[region as usize].cxlr_dax = Some(d);
     k.devm_add_action(
         rdev,
@@ -239,7 +241,7 @@ pub fn devm_cxl_add_dax_region(k: &mut Kernel, region: u32) -> KResult {
         cxlr_dax_unregister,
         region as u64,
     );
-    k.device_add(d)
+    Ok(())
 }
 
 /// `cxlr_dax_unregister()`.
