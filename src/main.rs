@@ -25,9 +25,9 @@ enum Cmd {
     /// List the designs with one line each.
     Designs,
     /// Run scenario files (`.scn` text scenarios, anything else as a raw fuzzer artifact;
-    /// directories are walked) on
-    /// designs and print /proc/iomem, ownership and outcome. Exit 0: nothing found; 1: a
-    /// problem was found; 2: bad input.
+    /// directories are walked) on designs and print /proc/iomem, ownership and outcome; with
+    /// exactly two designs, also their first difference. Exit 0: nothing found; 1: a problem
+    /// or a difference was found; 2: bad input.
     Run {
         /// Scenario files or directories.
         #[arg(required = true)]
@@ -172,10 +172,12 @@ fn load(path: &Path) -> Result<Scenario> {
     Ok(gen::scenario_from_bytes(&bytes))
 }
 
-/// Runs one scenario on each design and prints what each did; true if a problem was found.
+/// Runs one scenario on each design and prints what each did; with two designs, the first
+/// difference between them. True if a problem or a difference was found.
 fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bool) -> bool {
     println!("=== {}", path.display());
     let mut found = false;
+    let mut runs = Vec::new();
     for d in designs {
         let run = model::run(d, s);
         println!(
@@ -201,6 +203,16 @@ fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bo
             for line in srfuzz::observe::timeline(&run.kernel) {
                 println!("  {line}");
             }
+        }
+        runs.push(run);
+    }
+    if let [a, b] = &runs[..] {
+        match srfuzz_oracle::first_difference(&a.observations, &b.observations) {
+            Some(d) => {
+                println!("DIFFERENCE: {}", d.describe(a.design, b.design));
+                found = true;
+            }
+            None => println!("no difference between {} and {}", a.design, b.design),
         }
     }
     found

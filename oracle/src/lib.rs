@@ -8,6 +8,9 @@
 
 use std::fmt;
 
+pub mod diff;
+pub use diff::{first_difference, DiffKind, Difference};
+
 /// Who holds a range as DAX.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub enum Owner {

@@ -3,8 +3,11 @@
 //! real patch changes. Any one patch can be left out ([`Design::ops_without`]), so a finding can
 //! be bisected to the patches that cause it.
 
+pub mod dax_cxl_mode;
 pub mod mainline;
 mod ops;
+pub mod register_dax;
+pub mod series;
 
 pub use ops::{AsyncExit, AsyncInit, CxlRangeFn, HmemRangeFn, Ops, ProbeFn};
 
@@ -72,11 +75,28 @@ impl Design {
 
 /// Every design srfuzz knows, mainline first.
 pub fn all() -> &'static [Design] {
-    static ALL: [Design; 1] = [Design::new(
-        "mainline",
-        "before the series (~v6.18): HMEM leaves any CXL-window range to CXL, no fallback",
-        &[],
-    )];
+    static ALL: [Design; 4] = [
+        Design::new(
+            "mainline",
+            "before the series (~v6.18): HMEM leaves any CXL-window range to CXL, no fallback",
+            &[],
+        ),
+        Design::new(
+            "register_dax-v4",
+            "v4 (Nov 2025): auto regions wait for HMEM's per-range verdict (register_dax flag)",
+            &register_dax::V4,
+        ),
+        Design::new(
+            "register_dax-v4-fixed",
+            "v4 plus the proposed fix: probe-time DAX is skipped only when HMEM is built",
+            &register_dax::V4_FIXED,
+        ),
+        Design::new(
+            "dax_cxl_mode-v5",
+            "v5 (Jan 2026): dax_cxl defers until HMEM decides all-or-nothing (dax_cxl_mode)",
+            &dax_cxl_mode::V5,
+        ),
+    ];
     &ALL
 }
 

@@ -1,0 +1,14 @@
+//! Two designs on the same scenario (`SRFUZZ_DESIGNS`, default register_dax-v4,dax_cxl_mode-v5):
+//! any difference in ownership, online memory, regions, stuck devices, hangs or WARNs is a
+//! crash from a kind-specific function. The logic is `srfuzz::checks::check_differential`.
+#![no_main]
+
+use std::sync::OnceLock;
+
+static PAIR: OnceLock<[&'static srfuzz::designs::Design; 2]> = OnceLock::new();
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let [a, b] = *PAIR.get_or_init(srfuzz::checks::design_pair_from_env);
+    let s = srfuzz::scenario::gen::scenario_from_bytes(data);
+    srfuzz::checks::check_differential(&s, a, b);
+});

@@ -1,0 +1,213 @@
+//! The *dax_cxl_mode* design: v5 of the series (22 Jan 2026), seven patches on bc62f5b3 (v4's
+//! first patch as merged), after Dan Williams' counter-proposal in the v4 6/9 review
+//! (<https://lore.kernel.org/all/20251120031925.87762-7-Smita.KoralahalliChannabasappa@amd.com/>,
+//! reply of 3 Dec 2025): keep `struct cxl_region` unaware of DAX and let the dax side accept or
+//! reject CXL regions.
+//!
+//! What it changes relative to mainline (designs.md §2.c):
+//! - Soft Reserved staged in `soft_reserve_resource` (bc62f5b3), `request_module` of cxl_acpi
+//!   and cxl_pci (1/7), the DEV_DAX_CXL gate (2/7) — as in v4;
+//! - detaching an auto-assembled region no longer resets its decoders (3/7);
+//! - `dax_cxl_mode` is exported by dax.ko (5/7); `cxl_dax_region_probe()` returns
+//!   -EPROBE_DEFER while it is DEFER and -ENODEV in REGISTER (6/7);
+//! - HMEM's deferred work decides all or nothing after `wait_for_device_probe()`: if every
+//!   CXL-intersecting Soft Reserved range is contained in a committed region
+//!   (`cxl_region_contains_soft_reserve`, 4/7), DROP and `bus_rescan_devices(&cxl_bus_type)`;
+//!   otherwise REGISTER and `cxl_region_teardown_all()`; then HMEM re-walks its ranges (6/7);
+//! - HMEM puts "Soft Reserved" back into iomem for the ranges it registers (7/7).
+//!
+//! Fidelity: `cxl_region_contains_soft_reserve` takes `cxl_rwsem.region` for reading; no task
+//! holds it for writing across a scheduling point in the model, so the lock is not modeled.
+//! dax_hmem references `cxl_bus_type` unconditionally (the build robot's report on v5), so it
+//! needs cxl_core whatever CXL_REGION says: without CXL_BUS it cannot be built, and
+//! DEV_DAX_HMEM=y with CXL_BUS=m does not link — both reported as "kbuild" WARNs. Every region
+//! is a RAM region.
+
+use super::{series, Ops, Patch};
+use crate::drivers::cxl::region::cxl_region_decode_reset;
+use crate::drivers::cxl::CxlConfigState;
+use crate::drivers::dax::DaxCxlMode;
+use crate::drivers::dax_cxl;
+use crate::drivers::hmem::{hmem_active_ranges, intersects_cxl, walk_hmem_resources};
+use crate::kernel::driver_core::{Bus, DevId};
+use crate::kernel::errno::{Errno, KResult};
+use crate::kernel::kconfig::Kconfig;
+use crate::kernel::module::Module;
+use crate::kernel::resource::RegionIntersects;
+use crate::kernel::sched::{wait_for_device_probe, BoxFut};
+use crate::kernel::{honor_pending_waits, KRef, Kernel};
+
+const fn lore(subject: &'static str, link: &'static str, apply: fn(&mut Ops)) -> Patch {
+    Patch {
+        subject,
+        link,
+        apply,
+    }
+}
+
+/// bc62f5b3 (the base of v5) and the seven v5 patches, in posting order (cover:
+/// 20260122045543.218194-1).
+pub const V5: [Patch; 8] = [
+    lore(
+        "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready (base, merged)",
+        "https://github.com/torvalds/linux/commit/bc62f5b308cbdedf29132fe96e9d591e526527e1",
+        series::defer_soft_reserved_insertion,
+    ),
+    lore(
+        "dax/hmem: Request cxl_acpi and cxl_pci before walking Soft Reserved ranges",
+        "https://lore.kernel.org/all/20260122045543.218194-2-Smita.KoralahalliChannabasappa@amd.com/",
+        series::request_cxl_acpi_and_cxl_pci,
+    ),
+    lore(
+        "dax/hmem: Gate Soft Reserved deferral on DEV_DAX_CXL",
+        "https://lore.kernel.org/all/20260122045543.218194-3-Smita.KoralahalliChannabasappa@amd.com/",
+        series::gate_on_dev_dax_cxl,
+    ),
+    lore(
+        "cxl/region: Skip decoder reset on detach for autodiscovered regions",
+        "https://lore.kernel.org/all/20260122045543.218194-4-Smita.KoralahalliChannabasappa@amd.com/",
+        |ops| ops.cxl_region_detach = cxl_region_detach,
+    ),
+    lore(
+        "cxl/region: Add helper to check Soft Reserved containment by CXL regions",
+        "https://lore.kernel.org/all/20260122045543.218194-5-Smita.KoralahalliChannabasappa@amd.com/",
+        // Adds cxl_region_contains_soft_reserve(), first used by 6/7: no behaviour by itself.
+        |_| {},
+    ),
+    lore(
+        "dax: Introduce dax_cxl_mode for CXL coordination",
+        "https://lore.kernel.org/all/20260122045543.218194-6-Smita.KoralahalliChannabasappa@amd.com/",
+        |ops| ops.dax_cxl_mode = bus_c_dax_cxl_mode,
+    ),
+    lore(
+        "dax/hmem, cxl: Defer and resolve ownership of Soft Reserved memory ranges",
+        "https://lore.kernel.org/all/20260122045543.218194-7-Smita.KoralahalliChannabasappa@amd.com/",
+        defer_and_resolve_ownership,
+    ),
+    lore(
+        "dax/hmem: Reintroduce Soft Reserved ranges back into the iomem tree",
+        "https://lore.kernel.org/all/20260122045543.218194-8-Smita.KoralahalliChannabasappa@amd.com/",
+        series::reintroduce_soft_reserved,
+    ),
+];
+
+// ---------------------------------------------------------------------------------------------
+// 3/7
+
+/// `__cxl_decoder_detach()`: a region past ACTIVE drops to ACTIVE, resetting its decoders only
+/// if it was not auto-discovered (`!test_bit(CXL_REGION_F_AUTO, …)`), so a torn-down auto
+/// region keeps firmware's programming for HMEM; the target leaves the region.
+pub fn cxl_region_detach(k: &mut Kernel, region: u32, pos: usize) {
+    let r = &k.cxl.regions[region as usize];
+    if r.state > CxlConfigState::Active {
+        if !r.auto {
+            cxl_region_decode_reset(k, region);
+        }
+        k.cxl.regions[region as usize].state = CxlConfigState::Active;
+    }
+    if let Some(m) = k.cxl.regions[region as usize].targets[pos].take() {
+        k.cxl.memdevs[m as usize].decoder_region = None;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4/7
+
+/// `cxl_region_contains_soft_reserve(res)`: some registered region is committed and its
+/// `p->res` contains the range.
+pub fn cxl_region_contains_soft_reserve(k: &Kernel, start: u64, end: u64) -> bool {
+    k.cxl.regions.iter().any(|r| {
+        r.res.is_some()
+            && k.dev(r.dev).registered
+            && r.state == CxlConfigState::Commit
+            && r.start <= start
+            && end <= r.end
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5/7
+
+/// bus.c `enum dax_cxl_mode dax_cxl_mode = DAX_CXL_MODE_DEFER; EXPORT_SYMBOL_GPL(dax_cxl_mode)`.
+fn bus_c_dax_cxl_mode(k: &mut Kernel) -> &mut DaxCxlMode {
+    &mut k.dax.dax_cxl_mode
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6/7
+
+fn defer_and_resolve_ownership(ops: &mut Ops) {
+    // Uses 5/7's variable; set here too so that leaving 5/7 out still builds a working table.
+    ops.dax_cxl_mode = bus_c_dax_cxl_mode;
+    ops.dax_hmem_platform_probe = series::dax_hmem_platform_probe;
+    ops.hmem_register_device = series::hmem_register_device;
+    ops.process_defer_work = process_defer_work;
+    ops.cxl_dax_region_probe = cxl_dax_region_probe;
+    ops.symbol_deps = symbol_deps;
+}
+
+/// modules.dep from 6/7 on: dax_hmem uses cxl_core (`cxl_bus_type`,
+/// `cxl_region_contains_soft_reserve`, `cxl_region_teardown_all`) unconditionally.
+pub fn symbol_deps(cfg: &Kconfig, m: Module) -> &'static [Module] {
+    match m {
+        Module::DaxHmem => &[Module::Dax, Module::CxlCore],
+        _ => super::mainline::symbol_deps(cfg, m),
+    }
+}
+
+/// drivers/dax/cxl.c `cxl_dax_region_probe()`: -EPROBE_DEFER while the mode is DEFER, -ENODEV
+/// in REGISTER, and as before in DROP.
+pub fn cxl_dax_region_probe(k: &mut Kernel, dev: DevId) -> KResult {
+    match k.dax.dax_cxl_mode {
+        DaxCxlMode::Defer => Err(Errno::EPROBE_DEFER),
+        DaxCxlMode::Register => Err(Errno::ENODEV),
+        DaxCxlMode::Drop => dax_cxl::cxl_dax_region_probe(k, dev),
+    }
+}
+
+/// `cxl_contains_soft_reserve()`: a CXL-intersecting range that no committed region contains
+/// stops the walk (returns 1).
+fn cxl_contains_soft_reserve(k: &Kernel, start: u64, end: u64) -> bool {
+    intersects_cxl(k, start, end) != RegionIntersects::Disjoint
+        && !cxl_region_contains_soft_reserve(k, start, end)
+}
+
+/// `process_defer_work()`: `wait_for_device_probe()`; then all or nothing — if no range stops
+/// the `cxl_contains_soft_reserve` walk, DROP and `bus_rescan_devices(&cxl_bus_type)` (retrying
+/// the deferred cxl_dax_region probes), else REGISTER and `cxl_region_teardown_all()`; finally
+/// `walk_hmem_resources(&pdev->dev, hmem_register_device)` under the new mode.
+fn process_defer_work(k: KRef, pdev: u32) -> BoxFut<()> {
+    Box::pin(async move {
+        wait_for_device_probe(&k).await;
+        {
+            let mut kb = k.borrow_mut();
+            let stopped = hmem_active_ranges(&kb)
+                .into_iter()
+                .any(|(_, s, e)| cxl_contains_soft_reserve(&kb, s, e));
+            if stopped {
+                kb.dax.dax_cxl_mode = DaxCxlMode::Register;
+                cxl_region_teardown_all(&mut kb);
+            } else {
+                kb.dax.dax_cxl_mode = DaxCxlMode::Drop;
+                let _ = kb.bus_rescan_devices(Bus::Cxl);
+            }
+            let f = kb.ops.hmem_register_device;
+            let _ = walk_hmem_resources(&mut kb, DevId(pdev), f);
+        }
+        honor_pending_waits(&k).await;
+    })
+}
+
+/// `cxl_region_teardown_all()`: `devm_release_action(port->uport_dev, unregister_region,
+/// cxlr)` for every region on the cxl bus — Soft Reserved or not, user-created or not.
+pub fn cxl_region_teardown_all(k: &mut Kernel) {
+    let Some(host) = k.cxl.acpi0017 else {
+        return;
+    };
+    for region in 0..k.cxl.regions.len() {
+        let r = &k.cxl.regions[region];
+        if r.alive && k.dev(r.dev).registered {
+            k.devm_release_action(host, "unregister_region", region as u64);
+        }
+    }
+}
