@@ -6,7 +6,8 @@ use crate::designs::{self, Design};
 use crate::model;
 use crate::observe::timeline;
 use crate::scenario::Scenario;
-use srfuzz_oracle::{first_difference, DiffKind, Difference};
+use srfuzz_oracle::{differences, DiffKind, Difference, KnownList};
+use std::sync::OnceLock;
 
 /// The model's own integrity on `s`: every design runs without panicking, and twice gives the
 /// same observations and timeline (determinism). Design problems (hangs, leaks, double
@@ -65,18 +66,60 @@ pub fn design_pair_from_env() -> [&'static Design; 2] {
     }
 }
 
-/// Runs `s` on both designs and returns the first difference in what they leave the user.
-pub fn differential(s: &Scenario, a: &'static Design, b: &'static Design) -> Option<Difference> {
-    let ra = model::run(a, s);
-    let rb = model::run(b, s);
-    first_difference(&ra.observations, &rb.observations)
+/// The reviewed known-findings list shipped with srfuzz (reports/known-findings.txt).
+pub const KNOWN_FINDINGS: &str = include_str!("../reports/known-findings.txt");
+
+/// The known-findings list campaigns use: the file named by `SRFUZZ_KNOWN` (`none` for an
+/// empty list), else the shipped one. A bad file is reported on stderr and the process exits
+/// with status 2.
+pub fn known_from_env() -> &'static KnownList {
+    static KNOWN: OnceLock<KnownList> = OnceLock::new();
+    KNOWN.get_or_init(|| {
+        let parsed = match std::env::var("SRFUZZ_KNOWN") {
+            Ok(v) if v == "none" => Ok(KnownList::default()),
+            Ok(path) => std::fs::read_to_string(&path)
+                .map_err(|e| format!("{path}: {e}"))
+                .and_then(|t| KnownList::parse(&path, &t)),
+            Err(_) => KnownList::parse("reports/known-findings.txt", KNOWN_FINDINGS),
+        };
+        parsed.unwrap_or_else(|e| {
+            eprintln!("srfuzz: SRFUZZ_KNOWN: {e}");
+            std::process::exit(2);
+        })
+    })
 }
 
-/// [`differential`], panicking from a function specific to the difference's kind.
-pub fn check_differential(s: &Scenario, a: &'static Design, b: &'static Design) {
-    if let Some(d) = differential(s, a, b) {
+/// Runs `s` on both designs and returns every difference in what they leave the user, in
+/// order (see [`srfuzz_oracle::differences`]).
+pub fn differential_all(s: &Scenario, a: &'static Design, b: &'static Design) -> Vec<Difference> {
+    let ra = model::run(a, s);
+    let rb = model::run(b, s);
+    differences(&ra.observations, &rb.observations)
+}
+
+/// The first difference between the two designs on `s`.
+pub fn differential(s: &Scenario, a: &'static Design, b: &'static Design) -> Option<Difference> {
+    differential_all(s, a, b).into_iter().next()
+}
+
+/// The first difference that `known` does not cover.
+pub fn new_difference(
+    s: &Scenario,
+    a: &'static Design,
+    b: &'static Design,
+    known: &KnownList,
+) -> Option<Difference> {
+    differential_all(s, a, b)
+        .into_iter()
+        .find(|d| known.lookup(a.name, b.name, d).is_none())
+}
+
+/// [`new_difference`], panicking from a function specific to the difference's kind.
+pub fn check_differential(s: &Scenario, a: &'static Design, b: &'static Design, known: &KnownList) {
+    if let Some(d) = new_difference(s, a, b, known) {
         let msg = d.describe(a.name, b.name);
         match d.kind {
+            DiffKind::Build => found_build_divergence(&msg),
             DiffKind::Hang => found_hang_divergence(&msg),
             DiffKind::Warn => found_warn_divergence(&msg),
             DiffKind::Region => found_region_divergence(&msg),
@@ -85,6 +128,11 @@ pub fn check_differential(s: &Scenario, a: &'static Design, b: &'static Design) 
             DiffKind::Stuck => found_stuck_divergence(&msg),
         }
     }
+}
+
+#[inline(never)]
+fn found_build_divergence(msg: &str) -> ! {
+    panic!("{msg}");
 }
 
 #[inline(never)]

@@ -39,6 +39,17 @@ enum Cmd {
         #[arg(long)]
         timeline: bool,
     },
+    /// Group scenario files (fuzzer artifacts, `.scn`) by the first difference between two
+    /// designs: one line per distinct difference (numbers and addresses erased), with how many
+    /// files show it and the first of them.
+    Triage {
+        /// Scenario files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The two designs to compare (default: register_dax-v4,dax_cxl_mode-v5).
+        #[arg(long, value_delimiter = ',')]
+        designs: Vec<String>,
+    },
     /// Print a raw fuzzer artifact as scenario text.
     Fmt {
         /// The artifact.
@@ -100,6 +111,20 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Cmd::Triage { paths, designs } => {
+            let spec = if designs.is_empty() {
+                srfuzz::checks::DEFAULT_PAIR.to_string()
+            } else {
+                designs.join(",")
+            };
+            let [a, b] = srfuzz::checks::design_pair(&spec).map_err(anyhow::Error::msg)?;
+            let mut files = Vec::new();
+            for p in &paths {
+                collect(p, &mut files)?;
+            }
+            triage(&files, a, b)?;
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Fmt { artifact } => {
             let bytes = std::fs::read(&artifact)
@@ -216,6 +241,38 @@ fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bo
         }
     }
     found
+}
+
+/// Prints one line per distinct first difference over `files`, in order of first appearance.
+fn triage(files: &[PathBuf], a: &'static Design, b: &'static Design) -> Result<()> {
+    let mut groups: Vec<(String, usize, PathBuf, String)> = Vec::new();
+    let mut same = 0;
+    for f in files {
+        let s = load(f)?;
+        match srfuzz::checks::differential(&s, a, b) {
+            Some(d) => {
+                let key = d.key();
+                match groups.iter_mut().find(|g| g.0 == key) {
+                    Some(g) => g.1 += 1,
+                    None => groups.push((key, 1, f.clone(), d.describe(a.name, b.name))),
+                }
+            }
+            None => same += 1,
+        }
+    }
+    println!(
+        "{} files, {} distinct differences between {} and {}, {} without difference",
+        files.len(),
+        groups.len(),
+        a.name,
+        b.name,
+        same
+    );
+    for (key, n, first, describe) in &groups {
+        println!("{n:6}  {key}");
+        println!("        e.g. {}: {describe}", first.display());
+    }
+    Ok(())
 }
 
 /// xorshift64*: the bench's deterministic byte stream.

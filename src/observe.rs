@@ -111,14 +111,7 @@ pub fn observe(
     outcome: Outcome,
     blocked: &[BlockedTask],
 ) -> Observation {
-    let mut sr: Vec<(u64, u64)> = k
-        .plat
-        .soft_reserved
-        .iter()
-        .map(|r| (r.start, r.end()))
-        .collect();
-    sr.sort_unstable();
-    sr.dedup();
+    let sr = k.plat.e820_soft_reserved();
     let soft_reserved = sr.into_iter().map(|(s, e)| ownership(k, s, e)).collect();
     let regions = k
         .cxl

@@ -14,6 +14,9 @@ use std::fmt;
 /// deduplication keeps kinds apart.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub enum DiffKind {
+    /// One design cannot build the Kconfig (a WARN at [`BUILD_SITE`]) and the other can; the
+    /// runs are not compared further.
+    Build,
     /// The runs ended differently (deadlock, livelock), reached different points, or left
     /// different tasks blocked.
     Hang,
@@ -33,6 +36,7 @@ impl DiffKind {
     /// The kind's name as reports print it.
     pub fn name(self) -> &'static str {
         match self {
+            DiffKind::Build => "build",
             DiffKind::Hang => "hang",
             DiffKind::Warn => "warn",
             DiffKind::Region => "region",
@@ -48,6 +52,10 @@ impl fmt::Display for DiffKind {
         f.write_str(self.name())
     }
 }
+
+/// The WARN site the model uses for a configuration that does not build (link or modpost
+/// failure): such a kernel has no runtime to compare.
+pub const BUILD_SITE: &str = "kbuild";
 
 /// The first difference between two runs.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -65,6 +73,18 @@ pub struct Difference {
 }
 
 impl Difference {
+    /// The deduplication key: kind, subject and both sides with every number and address
+    /// erased, so that the same divergence on other addresses or ids has the same key.
+    pub fn key(&self) -> String {
+        format!(
+            "{} | {} | {} | {}",
+            self.kind,
+            erase_numbers(&self.subject),
+            erase_numbers(&self.a),
+            erase_numbers(&self.b)
+        )
+    }
+
     /// One line naming both designs, e.g. `at end, region 850000000-284fffffff (auto):
     /// register_dax-v4 has "committed, no dax" but mainline has "committed, dax bound …"`.
     pub fn describe(&self, a_name: &str, b_name: &str) -> String {
@@ -76,37 +96,71 @@ impl Difference {
 }
 
 /// The first difference between the observations of two runs of one scenario, or `None` when
-/// they agree on everything compared. Points are taken in `a`'s order; within a point the
-/// kinds are checked in [`DiffKind`] order.
+/// they agree on everything compared. See [`differences`].
 pub fn first_difference(a: &[Observation], b: &[Observation]) -> Option<Difference> {
+    differences(a, b).into_iter().next()
+}
+
+/// Every difference between two runs, in order: the build (when exactly one side cannot build,
+/// that is the only difference; when neither can, there is none), then point by point in `a`'s
+/// order, within a point by [`DiffKind`] order. A Soft Reserved range yields at most one
+/// difference (ownership before online); each region, WARN, blocked task and unbound device
+/// that differs yields one.
+pub fn differences(a: &[Observation], b: &[Observation]) -> Vec<Difference> {
+    let build_failure = |obs: &[Observation]| {
+        obs.last().and_then(|o| {
+            o.warns
+                .iter()
+                .find(|w| w.site == BUILD_SITE)
+                .map(|w| format!("a kernel that does not build ({})", w.msg))
+        })
+    };
+    match (build_failure(a), build_failure(b)) {
+        (None, None) => {}
+        (Some(_), Some(_)) => return Vec::new(),
+        (fa, fb) => {
+            let point = a.first().map(|o| o.point.clone()).unwrap_or_default();
+            let builds = || "a kernel that builds".to_string();
+            return vec![Difference {
+                point,
+                kind: DiffKind::Build,
+                subject: "the Kconfig".into(),
+                a: fa.unwrap_or_else(builds),
+                b: fb.unwrap_or_else(builds),
+            }];
+        }
+    }
+    let mut out = Vec::new();
     for oa in a {
-        let Some(ob) = b.iter().find(|o| o.point == oa.point) else {
-            return Some(Difference {
+        match b.iter().find(|o| o.point == oa.point) {
+            Some(ob) => compare_point(oa, ob, &mut out),
+            None => out.push(Difference {
                 point: oa.point.clone(),
                 kind: DiffKind::Hang,
                 subject: "the run".into(),
                 a: "reached this point".into(),
                 b: "never reached it".into(),
-            });
-        };
-        if let Some(d) = compare_point(oa, ob) {
-            return Some(d);
+            }),
         }
     }
-    b.iter()
-        .find(|ob| !a.iter().any(|oa| oa.point == ob.point))
-        .map(|ob| Difference {
+    for ob in b
+        .iter()
+        .filter(|ob| !a.iter().any(|oa| oa.point == ob.point))
+    {
+        out.push(Difference {
             point: ob.point.clone(),
             kind: DiffKind::Hang,
             subject: "the run".into(),
             a: "never reached this point".into(),
             b: "reached it".into(),
-        })
+        });
+    }
+    out
 }
 
-fn compare_point(a: &Observation, b: &Observation) -> Option<Difference> {
-    let at = |kind, subject: String, va: String, vb: String| {
-        Some(Difference {
+fn compare_point(a: &Observation, b: &Observation, out: &mut Vec<Difference>) {
+    let mut at = |kind, subject: String, va: String, vb: String| {
+        out.push(Difference {
             point: a.point.clone(),
             kind,
             subject,
@@ -115,7 +169,7 @@ fn compare_point(a: &Observation, b: &Observation) -> Option<Difference> {
         })
     };
     if a.outcome != b.outcome {
-        return at(
+        at(
             DiffKind::Hang,
             "the run".into(),
             a.outcome.to_string(),
@@ -129,8 +183,8 @@ fn compare_point(a: &Observation, b: &Observation) -> Option<Difference> {
                 .map(|t| format!("{} blocked in {}", erase_numbers(&t.task), t.waiting_on)),
         )
     };
-    if let Some((va, vb)) = first_mismatch(&blocked(a), &blocked(b)) {
-        return at(DiffKind::Hang, "blocked tasks".into(), va, vb);
+    for (va, vb) in mismatches(&blocked(a), &blocked(b)) {
+        at(DiffKind::Hang, "blocked tasks".into(), va, vb);
     }
     let warns = |o: &Observation| {
         sorted(
@@ -139,26 +193,19 @@ fn compare_point(a: &Observation, b: &Observation) -> Option<Difference> {
                 .map(|w| format!("WARN in {}: {}", w.site, w.msg)),
         )
     };
-    if let Some((va, vb)) = first_mismatch(&warns(a), &warns(b)) {
-        return at(DiffKind::Warn, "WARNs".into(), va, vb);
+    for (va, vb) in mismatches(&warns(a), &warns(b)) {
+        at(DiffKind::Warn, "WARNs".into(), va, vb);
     }
-    if let Some(d) = compare_regions(&a.regions, &b.regions) {
-        let (subject, va, vb) = d;
-        return at(DiffKind::Region, subject, va, vb);
+    for (subject, va, vb) in compare_regions(&a.regions, &b.regions) {
+        at(DiffKind::Region, subject, va, vb);
     }
     for (ra, rb) in a.soft_reserved.iter().zip(&b.soft_reserved) {
         let subject = format!("soft-reserved {:x}-{:x}", ra.start, ra.end);
         let owned = |r: &crate::RangeOwnership| (r.owner, r.cxl_bytes, r.hmem_bytes, r.both_bytes);
         if owned(ra) != owned(rb) {
-            return at(DiffKind::Ownership, subject, owner_text(ra), owner_text(rb));
-        }
-        if ra.online_bytes != rb.online_bytes {
-            return at(
-                DiffKind::Online,
-                subject,
-                format!("{:#x} bytes online", ra.online_bytes),
-                format!("{:#x} bytes online", rb.online_bytes),
-            );
+            at(DiffKind::Ownership, subject, owner_text(ra), owner_text(rb));
+        } else if ra.online_bytes != rb.online_bytes {
+            at(DiffKind::Online, subject, online_text(ra), online_text(rb));
         }
     }
     let stuck = |o: &Observation| {
@@ -175,10 +222,9 @@ fn compare_point(a: &Observation, b: &Observation) -> Option<Difference> {
             )
         }))
     };
-    if let Some((va, vb)) = first_mismatch(&stuck(a), &stuck(b)) {
-        return at(DiffKind::Stuck, "unbound devices".into(), va, vb);
+    for (va, vb) in mismatches(&stuck(a), &stuck(b)) {
+        at(DiffKind::Stuck, "unbound devices".into(), va, vb);
     }
-    None
 }
 
 fn owner_text(r: &crate::RangeOwnership) -> String {
@@ -189,6 +235,16 @@ fn owner_text(r: &crate::RangeOwnership) -> String {
             "owner mixed (cxl {:#x}, hmem {:#x}, both {:#x} bytes)",
             r.cxl_bytes, r.hmem_bytes, r.both_bytes
         ),
+    }
+}
+
+/// How much of a range is System RAM, in words (the key keeps the words, not the bytes).
+fn online_text(r: &crate::RangeOwnership) -> String {
+    let size = r.end - r.start + 1;
+    match r.online_bytes {
+        0 => "offline".into(),
+        b if b >= size => "online".into(),
+        b => format!("partly online ({b:#x} bytes)"),
     }
 }
 
@@ -215,13 +271,13 @@ fn region_state(r: &RegionObs) -> String {
         .into(),
     );
     parts.push(owner_text(&r.ownership));
-    parts.push(format!("{:#x} bytes online", r.ownership.online_bytes));
+    parts.push(online_text(&r.ownership));
     format!("\"{}\"", parts.join(", "))
 }
 
-/// Regions matched by (range, auto); the first region whose state differs or that exists on
-/// one side only.
-fn compare_regions(a: &[RegionObs], b: &[RegionObs]) -> Option<(String, String, String)> {
+/// Regions matched by (range, auto): every region whose state differs or that exists on one
+/// side only, as `(subject, a, b)`.
+fn compare_regions(a: &[RegionObs], b: &[RegionObs]) -> Vec<(String, String, String)> {
     let keyed = |rs: &[RegionObs]| {
         let mut v: Vec<((u64, u64, bool), String)> = rs
             .iter()
@@ -239,29 +295,34 @@ fn compare_regions(a: &[RegionObs], b: &[RegionObs]) -> Option<(String, String, 
             if key.2 { "user" } else { "auto" }
         )
     };
+    let none = || "no such region".to_string();
+    let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < ka.len() || j < kb.len() {
         match (ka.get(i), kb.get(j)) {
             (Some(x), Some(y)) if x.0 == y.0 => {
                 if x.1 != y.1 {
-                    return Some((subject_of(x.0), x.1.clone(), y.1.clone()));
+                    out.push((subject_of(x.0), x.1.clone(), y.1.clone()));
                 }
                 i += 1;
                 j += 1;
             }
             (Some(x), Some(y)) if x.0 < y.0 => {
-                return Some((subject_of(x.0), x.1.clone(), "no such region".into()));
+                out.push((subject_of(x.0), x.1.clone(), none()));
+                i += 1;
             }
-            (Some(_), Some(y)) | (None, Some(y)) => {
-                return Some((subject_of(y.0), "no such region".into(), y.1.clone()));
+            (_, Some(y)) => {
+                out.push((subject_of(y.0), none(), y.1.clone()));
+                j += 1;
             }
             (Some(x), None) => {
-                return Some((subject_of(x.0), x.1.clone(), "no such region".into()));
+                out.push((subject_of(x.0), x.1.clone(), none()));
+                i += 1;
             }
             (None, None) => unreachable!("loop condition"),
         }
     }
-    None
+    out
 }
 
 fn sorted(it: impl Iterator<Item = String>) -> Vec<String> {
@@ -270,9 +331,10 @@ fn sorted(it: impl Iterator<Item = String>) -> Vec<String> {
     v
 }
 
-/// The first element of two sorted lists that is in one and not the other, as `(a side, b
-/// side)` with "none" for the missing side.
-fn first_mismatch(a: &[String], b: &[String]) -> Option<(String, String)> {
+/// The elements of two sorted lists that are in one and not the other, as `(a side, b side)`
+/// with "none" for the missing side.
+fn mismatches(a: &[String], b: &[String]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {
         match (a.get(i), b.get(j)) {
@@ -280,29 +342,45 @@ fn first_mismatch(a: &[String], b: &[String]) -> Option<(String, String)> {
                 i += 1;
                 j += 1;
             }
-            (Some(x), Some(y)) if x < y => return Some((x.clone(), "none".into())),
-            (Some(_), Some(y)) | (None, Some(y)) => return Some(("none".into(), y.clone())),
-            (Some(x), None) => return Some((x.clone(), "none".into())),
+            (Some(x), Some(y)) if x < y => {
+                out.push((x.clone(), "none".into()));
+                i += 1;
+            }
+            (_, Some(y)) => {
+                out.push(("none".into(), y.clone()));
+                j += 1;
+            }
+            (Some(x), None) => {
+                out.push((x.clone(), "none".into()));
+                i += 1;
+            }
             (None, None) => unreachable!("loop condition"),
         }
     }
-    None
+    out
 }
 
-/// A name with every run of digits replaced by "N" ("dax_region12" → "dax_regionN").
+/// Text with every number erased: each run of hex digits that holds at least one decimal digit
+/// becomes "N" ("dax_region12" → "dax_regionN", "850000000-284fffffff" → "N-N", "0x0" → "NxN").
 pub fn erase_numbers(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut in_digits = false;
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('N');
-            }
-            in_digits = true;
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.bytes().any(|c| c.is_ascii_digit()) {
+            out.push('N');
         } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
             out.push(c);
-            in_digits = false;
         }
     }
+    flush(&mut run, &mut out);
     out
 }

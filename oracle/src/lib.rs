@@ -9,7 +9,9 @@
 use std::fmt;
 
 pub mod diff;
-pub use diff::{first_difference, DiffKind, Difference};
+pub mod known;
+pub use diff::{differences, first_difference, DiffKind, Difference};
+pub use known::KnownList;
 
 /// Who holds a range as DAX.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -132,7 +134,8 @@ pub struct Observation {
     pub point: String,
     /// /proc/iomem as root reads it.
     pub iomem: String,
-    /// Each Soft Reserved range firmware described, in address order.
+    /// Each Soft Reserved range of the sanitized e820 table (overlapping and adjacent entries
+    /// merged), in address order.
     pub soft_reserved: Vec<RangeOwnership>,
     /// Every CXL region created so far, in creation order.
     pub regions: Vec<RegionObs>,

@@ -5,7 +5,7 @@ use crate::kernel::resource::{Name, IORESOURCE_MEM, IORES_DESC_SOFT_RESERVED};
 use crate::kernel::Kernel;
 
 /// `e820__reserve_resources_late()` as mainline has it before the series: every
-/// `E820_TYPE_SOFT_RESERVED` entry (not marked busy by `do_mark_busy`, so not inserted by
+/// `E820_TYPE_SOFT_RESERVED` entry of the sanitized table ([`crate::scenario::Platform::e820_soft_reserved`]) (not marked busy by `do_mark_busy`, so not inserted by
 /// `e820__reserve_resources`) is inserted into `iomem_resource` with
 /// `insert_resource_expand_to_fit`, named "Soft Reserved", desc `IORES_DESC_SOFT_RESERVED`.
 ///
@@ -13,12 +13,11 @@ use crate::kernel::Kernel;
 /// drivers/ (arch/ links first). Other e820 types (System RAM, Reserved) are not modeled: the
 /// scenario's ranges are above the low memory they describe.
 pub fn e820__reserve_resources_late(k: &mut Kernel) {
-    let plat = k.plat.clone();
-    for r in &plat.soft_reserved {
+    for (start, end) in k.plat.e820_soft_reserved() {
         let res = k.res.alloc(
             Name::fixed("Soft Reserved"),
-            r.start,
-            r.end(),
+            start,
+            end,
             IORESOURCE_MEM,
             IORES_DESC_SOFT_RESERVED,
         );

@@ -363,15 +363,10 @@ pub async fn rmmod(k: &KRef, m: Module) -> KResult {
     Ok(())
 }
 
-/// The sorted, de-duplicated ranges `OfflineMemory(i)` indexes: Soft Reserved ranges and the
+/// The sorted, de-duplicated ranges `OfflineMemory(i)` indexes: e820's Soft Reserved ranges and the
 /// ranges of regions created so far.
 pub fn offline_targets(k: &crate::kernel::Kernel) -> Vec<(u64, u64)> {
-    let mut v: Vec<(u64, u64)> = k
-        .plat
-        .soft_reserved
-        .iter()
-        .map(|r| (r.start, r.end()))
-        .collect();
+    let mut v: Vec<(u64, u64)> = k.plat.e820_soft_reserved();
     v.extend(
         k.cxl
             .regions

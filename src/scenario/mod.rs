@@ -110,6 +110,29 @@ pub struct Platform {
     pub extra_hmem_platforms: u8,
 }
 
+impl Platform {
+    /// The Soft Reserved entries as the kernel's e820 table holds them after
+    /// `e820__update_table()` sanitized it: sorted, with overlapping and adjacent entries of the
+    /// same type merged (<https://github.com/torvalds/linux/blob/master/arch/x86/kernel/e820.c>),
+    /// as inclusive `(start, end)`.
+    pub fn e820_soft_reserved(&self) -> Vec<(u64, u64)> {
+        let mut v: Vec<(u64, u64)> = self
+            .soft_reserved
+            .iter()
+            .map(|r| (r.start, r.end()))
+            .collect();
+        v.sort_unstable();
+        let mut out: Vec<(u64, u64)> = Vec::with_capacity(v.len());
+        for (s, e) in v {
+            match out.last_mut() {
+                Some(last) if s <= last.1.saturating_add(1) => last.1 = last.1.max(e),
+                _ => out.push((s, e)),
+            }
+        }
+        out
+    }
+}
+
 /// Something userspace does, in order, from one task that starts when the kernel has finished
 /// its initcalls.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
