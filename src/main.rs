@@ -3,7 +3,9 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+use srfuzz::checks;
 use srfuzz::designs::{self, Design};
+use srfuzz_oracle::KnownList;
 use srfuzz::model;
 use srfuzz::scenario::{gen, text, Scenario};
 use std::path::{Path, PathBuf};
@@ -49,6 +51,10 @@ enum Cmd {
         /// The two designs to compare (default: register_dax-v4,dax_cxl_mode-v5).
         #[arg(long, value_delimiter = ',')]
         designs: Vec<String>,
+        /// Known-findings file whose entries are skipped, as the fuzz target does (`none`: skip
+        /// nothing; default: the shipped reports/known-findings.txt).
+        #[arg(long)]
+        known: Option<String>,
     },
     /// Print a raw fuzzer artifact as scenario text.
     Fmt {
@@ -57,9 +63,9 @@ enum Cmd {
     },
     /// Measure scenario runs per second on generated scenarios (single thread).
     Bench {
-        /// Design to run.
-        #[arg(long, default_value = "mainline")]
-        design: String,
+        /// One design (scenario runs/s) or two, comma-separated (differential checks/s).
+        #[arg(long, value_delimiter = ',', default_value = "mainline")]
+        designs: Vec<String>,
         /// How long to run.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
@@ -112,18 +118,30 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Cmd::Triage { paths, designs } => {
+        Cmd::Triage {
+            paths,
+            designs,
+            known,
+        } => {
             let spec = if designs.is_empty() {
-                srfuzz::checks::DEFAULT_PAIR.to_string()
+                checks::DEFAULT_PAIR.to_string()
             } else {
                 designs.join(",")
             };
-            let [a, b] = srfuzz::checks::design_pair(&spec).map_err(anyhow::Error::msg)?;
+            let [a, b] = checks::design_pair(&spec).map_err(anyhow::Error::msg)?;
             let mut files = Vec::new();
             for p in &paths {
                 collect(p, &mut files)?;
             }
-            triage(&files, a, b)?;
+            let known = match known.as_deref() {
+                None => KnownList::parse("reports/known-findings.txt", checks::KNOWN_FINDINGS),
+                Some("none") => Ok(KnownList::default()),
+                Some(path) => std::fs::read_to_string(path)
+                    .map_err(|e| format!("{path}: {e}"))
+                    .and_then(|t| KnownList::parse(path, &t)),
+            }
+            .map_err(anyhow::Error::msg)?;
+            triage(&files, a, b, &known)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Fmt { artifact } => {
@@ -133,12 +151,15 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Bench {
-            design,
+            designs,
             seconds,
             seed,
         } => {
-            let d = pick_designs(&[design])?[0];
-            bench(d, seconds, seed);
+            let ds = pick_designs(&designs)?;
+            if ds.len() > 2 {
+                bail!("bench takes one design or two, got {}", ds.len());
+            }
+            bench(&ds, seconds, seed);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -209,6 +230,10 @@ fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bo
             "--- design {} ({} task steps, {} scheduling decisions)",
             d.name, run.steps, run.decisions
         );
+        println!("kconfig (as this design's rules resolve it):");
+        for l in run.kconfig.render().lines() {
+            println!("  {l}");
+        }
         for o in &run.observations {
             println!("[{}] outcome: {}", o.point, o.outcome);
             println!("/proc/iomem:");
@@ -243,13 +268,19 @@ fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bo
     found
 }
 
-/// Prints one line per distinct first difference over `files`, in order of first appearance.
-fn triage(files: &[PathBuf], a: &'static Design, b: &'static Design) -> Result<()> {
+/// Prints one line per distinct first new (not known) difference over `files`, in order of
+/// first appearance.
+fn triage(
+    files: &[PathBuf],
+    a: &'static Design,
+    b: &'static Design,
+    known: &KnownList,
+) -> Result<()> {
     let mut groups: Vec<(String, usize, PathBuf, String)> = Vec::new();
     let mut same = 0;
     for f in files {
         let s = load(f)?;
-        match srfuzz::checks::differential(&s, a, b) {
+        match checks::new_difference(&s, a, b, known) {
             Some(d) => {
                 let key = d.key();
                 match groups.iter_mut().find(|g| g.0 == key) {
@@ -261,7 +292,7 @@ fn triage(files: &[PathBuf], a: &'static Design, b: &'static Design) -> Result<(
         }
     }
     println!(
-        "{} files, {} distinct differences between {} and {}, {} without difference",
+        "{} files, {} distinct new differences between {} and {}, {} without one",
         files.len(),
         groups.len(),
         a.name,
@@ -275,38 +306,43 @@ fn triage(files: &[PathBuf], a: &'static Design, b: &'static Design) -> Result<(
     Ok(())
 }
 
-/// xorshift64*: the bench's deterministic byte stream.
-fn next(state: &mut u64) -> u64 {
-    *state ^= *state >> 12;
-    *state ^= *state << 25;
-    *state ^= *state >> 27;
-    state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-}
-
-fn bench(d: &'static Design, seconds: f64, seed: u64) {
-    let mut state = seed.max(1);
-    let mut inputs: Vec<Scenario> = Vec::new();
-    for _ in 0..4096 {
-        let len = 16 + (next(&mut state) % 240) as usize;
-        let bytes: Vec<u8> = (0..len).map(|_| next(&mut state) as u8).collect();
-        inputs.push(gen::scenario_from_bytes(&bytes));
-    }
+/// Runs generated scenarios for `seconds` and prints the rate: scenario runs of one design,
+/// or differential checks of a pair (both designs run, then compared — the fuzz target's work
+/// without libFuzzer).
+fn bench(designs: &[&'static Design], seconds: f64, seed: u64) {
+    let mut stream = gen::ByteStream::new(seed);
+    let inputs: Vec<Scenario> = (0..4096)
+        .map(|_| {
+            let len = 16 + stream.below(240);
+            gen::scenario_from_bytes(&stream.bytes(len))
+        })
+        .collect();
+    let known = srfuzz_oracle::KnownList::default();
+    let once = |s: &Scenario| match designs {
+        [d] => drop(std::hint::black_box(model::run_for_judging(d, s))),
+        [a, b] => drop(std::hint::black_box(checks::new_difference(s, a, b, &known))),
+        _ => unreachable!("checked by the caller"),
+    };
     // Warm up, then measure.
-    for s in inputs.iter().take(256) {
-        std::hint::black_box(model::run(d, s));
-    }
+    inputs.iter().take(256).for_each(once);
     let start = std::time::Instant::now();
     let mut runs = 0u64;
     while start.elapsed().as_secs_f64() < seconds {
         for s in inputs.iter().take(512) {
-            std::hint::black_box(model::run(d, s));
+            once(s);
             runs += 1;
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let what = match designs {
+        [d] => format!("design {}: {runs} runs", d.name),
+        _ => format!(
+            "designs {},{}: {runs} differential checks",
+            designs[0].name, designs[1].name
+        ),
+    };
     println!(
-        "design {}: {runs} runs in {secs:.2} s = {:.0} runs/s (generated scenarios, seed {seed}, one thread)",
-        d.name,
+        "{what} in {secs:.2} s = {:.0}/s (generated scenarios, seed {seed}, one thread)",
         runs as f64 / secs
     );
 }

@@ -42,8 +42,23 @@ pub fn run(design: &'static Design, s: &Scenario) -> Run {
     run_with(design, design.ops(), s)
 }
 
+/// [`run`] for a judge: the same run, but observations leave out the /proc/iomem text (no
+/// judge reads it; reports rerun with [`run`]).
+pub fn run_for_judging(design: &'static Design, s: &Scenario) -> Run {
+    run_inner(design, design.ops(), s, false)
+}
+
 /// Runs `s` with a given ops table of `design` (e.g. with a patch left out).
 pub fn run_with(design: &'static Design, ops: &'static crate::designs::Ops, s: &Scenario) -> Run {
+    run_inner(design, ops, s, true)
+}
+
+fn run_inner(
+    design: &'static Design,
+    ops: &'static crate::designs::Ops,
+    s: &Scenario,
+    render_iomem: bool,
+) -> Run {
     let cfg = olddefconfig(&s.kconfig, &ops.kconfig);
     let k: KRef = Rc::new(RefCell::new(Kernel::new(
         ops,
@@ -53,6 +68,7 @@ pub fn run_with(design: &'static Design, ops: &'static crate::designs::Ops, s: &
     )));
     {
         let mut kb = k.borrow_mut();
+        kb.render_iomem = render_iomem;
         kb.spawn(TaskBody::KernelInit);
         kb.spawn(TaskBody::Userspace);
     }

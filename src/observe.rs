@@ -157,7 +157,11 @@ pub fn observe(
         .collect();
     Observation {
         point,
-        iomem: k.res.render_proc_iomem(k.iomem),
+        iomem: if k.render_iomem {
+            k.res.render_proc_iomem(k.iomem)
+        } else {
+            String::new()
+        },
         soft_reserved,
         regions,
         unbound,

@@ -3,30 +3,10 @@
 
 use srfuzz::scenario::{gen, text, Event, Presence, Scenario};
 
-/// xorshift64: a deterministic byte stream.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use gen::ByteStream as XorShift;
 
 fn scenarios(n: usize, seed: u64) -> impl Iterator<Item = (Vec<u8>, Scenario)> {
-    let mut rng = XorShift(seed);
+    let mut rng = XorShift::new(seed);
     (0..n).map(move |_| {
         let len = rng.below(300);
         let data = rng.bytes(len);
@@ -310,7 +290,7 @@ fn errors_name_the_line_and_the_expectation() {
 /// parses back to itself.
 #[test]
 fn parser_never_panics() {
-    let mut rng = XorShift(0x1234_5678_9abc_def1);
+    let mut rng = XorShift::new(0x1234_5678_9abc_def1);
     const SNIPPETS: [&str; 24] = [
         "",
         " ",
@@ -413,7 +393,7 @@ fn parser_never_panics() {
 fn generation_never_fails_and_is_not_trivial() {
     let empty = gen::scenario_from_bytes(&[]);
     assert_eq!(text::parse(&text::print(&empty)), Ok(empty));
-    let mut rng = XorShift(7);
+    let mut rng = XorShift::new(7);
     for len in 0..64 {
         let _ = gen::scenario_from_bytes(&rng.bytes(len));
         let _ = gen::scenario_from_bytes(&vec![0xff; len]);

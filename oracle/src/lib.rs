@@ -132,7 +132,7 @@ impl fmt::Display for Outcome {
 pub struct Observation {
     /// Which point: "settle 1", "settle 2", …, "end".
     pub point: String,
-    /// /proc/iomem as root reads it.
+    /// /proc/iomem as root reads it; empty for runs made only to be judged.
     pub iomem: String,
     /// Each Soft Reserved range of the sanitized e820 table (overlapping and adjacent entries
     /// merged), in address order.

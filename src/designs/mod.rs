@@ -35,6 +35,15 @@ pub struct Design {
     ops: OnceLock<&'static Ops>,
 }
 
+impl std::fmt::Debug for Design {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Design")
+            .field("name", &self.name)
+            .field("patches", &self.patches.len())
+            .finish()
+    }
+}
+
 impl Design {
     /// A design with these patches on mainline.
     pub const fn new(

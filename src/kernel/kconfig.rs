@@ -1697,21 +1697,6 @@ mod tests {
         assert_eq!(KconfigRequest::parse_fragment(&req.render()).unwrap(), req);
     }
 
-    struct XorShift(u64);
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            let mut x = self.0;
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            self.0 = x;
-            x
-        }
-        fn bytes(&mut self, n: usize) -> Vec<u8> {
-            (0..n).map(|_| self.next() as u8).collect()
-        }
-    }
-
     fn rule_sets() -> [(&'static str, KconfigRules); 3] {
         [
             ("mainline", KconfigRules::mainline()),
@@ -1744,12 +1729,12 @@ mod tests {
 
     #[test]
     fn olddefconfig_idempotent_over_generated_requests() {
-        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut rng = crate::scenario::gen::ByteStream::new(0x9e37_79b9_7f4a_7c15);
         let mut seen = std::collections::HashSet::new();
         for (name, rules) in rule_sets() {
             for i in 0..4000 {
                 // Vary the length so that running out of bytes is exercised too.
-                let len = (rng.next() % (Sym::COUNT as u64 + 4)) as usize;
+                let len = (rng.next_u64() % (Sym::COUNT as u64 + 4)) as usize;
                 let bytes = rng.bytes(len);
                 let mut u = Unstructured::new(&bytes);
                 let req = KconfigRequest::arbitrary(&mut u).expect("generation never fails");

@@ -101,12 +101,15 @@ pub struct Kernel {
     pub warns: Vec<Warn>,
     /// Observations recorded at `settle` points.
     pub observations: Vec<srfuzz_oracle::Observation>,
+    /// Whether observations carry the /proc/iomem text (reports need it; judges do not, and
+    /// rendering it is a measurable share of a fuzzing run).
+    pub render_iomem: bool,
 }
 
 impl Kernel {
     /// A kernel before boot: empty trees, nothing loaded.
     pub fn new(ops: &'static Ops, cfg: Kconfig, plat: Rc<Platform>, events: Rc<[Event]>) -> Kernel {
-        let mut res = ResourceArena::default();
+        let mut res = ResourceArena::with_capacity(64);
         let iomem = res.alloc(Name::fixed("PCI mem"), 0, u64::MAX, IORESOURCE_MEM, 0);
         let soft_reserve = res.alloc(
             Name::fixed("Soft Reserved"),
@@ -133,9 +136,10 @@ impl Kernel {
             dax,
             hmem,
             mem: MemoryHotplug::default(),
-            timeline: Vec::new(),
+            timeline: Vec::with_capacity(64),
             warns: Vec::new(),
             observations: Vec::new(),
+            render_iomem: true,
         }
     }
 }

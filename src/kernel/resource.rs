@@ -242,6 +242,13 @@ impl ResourceArena {
         ResourceArena::default()
     }
 
+    /// An empty arena with room for `n` resources (a run allocates a few dozen).
+    pub fn with_capacity(n: usize) -> ResourceArena {
+        ResourceArena {
+            nodes: Vec::with_capacity(n),
+        }
+    }
+
     /// Number of nodes ever allocated (detached and released ones included).
     pub fn len(&self) -> usize {
         self.nodes.len()

@@ -130,6 +130,8 @@ pub struct Sched {
     pub region_rwsem_writer: Option<TaskId>,
     /// `kernel_init` has finished the initcalls.
     pub init_done: bool,
+    /// Tasks created and not yet finished.
+    pub alive_count: u32,
 }
 
 impl Kernel {
@@ -141,6 +143,7 @@ impl Kernel {
             wait: None,
             alive: true,
         });
+        self.sched.alive_count += 1;
         self.sched.spawned.push(id);
         id
     }
@@ -209,12 +212,9 @@ impl Kernel {
             Wait::RegionRwsemWrite => {
                 self.sched.region_rwsem_writer.is_none() && self.sched.region_rwsem_readers == 0
             }
-            Wait::Quiescent => self
-                .sched
-                .tasks
-                .iter()
-                .enumerate()
-                .all(|(i, t)| !t.alive || i as u32 == me.0),
+            Wait::Quiescent => {
+                self.sched.alive_count == 1 && self.sched.tasks[me.0 as usize].alive
+            }
             Wait::InitDone => self.sched.init_done,
         }
     }
@@ -301,6 +301,8 @@ pub enum RunEnd {
 /// Drives the tasks of one kernel to the end, choosing with the schedule bytes.
 pub struct Executor {
     futures: Vec<Option<BoxFut<()>>>,
+    /// Tasks not yet finished, in creation order (the order runnable tasks are offered in).
+    live: Vec<TaskId>,
     schedule: Rc<[u8]>,
     cursor: usize,
     /// Scheduling decisions taken (points where more than one task could run).
@@ -317,6 +319,7 @@ impl Executor {
     pub fn new(schedule: Rc<[u8]>) -> Executor {
         Executor {
             futures: Vec::new(),
+            live: Vec::new(),
             schedule,
             cursor: 0,
             decisions: 0,
@@ -333,6 +336,7 @@ impl Executor {
             for id in spawned {
                 let body = k.borrow().sched.tasks[id.0 as usize].body;
                 let fut = make(k, body);
+                self.live.push(id);
                 let i = id.0 as usize;
                 if self.futures.len() <= i {
                     self.futures.resize_with(i + 1, || None);
@@ -352,18 +356,15 @@ impl Executor {
             runnable.clear();
             {
                 let kb = k.borrow();
-                for (i, t) in kb.sched.tasks.iter().enumerate() {
-                    if t.alive
-                        && t.wait
-                            .is_none_or(|w| kb.wait_satisfied(w, TaskId(i as u32)))
-                    {
-                        runnable.push(TaskId(i as u32));
+                for &id in &self.live {
+                    let t = &kb.sched.tasks[id.0 as usize];
+                    if t.wait.is_none_or(|w| kb.wait_satisfied(w, id)) {
+                        runnable.push(id);
                     }
                 }
             }
             if runnable.is_empty() {
-                let any_alive = k.borrow().sched.tasks.iter().any(|t| t.alive);
-                return if any_alive {
+                return if !self.live.is_empty() {
                     RunEnd::Deadlock
                 } else {
                     RunEnd::Quiescent
@@ -394,7 +395,14 @@ impl Executor {
             kb.sched.current = None;
             if done {
                 kb.sched.tasks[pick.0 as usize].alive = false;
+                kb.sched.alive_count -= 1;
                 drop(kb);
+                let at = self
+                    .live
+                    .iter()
+                    .position(|&t| t == pick)
+                    .expect("a finished task was live");
+                self.live.remove(at);
                 self.futures[pick.0 as usize] = None;
             }
         }

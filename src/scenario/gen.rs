@@ -64,6 +64,38 @@ const UDEV_MODULES: [Module; 7] = [
     Module::Kmem,
 ];
 
+/// A deterministic byte stream (xorshift64), the same on every machine: what the bench, the
+/// tests and other offline drivers of the generator feed it instead of a fuzzer.
+#[derive(Clone, Debug)]
+pub struct ByteStream(u64);
+
+impl ByteStream {
+    /// A stream from a seed (0 is replaced, xorshift cannot leave it).
+    pub fn new(seed: u64) -> ByteStream {
+        ByteStream(if seed == 0 { 0x9e37_79b9_7f4a_7c15 } else { seed })
+    }
+
+    /// The next 64 bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// `n` bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next_u64() as u8).collect()
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+}
+
 /// The scenario `data` generates (the fuzz targets' entry point). Never fails; the empty input
 /// gives the default (empty) scenario.
 pub fn scenario_from_bytes(data: &[u8]) -> Scenario {
