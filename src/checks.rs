@@ -6,7 +6,8 @@ use crate::designs::{self, Design};
 use crate::model;
 use crate::observe::timeline;
 use crate::scenario::Scenario;
-use srfuzz_oracle::{differences, DiffKind, Difference, KnownList};
+use srfuzz_oracle::judge::{invariants, spec};
+use srfuzz_oracle::{differences, DiffKind, Difference, Finding, FindingKind, KnownList};
 use std::sync::OnceLock;
 
 /// The model's own integrity on `s`: every design runs without panicking, and twice gives the
@@ -102,16 +103,19 @@ pub fn differential(s: &Scenario, a: &'static Design, b: &'static Design) -> Opt
     differential_all(s, a, b).into_iter().next()
 }
 
-/// The first difference that `known` does not cover.
+/// The first difference whose finding (see [`Finding::from_difference`]) `known` does not
+/// cover.
 pub fn new_difference(
     s: &Scenario,
     a: &'static Design,
     b: &'static Design,
     known: &KnownList,
 ) -> Option<Difference> {
-    differential_all(s, a, b)
-        .into_iter()
-        .find(|d| known.lookup(a.name, b.name, d).is_none())
+    differential_all(s, a, b).into_iter().find(|d| {
+        known
+            .lookup(&Finding::from_difference(d, a.name, b.name))
+            .is_none()
+    })
 }
 
 /// [`new_difference`], panicking from a function specific to the difference's kind.
@@ -162,5 +166,169 @@ fn found_online_divergence(msg: &str) -> ! {
 
 #[inline(never)]
 fn found_stuck_divergence(msg: &str) -> ! {
+    panic!("{msg}");
+}
+
+/// One design judged on its own: the invariants at every quiescent point, then the spec at the
+/// end. Findings the design declares are set apart with their declaration.
+#[derive(Debug, Default)]
+pub struct Judged {
+    /// Findings, first occurrence of each title, in the order found.
+    pub findings: Vec<Finding>,
+    /// Findings the design declares it produces.
+    pub declared: Vec<(Finding, &'static designs::Declared)>,
+}
+
+/// Runs `s` on `d` and judges it (invariants and spec).
+pub fn judge_design(s: &Scenario, d: &'static Design) -> Judged {
+    let run = model::run_for_judging(d, s);
+    judge_run(d, &run.observations)
+}
+
+/// Judges a run's observations for design `d`.
+pub fn judge_run(d: &'static Design, obs: &[srfuzz_oracle::Observation]) -> Judged {
+    let mut all: Vec<Finding> = Vec::new();
+    for (i, o) in obs.iter().enumerate() {
+        all.extend(invariants(d.name, o, i + 1 == obs.len()));
+    }
+    if let Some(end) = obs.last() {
+        all.extend(spec(d.name, end));
+    }
+    let mut j = Judged::default();
+    for f in all {
+        if j.findings
+            .iter()
+            .chain(j.declared.iter().map(|(f, _)| f))
+            .any(|g| g.title == f.title)
+        {
+            continue;
+        }
+        match d.declaration(&f.title) {
+            Some(decl) => j.declared.push((f, decl)),
+            None => j.findings.push(f),
+        }
+    }
+    j
+}
+
+/// The first finding of the spec check — every design against its invariants and the spec —
+/// that `known` does not cover.
+pub fn new_spec_finding(s: &Scenario, known: &KnownList) -> Option<Finding> {
+    designs::all().iter().find_map(|d| {
+        judge_design(s, d)
+            .findings
+            .into_iter()
+            .find(|f| known.lookup(f).is_none())
+    })
+}
+
+/// [`new_spec_finding`], panicking from a function specific to the finding's kind.
+pub fn check_spec(s: &Scenario, known: &KnownList) {
+    if let Some(f) = new_spec_finding(s, known) {
+        found(&f);
+    }
+}
+
+/// The order-independence check for design `d`: the scenario under its own schedule and under
+/// the canonical one (always the oldest runnable task) must end the same. Each difference is a
+/// finding titled after it.
+pub fn order_findings(s: &Scenario, d: &'static Design) -> Vec<Finding> {
+    let canonical = Scenario {
+        schedule: Vec::new(),
+        ..s.clone()
+    };
+    let a = model::run_for_judging(d, s);
+    let b = model::run_for_judging(d, &canonical);
+    let ctx = a
+        .observations
+        .last()
+        .map(|o| o.context.clone())
+        .unwrap_or_default();
+    differences(&a.observations, &b.observations)
+        .into_iter()
+        .map(|diff| {
+            let what = format!("{} differs: {}", diff.kind, diff.key_body());
+            let detail = diff.describe("this schedule", "the canonical schedule");
+            Finding::new(FindingKind::OrderDependence, &what, d.name, &ctx, detail)
+        })
+        .collect()
+}
+
+/// The first order-dependence finding, over every design, that neither the design declares
+/// nor `known` covers.
+pub fn new_order_finding(s: &Scenario, known: &KnownList) -> Option<Finding> {
+    designs::all().iter().find_map(|d| {
+        order_findings(s, d)
+            .into_iter()
+            .find(|f| d.declaration(&f.title).is_none() && known.lookup(f).is_none())
+    })
+}
+
+/// [`new_order_finding`], panicking from the order-dependence function.
+pub fn check_order(s: &Scenario, known: &KnownList) {
+    if let Some(f) = new_order_finding(s, known) {
+        found(&f);
+    }
+}
+
+/// Panics from a function named after the finding's kind (one crash signature per kind).
+pub fn found(f: &Finding) -> ! {
+    let msg = format!("{}\n  {}", f.title, f.detail);
+    match f.kind {
+        FindingKind::OwnershipDivergence => found_ownership_divergence(&msg),
+        FindingKind::Leak => found_leak(&msg),
+        FindingKind::StrandedCapacity => found_stranded_capacity(&msg),
+        FindingKind::DoubleClaim => found_double_claim(&msg),
+        FindingKind::Deadlock => found_deadlock(&msg),
+        FindingKind::Livelock => found_livelock(&msg),
+        FindingKind::TeardownWhileOnline => found_teardown_while_online(&msg),
+        FindingKind::Warn => found_warn(&msg),
+        FindingKind::OrderDependence => found_order_dependence(&msg),
+        FindingKind::SpecDeviation => found_spec_deviation(&msg),
+    }
+}
+
+#[inline(never)]
+fn found_leak(msg: &str) -> ! {
+    panic!("{msg}");
+}
+
+#[inline(never)]
+fn found_stranded_capacity(msg: &str) -> ! {
+    panic!("{msg}");
+}
+
+#[inline(never)]
+fn found_double_claim(msg: &str) -> ! {
+    panic!("{msg}");
+}
+
+#[inline(never)]
+fn found_deadlock(msg: &str) -> ! {
+    panic!("{msg}");
+}
+
+#[inline(never)]
+fn found_livelock(msg: &str) -> ! {
+    panic!("{msg}");
+}
+
+#[inline(never)]
+fn found_teardown_while_online(msg: &str) -> ! {
+    panic!("{msg}");
+}
+
+#[inline(never)]
+fn found_warn(msg: &str) -> ! {
+    panic!("{msg}");
+}
+
+#[inline(never)]
+fn found_order_dependence(msg: &str) -> ! {
+    panic!("{msg}");
+}
+
+#[inline(never)]
+fn found_spec_deviation(msg: &str) -> ! {
     panic!("{msg}");
 }

@@ -5,9 +5,9 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use srfuzz::checks;
 use srfuzz::designs::{self, Design};
-use srfuzz_oracle::KnownList;
 use srfuzz::model;
 use srfuzz::scenario::{gen, text, Scenario};
+use srfuzz_oracle::KnownList;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -41,14 +41,17 @@ enum Cmd {
         #[arg(long)]
         timeline: bool,
     },
-    /// Group scenario files (fuzzer artifacts, `.scn`) by the first difference between two
-    /// designs: one line per distinct difference (numbers and addresses erased), with how many
-    /// files show it and the first of them.
+    /// Group scenario files (fuzzer artifacts, `.scn`) by the first new finding a check makes
+    /// on them, as the fuzz target of that check would: one line per distinct finding title,
+    /// with how many files show it and the first of them.
     Triage {
         /// Scenario files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The two designs to compare (default: register_dax-v4,dax_cxl_mode-v5).
+        /// The check: differential, spec or order.
+        #[arg(long, default_value = "differential")]
+        check: String,
+        /// For the differential check, the two designs (default: register_dax-v4,dax_cxl_mode-v5).
         #[arg(long, value_delimiter = ',')]
         designs: Vec<String>,
         /// Known-findings file whose entries are skipped, as the fuzz target does (`none`: skip
@@ -120,15 +123,16 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Triage {
             paths,
+            check,
             designs,
             known,
         } => {
-            let spec = if designs.is_empty() {
+            let pair = if designs.is_empty() {
                 checks::DEFAULT_PAIR.to_string()
             } else {
                 designs.join(",")
             };
-            let [a, b] = checks::design_pair(&spec).map_err(anyhow::Error::msg)?;
+            let [a, b] = checks::design_pair(&pair).map_err(anyhow::Error::msg)?;
             let mut files = Vec::new();
             for p in &paths {
                 collect(p, &mut files)?;
@@ -141,7 +145,13 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                     .and_then(|t| KnownList::parse(path, &t)),
             }
             .map_err(anyhow::Error::msg)?;
-            triage(&files, a, b, &known)?;
+            let check = match check.as_str() {
+                "differential" => Check::Differential(a, b),
+                "spec" => Check::Spec,
+                "order" => Check::Order,
+                other => bail!("unknown check `{other}`: expected differential, spec or order"),
+            };
+            triage(&files, check, &known)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Fmt { artifact } => {
@@ -243,11 +253,14 @@ fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bo
             println!("ownership:");
             print!("{}", o.ownership_table());
         }
-        let problems = run.last().problems();
-        for p in &problems {
-            println!("PROBLEM [{}]: {p}", d.name);
+        let judged = checks::judge_run(d, &run.observations);
+        for f in &judged.findings {
+            println!("FINDING {}\n  {}", f.title, f.detail);
         }
-        found |= !problems.is_empty();
+        for (f, decl) in &judged.declared {
+            println!("DECLARED {}\n  {} ({})", f.title, decl.reason, decl.link);
+        }
+        found |= !judged.findings.is_empty();
         if timeline {
             println!("timeline:");
             for line in srfuzz::observe::timeline(&run.kernel) {
@@ -268,40 +281,48 @@ fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bo
     found
 }
 
-/// Prints one line per distinct first new (not known) difference over `files`, in order of
-/// first appearance.
-fn triage(
-    files: &[PathBuf],
-    a: &'static Design,
-    b: &'static Design,
-    known: &KnownList,
-) -> Result<()> {
+/// Which check `triage` replays.
+#[derive(Clone, Copy)]
+enum Check {
+    Differential(&'static Design, &'static Design),
+    Spec,
+    Order,
+}
+
+/// Prints one line per distinct first new (not known) finding over `files`, in order of first
+/// appearance.
+fn triage(files: &[PathBuf], check: Check, known: &KnownList) -> Result<()> {
     let mut groups: Vec<(String, usize, PathBuf, String)> = Vec::new();
-    let mut same = 0;
+    let mut none = 0;
     for f in files {
         let s = load(f)?;
-        match checks::new_difference(&s, a, b, known) {
-            Some(d) => {
-                let key = d.key();
-                match groups.iter_mut().find(|g| g.0 == key) {
-                    Some(g) => g.1 += 1,
-                    None => groups.push((key, 1, f.clone(), d.describe(a.name, b.name))),
-                }
-            }
-            None => same += 1,
+        let finding = match check {
+            Check::Differential(a, b) => checks::new_difference(&s, a, b, known)
+                .map(|d| srfuzz_oracle::Finding::from_difference(&d, a.name, b.name)),
+            Check::Spec => checks::new_spec_finding(&s, known),
+            Check::Order => checks::new_order_finding(&s, known),
+        };
+        match finding {
+            Some(fd) => match groups.iter_mut().find(|g| g.0 == fd.title) {
+                Some(g) => g.1 += 1,
+                None => groups.push((fd.title, 1, f.clone(), fd.detail)),
+            },
+            None => none += 1,
         }
     }
+    let what = match check {
+        Check::Differential(a, b) => format!("differential {} vs {}", a.name, b.name),
+        Check::Spec => "spec".into(),
+        Check::Order => "order".into(),
+    };
     println!(
-        "{} files, {} distinct new differences between {} and {}, {} without one",
+        "{} files, {} distinct new findings ({what}), {none} without one",
         files.len(),
         groups.len(),
-        a.name,
-        b.name,
-        same
     );
-    for (key, n, first, describe) in &groups {
-        println!("{n:6}  {key}");
-        println!("        e.g. {}: {describe}", first.display());
+    for (title, n, first, detail) in &groups {
+        println!("{n:6}  {title}");
+        println!("        e.g. {}: {detail}", first.display());
     }
     Ok(())
 }
@@ -320,7 +341,9 @@ fn bench(designs: &[&'static Design], seconds: f64, seed: u64) {
     let known = srfuzz_oracle::KnownList::default();
     let once = |s: &Scenario| match designs {
         [d] => drop(std::hint::black_box(model::run_for_judging(d, s))),
-        [a, b] => drop(std::hint::black_box(checks::new_difference(s, a, b, &known))),
+        [a, b] => drop(std::hint::black_box(checks::new_difference(
+            s, a, b, &known,
+        ))),
         _ => unreachable!("checked by the caller"),
     };
     // Warm up, then measure.

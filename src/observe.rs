@@ -6,7 +6,8 @@ use crate::drivers::kmem::overlap;
 use crate::kernel::sched::{TaskBody, Wait};
 use crate::kernel::Kernel;
 use srfuzz_oracle::{
-    BlockedTask, DeviceIssue, Observation, Outcome, Owner, RangeOwnership, RegionObs, WarnObs,
+    BlockedTask, Claimant, Context, DaxRegionObs, DeviceIssue, Observation, Outcome, Owner,
+    RangeOwnership, RegionObs, WarnObs,
 };
 
 /// Ownership of `[start, end]`: bytes under live dax regions of each driver, bytes online.
@@ -126,6 +127,8 @@ pub fn observe(
             auto: r.auto,
             committed: r.state == crate::drivers::cxl::CxlConfigState::Commit,
             alive: r.alive,
+            ever_committed: r.ever_committed,
+            user_destroyed: r.user_destroyed,
             dax_bound: r.cxlr_dax.is_some_and(|d| k.dev(d).driver.is_some()),
             ownership: if r.end > r.start {
                 ownership(k, r.start, r.end)
@@ -168,6 +171,64 @@ pub fn observe(
         blocked: blocked.to_vec(),
         warns,
         outcome,
+        dax_regions: k
+            .dax
+            .regions
+            .iter()
+            .filter(|r| r.alive)
+            .map(|r| DaxRegionObs {
+                start: r.start,
+                end: r.end,
+                by: match r.owner {
+                    DaxOwner::Cxl(_) => Claimant::Cxl,
+                    DaxOwner::Hmem(_) => Claimant::Hmem,
+                },
+            })
+            .collect(),
+        online: k
+            .mem
+            .ranges
+            .iter()
+            .filter(|r| r.present && r.online)
+            .map(|r| (r.start, r.end))
+            .collect(),
+        teardowns: k.teardowns.clone(),
+        context: context(k),
+    }
+}
+
+/// The configuration facts and loaded modules the judges read.
+pub fn context(k: &Kernel) -> Context {
+    use crate::kernel::kconfig::{Sym, Tristate};
+    use crate::kernel::module::{ModState, Module};
+    const JUDGED: [(Sym, &str); 6] = [
+        (Sym::CXL_REGION, "CXL_REGION"),
+        (Sym::CXL_ACPI, "CXL_ACPI"),
+        (Sym::DEV_DAX_HMEM, "DEV_DAX_HMEM"),
+        (Sym::DEV_DAX_CXL, "DEV_DAX_CXL"),
+        (Sym::DEV_DAX_KMEM, "DEV_DAX_KMEM"),
+        (Sym::EFI_SOFT_RESERVE, "EFI_SOFT_RESERVE"),
+    ];
+    Context {
+        disabled: JUDGED
+            .iter()
+            .filter(|(s, _)| k.cfg.get(*s) == Tristate::N)
+            .map(|&(_, n)| n)
+            .collect(),
+        live: Module::ALL
+            .into_iter()
+            .filter(|m| k.modules[m.idx()] == ModState::Live)
+            .map(|m| m.name())
+            .collect(),
+        windows: k
+            .cxl
+            .root_decoders
+            .iter()
+            .map(|rd| {
+                let r = k.res.get(rd.res);
+                (r.start, r.end)
+            })
+            .collect(),
     }
 }
 

@@ -76,9 +76,13 @@ impl Difference {
     /// The deduplication key: kind, subject and both sides with every number and address
     /// erased, so that the same divergence on other addresses or ids has the same key.
     pub fn key(&self) -> String {
+        format!("{} | {}", self.kind, self.key_body())
+    }
+
+    /// The key without the kind: subject and both sides, numbers erased.
+    pub fn key_body(&self) -> String {
         format!(
-            "{} | {} | {} | {}",
-            self.kind,
+            "{} | {} | {}",
             erase_numbers(&self.subject),
             erase_numbers(&self.a),
             erase_numbers(&self.b)
@@ -210,9 +214,19 @@ fn compare_point(a: &Observation, b: &Observation, out: &mut Vec<Difference>) {
         let subject = || format!("soft-reserved {:x}-{:x}", ra.start, ra.end);
         let owned = |r: &crate::RangeOwnership| (r.owner, r.cxl_bytes, r.hmem_bytes, r.both_bytes);
         if owned(ra) != owned(rb) {
-            at(DiffKind::Ownership, subject(), owner_text(ra), owner_text(rb));
+            at(
+                DiffKind::Ownership,
+                subject(),
+                owner_text(ra),
+                owner_text(rb),
+            );
         } else if ra.online_bytes != rb.online_bytes {
-            at(DiffKind::Online, subject(), online_text(ra), online_text(rb));
+            at(
+                DiffKind::Online,
+                subject(),
+                online_text(ra),
+                online_text(rb),
+            );
         }
     }
     let stuck = |o: &Observation| {

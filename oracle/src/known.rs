@@ -1,28 +1,24 @@
-//! Known findings: a reviewed list of differences that are already understood — intended by
-//! a design, or already reported on the list — so that campaigns skip them and go on to new
+//! Known findings: a reviewed list of findings that are already understood — intended by a
+//! design, or already reported on the list — so that campaigns skip them and go on to new
 //! ones. Every entry says why and links to where it was discussed.
 //!
 //! Format (one entry per block, blocks separated by blank lines, `#` starts a comment line):
 //!
 //! ```text
-//! designs: register_dax-v4*, mainline
-//! key: ownership | soft-reserved N-N | owner hmem | owner nobody
+//! title: ownership divergence [register_dax-v4* vs mainline]: soft-reserved N-N | owner hmem | owner nobody
 //! reason: the series' fallback: HMEM takes what CXL does not claim
 //! link: https://lore.kernel.org/all/…/
 //! ```
 //!
-//! `key` is matched against [`crate::Difference::key`]; `*` in `key` or in a design name matches
-//! any text. `designs` (optional) is the ordered pair the entry applies to.
+//! `title` is matched against [`crate::Finding::title`]; `*` matches any text.
 
-use crate::Difference;
+use crate::Finding;
 
 /// One reviewed entry.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct KnownEntry {
-    /// The design pair it applies to (patterns), or any pair.
-    pub designs: Option<(String, String)>,
-    /// The difference key pattern.
-    pub key: String,
+    /// The title pattern.
+    pub title: String,
     /// Why it is not a new finding.
     pub reason: String,
     /// Where it was reported or decided.
@@ -54,26 +50,8 @@ impl KnownList {
                     format!("{file}:{line}: the entry starting here has no `{name}:` line")
                 })
             };
-            let designs = match get("designs") {
-                None => None,
-                Some(d) => {
-                    let parts: Vec<&str> = d.split(',').map(str::trim).collect();
-                    match parts[..] {
-                        [x, y] if !x.is_empty() && !y.is_empty() => {
-                            Some((x.to_string(), y.to_string()))
-                        }
-                        _ => {
-                            let l = cur.iter().find(|f| f.1 == "designs").map_or(line, |f| f.0);
-                            return Err(format!(
-                                "{file}:{l}: expected `designs: A, B` (two design names), got `{d}`"
-                            ));
-                        }
-                    }
-                }
-            };
             entries.push(KnownEntry {
-                designs,
-                key: need("key")?,
+                title: need("title")?,
                 reason: need("reason")?,
                 link: need("link")?,
                 line,
@@ -95,9 +73,9 @@ impl KnownList {
                 return Err(format!("{file}:{n}: expected `field: value`, got `{l}`"));
             };
             let name = name.trim();
-            if !matches!(name, "designs" | "key" | "reason" | "link") {
+            if !matches!(name, "title" | "reason" | "link") {
                 return Err(format!(
-                    "{file}:{n}: unknown field `{name}` (expected designs, key, reason or link)"
+                    "{file}:{n}: unknown field `{name}` (expected title, reason or link)"
                 ));
             }
             if cur.iter().any(|f| f.1 == name) {
@@ -109,15 +87,9 @@ impl KnownList {
         Ok(KnownList { entries })
     }
 
-    /// The entry that covers difference `d` between designs `a` and `b`, if any.
-    pub fn lookup(&self, a: &str, b: &str, d: &Difference) -> Option<&KnownEntry> {
-        let key = d.key();
-        self.entries.iter().find(|e| {
-            e.designs
-                .as_ref()
-                .is_none_or(|(x, y)| glob(x, a) && glob(y, b))
-                && glob(&e.key, &key)
-        })
+    /// The entry that covers finding `f`, if any.
+    pub fn lookup(&self, f: &Finding) -> Option<&KnownEntry> {
+        self.entries.iter().find(|e| glob(&e.title, &f.title))
     }
 }
 
@@ -159,25 +131,25 @@ mod tests {
 
     #[test]
     fn parse_errors_name_file_and_line() {
-        let e = KnownList::parse("k.txt", "key: x\nreason: y\n").unwrap_err();
+        let e = KnownList::parse("k.txt", "title: x\nreason: y\n").unwrap_err();
         assert_eq!(e, "k.txt:1: the entry starting here has no `link:` line");
-        let e = KnownList::parse("k.txt", "# c\n\nkey x\n").unwrap_err();
-        assert_eq!(e, "k.txt:3: expected `field: value`, got `key x`");
-        let e = KnownList::parse("k.txt", "title: x\n").unwrap_err();
-        assert!(e.starts_with("k.txt:1: unknown field `title`"), "{e}");
-        let e = KnownList::parse("k.txt", "designs: a\nkey: k\nreason: r\nlink: l\n").unwrap_err();
-        assert!(e.starts_with("k.txt:1: expected `designs: A, B`"), "{e}");
+        let e = KnownList::parse("k.txt", "# c\n\ntitle x\n").unwrap_err();
+        assert_eq!(e, "k.txt:3: expected `field: value`, got `title x`");
+        let e = KnownList::parse("k.txt", "key: x\n").unwrap_err();
+        assert!(e.starts_with("k.txt:1: unknown field `key`"), "{e}");
+        let e = KnownList::parse("k.txt", "title: a\ntitle: b\n").unwrap_err();
+        assert_eq!(e, "k.txt:2: `title` given twice in one entry");
     }
 
     #[test]
     fn parse_reads_blocks() {
         let k = KnownList::parse(
             "k.txt",
-            "# header\nkey: a | *\nreason: r\nlink: l\n\ndesigns: x, y*\nkey: b\nreason: r2\nlink: l2\n",
+            "# header\ntitle: a | *\nreason: r\nlink: l\n\n\ntitle: b\nreason: r2\nlink: l2\n",
         )
         .unwrap();
         assert_eq!(k.entries.len(), 2);
-        assert_eq!(k.entries[1].designs, Some(("x".into(), "y*".into())));
-        assert_eq!(k.entries[1].line, 6);
+        assert_eq!(k.entries[1].title, "b");
+        assert_eq!(k.entries[1].line, 7);
     }
 }

@@ -9,8 +9,11 @@
 use std::fmt;
 
 pub mod diff;
+pub mod finding;
+pub mod judge;
 pub mod known;
 pub use diff::{differences, first_difference, DiffKind, Difference};
+pub use finding::{Finding, FindingKind};
 pub use known::KnownList;
 
 /// Who holds a range as DAX.
@@ -71,10 +74,79 @@ pub struct RegionObs {
     pub committed: bool,
     /// Still registered.
     pub alive: bool,
+    /// Reached CXL_CONFIG_COMMIT at some point.
+    pub ever_committed: bool,
+    /// Destroyed by the user rather than by the kernel.
+    pub user_destroyed: bool,
     /// A cxl_dax_region device exists and is bound to dax_cxl.
     pub dax_bound: bool,
     /// Ownership of its range.
     pub ownership: RangeOwnership,
+}
+
+/// Who created a dax region.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum Claimant {
+    /// dax_cxl (a cxl_dax_region).
+    Cxl,
+    /// dax_hmem (an hmem device).
+    Hmem,
+}
+
+impl fmt::Display for Claimant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Claimant::Cxl => "cxl",
+            Claimant::Hmem => "hmem",
+        })
+    }
+}
+
+/// A live dax region (with its dev_dax over the whole range).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct DaxRegionObs {
+    /// First byte.
+    pub start: u64,
+    /// Last byte.
+    pub end: u64,
+    /// Who created it.
+    pub by: Claimant,
+}
+
+/// A region unregistered while memory in its range was online as System RAM.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct TeardownObs {
+    /// "regionN".
+    pub region: String,
+    /// First byte.
+    pub start: u64,
+    /// Last byte.
+    pub end: u64,
+    /// Bytes online at the time.
+    pub online_bytes: u64,
+}
+
+/// What a run was configured with and had loaded: the facts the judges' rules depend on.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
+pub struct Context {
+    /// Kconfig symbols that resolved to `n`, by name (e.g. "DEV_DAX_HMEM").
+    pub disabled: Vec<&'static str>,
+    /// Modules live (or built in and initialized), by name (e.g. "dax_hmem").
+    pub live: Vec<&'static str>,
+    /// CXL windows cxl_acpi has published, as `(start, end)`.
+    pub windows: Vec<(u64, u64)>,
+}
+
+impl Context {
+    /// Whether the symbol (e.g. "CXL_REGION") is enabled.
+    pub fn enabled(&self, sym: &str) -> bool {
+        !self.disabled.contains(&sym)
+    }
+
+    /// Whether the module (e.g. "dax_cxl") is live.
+    pub fn is_live(&self, module: &str) -> bool {
+        self.live.contains(&module)
+    }
 }
 
 /// A device left without a driver, or whose last probe failed.
@@ -147,6 +219,14 @@ pub struct Observation {
     pub warns: Vec<WarnObs>,
     /// How the run stood.
     pub outcome: Outcome,
+    /// Live dax regions, in creation order.
+    pub dax_regions: Vec<DaxRegionObs>,
+    /// Ranges online as System RAM, one per kmem hot-add, in order.
+    pub online: Vec<(u64, u64)>,
+    /// Regions unregistered while their memory was online, so far.
+    pub teardowns: Vec<TeardownObs>,
+    /// Configuration and loaded modules.
+    pub context: Context,
 }
 
 impl Observation {
@@ -196,30 +276,5 @@ impl Observation {
             s += &format!("  WARN in {}: {}\n", w.site, w.msg);
         }
         s
-    }
-}
-
-impl Observation {
-    /// Problems visible in this observation alone, one line each: a hang or livelock, WARNs,
-    /// bytes claimed by both drivers. (Design-level judgement — leaks, the spec, order
-    /// dependence — needs more than one observation and lives in the judges.)
-    pub fn problems(&self) -> Vec<String> {
-        let mut v = Vec::new();
-        match self.outcome {
-            Outcome::Quiescent => {}
-            o => v.push(format!("{o} at {}", self.point)),
-        }
-        for w in &self.warns {
-            v.push(format!("WARN in {}: {}", w.site, w.msg));
-        }
-        for r in &self.soft_reserved {
-            if r.both_bytes > 0 {
-                v.push(format!(
-                    "double claim: {:x}-{:x} has dax regions from both cxl and hmem",
-                    r.start, r.end
-                ));
-            }
-        }
-        v
     }
 }

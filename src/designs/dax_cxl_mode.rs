@@ -23,7 +23,7 @@
 //! DEV_DAX_HMEM=y with CXL_BUS=m does not link — both reported as "kbuild" WARNs. Every region
 //! is a RAM region.
 
-use super::{series, Ops, Patch};
+use super::{series, Declared, Ops, Patch};
 use crate::drivers::cxl::region::cxl_region_decode_reset;
 use crate::drivers::cxl::CxlConfigState;
 use crate::drivers::dax::DaxCxlMode;
@@ -36,6 +36,26 @@ use crate::kernel::module::Module;
 use crate::kernel::resource::RegionIntersects;
 use crate::kernel::sched::{wait_for_device_probe, BoxFut};
 use crate::kernel::{honor_pending_waits, KRef, Kernel};
+
+const V5_COVER: &str =
+    "https://lore.kernel.org/all/20260122045543.218194-1-Smita.KoralahalliChannabasappa@amd.com/";
+
+/// What v5 knowingly does: ownership is all or nothing, as requested in the v4 review — one
+/// Soft Reserved range that committed regions do not contain sends every range to HMEM and
+/// tears down every region ("Either CXL fully claims the Soft Reserved ranges or it
+/// relinquishes it entirely", v5 6/7).
+pub const DECLARED: [Declared; 2] = [
+    Declared {
+        title: "spec deviation: Soft Reserved in a CXL window and in committed regions owned by hmem, spec says cxl [dax_cxl_mode-v5*",
+        reason: "all-or-nothing: one range CXL does not contain hands every range to HMEM",
+        link: V5_COVER,
+    },
+    Declared {
+        title: "spec deviation: * region outside Soft Reserved owned by nobody, spec says cxl [dax_cxl_mode-v5*",
+        reason: "all-or-nothing: REGISTER tears down every region, Soft Reserved or not",
+        link: V5_COVER,
+    },
+];
 
 const fn lore(subject: &'static str, link: &'static str, apply: fn(&mut Ops)) -> Patch {
     Patch {

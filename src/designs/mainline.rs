@@ -15,8 +15,27 @@
 //! Fidelity: see each function's doc in [`crate::drivers`]; the ops table is in
 //! [`super::Ops::mainline`].
 
+use super::Declared;
 use crate::kernel::kconfig::{Kconfig, Sym};
 use crate::kernel::module::Module;
+
+const V4_COVER: &str =
+    "https://lore.kernel.org/all/20251120031925.87762-1-Smita.KoralahalliChannabasappa@amd.com/";
+
+/// What mainline knowingly does: Soft Reserved in a CXL window that no region claims stays
+/// unowned — the limitation the series was written to remove.
+pub const DECLARED: [Declared; 2] = [
+    Declared {
+        title: "stranded capacity: Soft Reserved inside a CXL window left unowned [mainline*",
+        reason: "no fallback to HMEM when CXL does not claim a window's Soft Reserved",
+        link: V4_COVER,
+    },
+    Declared {
+        title: "spec deviation: Soft Reserved in a CXL window, not in committed regions owned by nobody, spec says hmem [mainline*",
+        reason: "no fallback to HMEM when CXL does not claim a window's Soft Reserved",
+        link: V4_COVER,
+    },
+];
 
 /// Symbol dependencies (what depmod writes into modules.dep): a module's init needs these
 /// loaded first. Mainline: every cxl_* module uses cxl_core; kmem, dax_hmem and dax_cxl use

@@ -24,6 +24,19 @@ pub struct Patch {
     pub apply: fn(&mut Ops),
 }
 
+/// A finding a design knowingly produces — an invariant it does not keep, or a deviation from
+/// the spec it chose — with the reason and where it was decided. Judges report matching
+/// findings as declared, not as bugs.
+#[derive(Clone, Copy, Debug)]
+pub struct Declared {
+    /// Pattern over finding titles (`*` matches any text).
+    pub title: &'static str,
+    /// Why the design does this.
+    pub reason: &'static str,
+    /// Where it was said.
+    pub link: &'static str,
+}
+
 /// A design: a name, what it is, and its patches on top of mainline.
 pub struct Design {
     /// The name users pass to `--designs`.
@@ -32,6 +45,8 @@ pub struct Design {
     pub summary: &'static str,
     /// The patch stack, in order.
     pub patches: &'static [Patch],
+    /// What the design knowingly does that the judges would otherwise report.
+    pub declared: &'static [Declared],
     ops: OnceLock<&'static Ops>,
 }
 
@@ -55,8 +70,30 @@ impl Design {
             name,
             summary,
             patches,
+            declared: &[],
             ops: OnceLock::new(),
         }
+    }
+
+    /// The same design with these declared findings.
+    pub const fn declaring(self, declared: &'static [Declared]) -> Design {
+        let d = Design {
+            name: self.name,
+            summary: self.summary,
+            patches: self.patches,
+            declared,
+            ops: OnceLock::new(),
+        };
+        // `self` holds an empty OnceLock; forgetting it leaks nothing.
+        std::mem::forget(self);
+        d
+    }
+
+    /// The declaration covering a finding title, if any.
+    pub fn declaration(&self, title: &str) -> Option<&'static Declared> {
+        self.declared
+            .iter()
+            .find(|d| srfuzz_oracle::known::glob(d.title, title))
     }
 
     /// The design's ops: mainline with every patch applied. Built once per process.
@@ -89,7 +126,8 @@ pub fn all() -> &'static [Design] {
             "mainline",
             "before the series (~v6.18): HMEM leaves any CXL-window range to CXL, no fallback",
             &[],
-        ),
+        )
+        .declaring(&mainline::DECLARED),
         Design::new(
             "register_dax-v4",
             "v4 (Nov 2025): auto regions wait for HMEM's per-range verdict (register_dax flag)",
@@ -104,7 +142,8 @@ pub fn all() -> &'static [Design] {
             "dax_cxl_mode-v5",
             "v5 (Jan 2026): dax_cxl defers until HMEM decides all-or-nothing (dax_cxl_mode)",
             &dax_cxl_mode::V5,
-        ),
+        )
+        .declaring(&dax_cxl_mode::DECLARED),
     ];
     &ALL
 }

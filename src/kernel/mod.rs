@@ -101,6 +101,8 @@ pub struct Kernel {
     pub warns: Vec<Warn>,
     /// Observations recorded at `settle` points.
     pub observations: Vec<srfuzz_oracle::Observation>,
+    /// Regions unregistered while memory in their range was online, in order.
+    pub teardowns: Vec<srfuzz_oracle::TeardownObs>,
     /// Whether observations carry the /proc/iomem text (reports need it; judges do not, and
     /// rendering it is a measurable share of a fuzzing run).
     pub render_iomem: bool,
@@ -140,6 +142,7 @@ impl Kernel {
             warns: Vec::new(),
             observations: Vec::new(),
             render_iomem: true,
+            teardowns: Vec::new(),
         }
     }
 }

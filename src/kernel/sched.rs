@@ -212,9 +212,7 @@ impl Kernel {
             Wait::RegionRwsemWrite => {
                 self.sched.region_rwsem_writer.is_none() && self.sched.region_rwsem_readers == 0
             }
-            Wait::Quiescent => {
-                self.sched.alive_count == 1 && self.sched.tasks[me.0 as usize].alive
-            }
+            Wait::Quiescent => self.sched.alive_count == 1 && self.sched.tasks[me.0 as usize].alive,
             Wait::InitDone => self.sched.init_done,
         }
     }

