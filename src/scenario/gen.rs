@@ -428,7 +428,9 @@ fn gen_platform(u: &mut Unstructured<'_>) -> Platform {
     let memdevs = gen_memdevs(u, nhb, &windows, &intended);
     let soft_reserved = gen_soft_reserved(u, &windows, &intended);
     let hmat_targets = gen_hmat(u, &soft_reserved);
-    let extra_hmem_platforms = u8::from(one_in(u, 8));
+    // Real platforms have one hmem_platform device (device.c registers it once); see
+    // `Platform::extra_hmem_platforms` for why the generator never adds more.
+    let extra_hmem_platforms = 0;
     Platform {
         soft_reserved,
         hmat_targets,

@@ -106,7 +106,11 @@ pub struct Platform {
     pub windows: Vec<Window>,
     /// Memory devices.
     pub memdevs: Vec<Memdev>,
-    /// Number of "hmem_platform" devices beyond the first (cxl_test registers a second one).
+    /// Number of "hmem_platform" devices beyond the first. cxl_test registers a second one for
+    /// its mock ranges; the model lets every such device walk the same `hmem_active` ranges,
+    /// which no real platform does (device.c registers one device), so each extra device
+    /// registers every range again — double claims that are artifacts of this field. Hand-written
+    /// scenarios may set it to study that shape; the generator leaves it at 0.
     pub extra_hmem_platforms: u8,
 }
 
