@@ -271,15 +271,17 @@ fn blocked_task_and_endless_deferral_are_caught() {
 }
 
 #[test]
-fn livelock_is_caught() {
+fn livelock_is_caught_and_mainline_is_silent() {
     let s = scenario(REGION_THEN_HMEM);
     assert_finds(&s, &LIVELOCK, FindingKind::Livelock);
+    assert_silent(&s, mainline());
 }
 
 #[test]
-fn warn_is_caught() {
+fn warn_is_caught_and_mainline_is_silent() {
     let s = scenario(REGION_THEN_HMEM);
     assert_finds(&s, &WARN, FindingKind::Warn);
+    assert_silent(&s, mainline());
 }
 
 #[test]
@@ -297,6 +299,7 @@ fn spec_deviation_is_caught_without_any_invariant_breaking() {
         found.iter().all(|(k, _)| *k == FindingKind::SpecDeviation),
         "{found:?}"
     );
+    assert_silent(&s, mainline());
 }
 
 /// Mainline's known limitation is declared, not reported: assembly failure leaves the window's

@@ -24,6 +24,17 @@ pub struct Patch {
     pub apply: fn(&mut Ops),
 }
 
+impl Patch {
+    /// A patch: its subject, its link, and what it changes in the ops table.
+    pub const fn new(subject: &'static str, link: &'static str, apply: fn(&mut Ops)) -> Patch {
+        Patch {
+            subject,
+            link,
+            apply,
+        }
+    }
+}
+
 /// A finding a design knowingly produces — an invariant it does not keep, or a deviation from
 /// the spec it chose — with the reason and where it was decided. Judges report matching
 /// findings as declared, not as bugs.

@@ -10,7 +10,7 @@
 
 use super::Ops;
 use crate::drivers::dax::DaxCxlMode;
-use crate::drivers::hmem::{self, hmem_init_walk, intersects_cxl, walk_hmem_resources};
+use crate::drivers::hmem::{self, hmem_init_walk, walk_hmem_resources};
 use crate::kernel::driver_core::DevId;
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::kconfig::{request_cxl_acpi_pci_deps, Kconfig, Sym};
@@ -150,9 +150,7 @@ pub fn hmem_register_device(
     start: u64,
     end: u64,
 ) -> KResult {
-    if k.cfg.is_enabled(k.ops.hmem_cxl_gate)
-        && intersects_cxl(k, start, end) != RegionIntersects::Disjoint
-    {
+    if hmem::leaves_to_cxl(k, start, end) {
         match *(k.ops.dax_cxl_mode)(k) {
             DaxCxlMode::Defer => {
                 let w = defer_work_of(k, host);

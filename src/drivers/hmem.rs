@@ -209,13 +209,18 @@ pub fn hmem_register_device(
     start: u64,
     end: u64,
 ) -> KResult {
-    if k.cfg.is_enabled(k.ops.hmem_cxl_gate)
-        && intersects_cxl(k, start, end) != RegionIntersects::Disjoint
-    {
+    if leaves_to_cxl(k, start, end) {
         k.dbg("hmem_register_device", "deferring range to CXL");
         return Ok(());
     }
     hmem_register_soft_reserved(k, host, nid, start, end)
+}
+
+/// The test every version of `hmem_register_device()` starts with: the design's CXL gate
+/// symbol is enabled and the range intersects a CXL window.
+pub fn leaves_to_cxl(k: &Kernel, start: u64, end: u64) -> bool {
+    k.cfg.is_enabled(k.ops.hmem_cxl_gate)
+        && intersects_cxl(k, start, end) != RegionIntersects::Disjoint
 }
 
 /// The part of `hmem_register_device()` every version shares: a range that is not wholly
