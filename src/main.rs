@@ -289,25 +289,42 @@ enum Check {
     Order,
 }
 
-/// Prints one line per distinct first new (not known) finding over `files`, in order of first
-/// appearance.
+/// Prints one line per distinct new (not known, not declared) finding over `files`, in order
+/// of first appearance: for the differential check, each file's first new difference (what the
+/// fuzz target stops on); for spec and order, every new finding of every design.
 fn triage(files: &[PathBuf], check: Check, known: &KnownList) -> Result<()> {
     let mut groups: Vec<(String, usize, PathBuf, String)> = Vec::new();
     let mut none = 0;
     for f in files {
         let s = load(f)?;
-        let finding = match check {
+        let findings: Vec<srfuzz_oracle::Finding> = match check {
             Check::Differential(a, b) => checks::new_difference(&s, a, b, known)
-                .map(|d| srfuzz_oracle::Finding::from_difference(&d, a.name, b.name)),
-            Check::Spec => checks::new_spec_finding(&s, known),
-            Check::Order => checks::new_order_finding(&s, known),
+                .map(|d| srfuzz_oracle::Finding::from_difference(&d, a.name, b.name))
+                .into_iter()
+                .collect(),
+            Check::Spec => designs::all()
+                .iter()
+                .flat_map(|d| checks::judge_design(&s, d).findings)
+                .filter(|fd| known.lookup(fd).is_none())
+                .collect(),
+            Check::Order => designs::all()
+                .iter()
+                .flat_map(|d| {
+                    checks::order_findings(&s, d)
+                        .into_iter()
+                        .filter(move |fd| d.declaration(&fd.title).is_none())
+                })
+                .filter(|fd| known.lookup(fd).is_none())
+                .collect(),
         };
-        match finding {
-            Some(fd) => match groups.iter_mut().find(|g| g.0 == fd.title) {
+        if findings.is_empty() {
+            none += 1;
+        }
+        for fd in findings {
+            match groups.iter_mut().find(|g| g.0 == fd.title) {
                 Some(g) => g.1 += 1,
                 None => groups.push((fd.title, 1, f.clone(), fd.detail)),
-            },
-            None => none += 1,
+            }
         }
     }
     let what = match check {

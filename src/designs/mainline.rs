@@ -26,7 +26,7 @@ const V4_COVER: &str =
 /// unowned — the limitation the series was written to remove.
 pub const DECLARED: [Declared; 2] = [
     Declared {
-        title: "stranded capacity: Soft Reserved inside a CXL window left unowned [mainline*",
+        title: "stranded capacity: Soft Reserved * a CXL window left * [mainline*",
         reason: "no fallback to HMEM when CXL does not claim a window's Soft Reserved",
         link: V4_COVER,
     },
