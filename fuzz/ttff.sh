@@ -3,7 +3,8 @@
 # timed until the first crash artifact whose new difference (as `srfuzz triage` keys it, known
 # findings skipped) contains PATTERN. libFuzzer runs in fork mode with -ignore_crashes=1 so that
 # other findings do not end a trial. With REQUIRE, the artifact must also show that text in
-# `srfuzz run ARTIFACT --designs <first design>` (e.g. a resolved Kconfig line). Prints one line
+# `srfuzz run ARTIFACT --designs <first design>` (e.g. a resolved Kconfig line; `run` exits 1
+# when it reports findings, which is not an error here). Prints one line
 # per trial, then median, min and max. With KEEP=DIR in the environment, each trial's finding
 # is copied there.
 #
@@ -36,7 +37,8 @@ for seed in $(seq 1 "$trials"); do
       seen[$a]=1
       if "$srfuzz" triage "$a" --designs "$designs" | grep -F -- "$pattern" >/dev/null &&
         { [ -z "$require" ] ||
-          "$srfuzz" run "$a" --designs "${designs%%,*}" | grep -F -- "$require" >/dev/null; }; then
+          { "$srfuzz" run "$a" --designs "${designs%%,*}" || true; } |
+            grep -F -- "$require" >/dev/null; }; then
         found=$(python3 -c "import os,sys; print(f'{os.path.getmtime(sys.argv[1]) - float(sys.argv[2]):.2f}')" "$a" "$start")
         echo "seed $seed: found after ${found} s ($(basename "$a"))"
         [ -z "${KEEP:-}" ] || cp "$a" "$KEEP/seed$seed-$(basename "$a")"

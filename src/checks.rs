@@ -93,8 +93,9 @@ pub fn known_from_env() -> &'static KnownList {
 /// Runs `s` on both designs and returns every difference in what they leave the user, in
 /// order (see [`srfuzz_oracle::differences`]).
 pub fn differential_all(s: &Scenario, a: &'static Design, b: &'static Design) -> Vec<Difference> {
-    let ra = model::run_for_judging(a, s);
-    let rb = model::run_for_judging(b, s);
+    let inputs = model::Inputs::of(s);
+    let ra = model::run_for_judging_in(a, s, &inputs);
+    let rb = model::run_for_judging_in(b, s, &inputs);
     differences(&ra.observations, &rb.observations)
 }
 
@@ -181,7 +182,12 @@ pub struct Judged {
 
 /// Runs `s` on `d` and judges it (invariants and spec).
 pub fn judge_design(s: &Scenario, d: &'static Design) -> Judged {
-    let run = model::run_for_judging(d, s);
+    judge_design_in(s, d, &model::Inputs::of(s))
+}
+
+/// [`judge_design`] on inputs prepared once for several designs.
+pub fn judge_design_in(s: &Scenario, d: &'static Design, inputs: &model::Inputs) -> Judged {
+    let run = model::run_for_judging_in(d, s, inputs);
     judge_run(d, &run.observations)
 }
 
@@ -214,8 +220,9 @@ pub fn judge_run(d: &'static Design, obs: &[srfuzz_oracle::Observation]) -> Judg
 /// The first finding of the spec check — every design against its invariants and the spec —
 /// that `known` does not cover.
 pub fn new_spec_finding(s: &Scenario, known: &KnownList) -> Option<Finding> {
+    let inputs = model::Inputs::of(s);
     designs::all().iter().find_map(|d| {
-        judge_design(s, d)
+        judge_design_in(s, d, &inputs)
             .findings
             .into_iter()
             .find(|f| known.lookup(f).is_none())
@@ -233,12 +240,13 @@ pub fn check_spec(s: &Scenario, known: &KnownList) {
 /// the canonical one (always the oldest runnable task) must end the same. Each difference is a
 /// finding titled after it.
 pub fn order_findings(s: &Scenario, d: &'static Design) -> Vec<Finding> {
-    let canonical = Scenario {
-        schedule: Vec::new(),
-        ..s.clone()
-    };
-    let a = model::run_for_judging(d, s);
-    let b = model::run_for_judging(d, &canonical);
+    order_findings_in(s, d, &model::Inputs::of(s))
+}
+
+/// [`order_findings`] on inputs prepared once for several designs.
+pub fn order_findings_in(s: &Scenario, d: &'static Design, inputs: &model::Inputs) -> Vec<Finding> {
+    let a = model::run_for_judging_in(d, s, inputs);
+    let b = model::run_for_judging_in(d, s, &inputs.with_schedule(&[]));
     let ctx = a
         .observations
         .last()
@@ -257,8 +265,9 @@ pub fn order_findings(s: &Scenario, d: &'static Design) -> Vec<Finding> {
 /// The first order-dependence finding, over every design, that neither the design declares
 /// nor `known` covers.
 pub fn new_order_finding(s: &Scenario, known: &KnownList) -> Option<Finding> {
+    let inputs = model::Inputs::of(s);
     designs::all().iter().find_map(|d| {
-        order_findings(s, d)
+        order_findings_in(s, d, &inputs)
             .into_iter()
             .find(|f| d.declaration(&f.title).is_none() && known.lookup(f).is_none())
     })

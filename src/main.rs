@@ -11,6 +11,11 @@ use srfuzz_oracle::KnownList;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// A run allocates many small objects (devices, tasks, futures, observations); mimalloc makes
+/// that markedly cheaper than glibc's allocator (BENCHMARKS.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "srfuzz",

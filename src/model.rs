@@ -7,7 +7,7 @@ use crate::kernel::modprobe::make_task;
 use crate::kernel::sched::{Executor, RunEnd, TaskBody};
 use crate::kernel::{KRef, Kernel};
 use crate::observe::{observe, task_name, wait_name};
-use crate::scenario::Scenario;
+use crate::scenario::{Event, Platform, Scenario};
 use srfuzz_oracle::{BlockedTask, Observation, Outcome};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -42,37 +42,71 @@ pub fn run(design: &'static Design, s: &Scenario) -> Run {
     run_with(design, design.ops(), s)
 }
 
-/// [`run`] for a judge: the same run, but observations leave out the /proc/iomem text (no
-/// judge reads it; reports rerun with [`run`]).
+/// A scenario's immutable parts, shared by the several runs a check makes of it (each run
+/// would otherwise copy them).
+pub struct Inputs {
+    platform: Rc<Platform>,
+    events: Rc<[Event]>,
+    schedule: Rc<[u8]>,
+}
+
+impl Inputs {
+    /// The shared parts of `s`.
+    pub fn of(s: &Scenario) -> Inputs {
+        Inputs {
+            platform: Rc::new(s.platform.clone()),
+            events: s.events.clone().into(),
+            schedule: s.schedule.clone().into(),
+        }
+    }
+
+    /// The same inputs under another schedule.
+    pub fn with_schedule(&self, schedule: &[u8]) -> Inputs {
+        Inputs {
+            platform: self.platform.clone(),
+            events: self.events.clone(),
+            schedule: schedule.into(),
+        }
+    }
+}
+
+/// [`run`] for a judge: the same run, but without what only reports read (the /proc/iomem
+/// text and the timeline); reports rerun with [`run`].
 pub fn run_for_judging(design: &'static Design, s: &Scenario) -> Run {
-    run_inner(design, design.ops(), s, false)
+    run_for_judging_in(design, s, &Inputs::of(s))
+}
+
+/// [`run_for_judging`] on inputs prepared once for several runs of `s`.
+pub fn run_for_judging_in(design: &'static Design, s: &Scenario, inputs: &Inputs) -> Run {
+    run_inner(design, design.ops(), s, inputs, false)
 }
 
 /// Runs `s` with a given ops table of `design` (e.g. with a patch left out).
 pub fn run_with(design: &'static Design, ops: &'static crate::designs::Ops, s: &Scenario) -> Run {
-    run_inner(design, ops, s, true)
+    run_inner(design, ops, s, &Inputs::of(s), true)
 }
 
 fn run_inner(
     design: &'static Design,
     ops: &'static crate::designs::Ops,
     s: &Scenario,
-    render_iomem: bool,
+    inputs: &Inputs,
+    reporting: bool,
 ) -> Run {
     let cfg = olddefconfig(&s.kconfig, &ops.kconfig);
     let k: KRef = Rc::new(RefCell::new(Kernel::new(
         ops,
         cfg,
-        Rc::new(s.platform.clone()),
-        s.events.clone().into(),
+        inputs.platform.clone(),
+        inputs.events.clone(),
     )));
     {
         let mut kb = k.borrow_mut();
-        kb.render_iomem = render_iomem;
+        kb.reporting = reporting;
         kb.spawn(TaskBody::KernelInit);
         kb.spawn(TaskBody::Userspace);
     }
-    let mut exec = Executor::new(s.schedule.clone().into());
+    let mut exec = Executor::new(inputs.schedule.clone());
     let end = exec.run(&k, &make_task);
     let outcome = match end {
         RunEnd::Quiescent => Outcome::Quiescent,

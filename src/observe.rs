@@ -160,7 +160,7 @@ pub fn observe(
         .collect();
     Observation {
         point,
-        iomem: if k.render_iomem {
+        iomem: if k.reporting {
             k.res.render_proc_iomem(k.iomem)
         } else {
             String::new()

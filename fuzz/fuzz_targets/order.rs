@@ -4,6 +4,10 @@
 //! logic is `srfuzz::checks::check_order`.
 #![no_main]
 
+/// Runs allocate many small objects; mimalloc makes that cheaper (BENCHMARKS.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let known = srfuzz::checks::known_from_env();
     let s = srfuzz::scenario::gen::scenario_from_bytes(data);

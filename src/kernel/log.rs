@@ -46,6 +46,9 @@ pub struct Warn {
 impl Kernel {
     /// Appends to the timeline, stamped with the running task.
     pub fn log(&mut self, ev: LogEvent) {
+        if !self.reporting {
+            return;
+        }
         let t = self.sched.current.unwrap_or(TaskId(u32::MAX));
         self.timeline.push((t, ev));
     }

@@ -103,9 +103,9 @@ pub struct Kernel {
     pub observations: Vec<srfuzz_oracle::Observation>,
     /// Regions unregistered while memory in their range was online, in order.
     pub teardowns: Vec<srfuzz_oracle::TeardownObs>,
-    /// Whether observations carry the /proc/iomem text (reports need it; judges do not, and
-    /// rendering it is a measurable share of a fuzzing run).
-    pub render_iomem: bool,
+    /// Whether the run keeps what only reports read: the timeline and the /proc/iomem text of
+    /// observations (judges read neither, and both are a measurable share of a fuzzing run).
+    pub reporting: bool,
 }
 
 impl Kernel {
@@ -141,7 +141,7 @@ impl Kernel {
             timeline: Vec::with_capacity(64),
             warns: Vec::new(),
             observations: Vec::new(),
-            render_iomem: true,
+            reporting: true,
             teardowns: Vec::new(),
         }
     }
