@@ -259,13 +259,19 @@ fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bo
             print!("{}", o.ownership_table());
         }
         let judged = checks::judge_run(d, &run.observations);
+        let known = checks::known_from_env();
         for f in &judged.findings {
-            println!("FINDING {}\n  {}", f.title, f.detail);
+            match known.lookup(f) {
+                Some(k) => println!("KNOWN {}\n  {} ({})", f.title, k.reason, k.link),
+                None => {
+                    println!("FINDING {}\n  {}", f.title, f.detail);
+                    found = true;
+                }
+            }
         }
         for (f, decl) in &judged.declared {
             println!("DECLARED {}\n  {} ({})", f.title, decl.reason, decl.link);
         }
-        found |= !judged.findings.is_empty();
         if timeline {
             println!("timeline:");
             for line in srfuzz::observe::timeline(&run.kernel) {
