@@ -42,6 +42,29 @@ pub fn run(design: &'static Design, s: &Scenario) -> Run {
     run_with(design, design.ops(), s)
 }
 
+/// `make olddefconfig` for this design's rules, remembering the last few resolutions: a check
+/// runs one scenario on designs that often share their rules (v4 and v5 do), and the
+/// resolution is a pure function of the rules and the request.
+fn resolve(ops: &crate::designs::Ops, req: &crate::kernel::kconfig::KconfigRequest) -> Kconfig {
+    use crate::kernel::kconfig::KconfigRequest;
+    thread_local! {
+        static RESOLVED: RefCell<Vec<(u32, KconfigRequest, Kconfig)>> =
+            const { RefCell::new(Vec::new()) };
+    }
+    RESOLVED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(e) = cache.iter().find(|e| e.0 == ops.kconfig_id && e.1 == *req) {
+            return e.2;
+        }
+        let cfg = olddefconfig(req, &ops.kconfig);
+        if cache.len() == 4 {
+            cache.remove(0);
+        }
+        cache.push((ops.kconfig_id, req.clone(), cfg));
+        cfg
+    })
+}
+
 /// A scenario's immutable parts, shared by the several runs a check makes of it (each run
 /// would otherwise copy them).
 pub struct Inputs {
@@ -93,7 +116,7 @@ fn run_inner(
     inputs: &Inputs,
     reporting: bool,
 ) -> Run {
-    let cfg = olddefconfig(&s.kconfig, &ops.kconfig);
+    let cfg = resolve(ops, &s.kconfig);
     let k: KRef = Rc::new(RefCell::new(Kernel::new(
         ops,
         cfg,

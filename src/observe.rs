@@ -112,8 +112,8 @@ pub fn observe(
     outcome: Outcome,
     blocked: &[BlockedTask],
 ) -> Observation {
-    let sr = k.plat.e820_soft_reserved();
-    let soft_reserved = sr.into_iter().map(|(s, e)| ownership(k, s, e)).collect();
+    let sr = &k.e820_sr;
+    let soft_reserved = sr.iter().map(|&(s, e)| ownership(k, s, e)).collect();
     let regions = k
         .cxl
         .regions

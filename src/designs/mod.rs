@@ -126,8 +126,24 @@ impl Design {
                 (p.apply)(&mut ops);
             }
         }
+        ops.kconfig_id = rules_id(&ops.kconfig);
         ops
     }
+}
+
+/// The number shared by every ops table with these Kconfig rules (in order of first sight).
+fn rules_id(rules: &crate::kernel::kconfig::KconfigRules) -> u32 {
+    static SEEN: std::sync::Mutex<Vec<crate::kernel::kconfig::KconfigRules>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let i = match seen.iter().position(|r| r == rules) {
+        Some(i) => i,
+        None => {
+            seen.push(rules.clone());
+            seen.len() - 1
+        }
+    };
+    i as u32
 }
 
 /// Every design srfuzz knows, mainline first.

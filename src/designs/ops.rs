@@ -28,6 +28,9 @@ pub type CxlRangeFn = fn(&mut Kernel, u64, u64);
 pub struct Ops {
     /// Kconfig `depends on` rules of this design.
     pub kconfig: KconfigRules,
+    /// Designs whose Kconfig rules are equal share this number (assigned when the design's
+    /// table is built), so a run can reuse another design's resolution of the same request.
+    pub kconfig_id: u32,
     /// modules.dep: symbol dependencies.
     pub symbol_deps: fn(&Kconfig, Module) -> &'static [Module],
     /// `MODULE_SOFTDEP("pre: …")`.
@@ -129,6 +132,7 @@ impl Ops {
     pub fn mainline() -> Ops {
         Ops {
             kconfig: KconfigRules::mainline(),
+            kconfig_id: 0,
             symbol_deps: super::mainline::symbol_deps,
             softdeps: super::mainline::softdeps,
             soft_reserve_root: e820::soft_reserve_root_iomem,

@@ -13,7 +13,7 @@ use crate::kernel::Kernel;
 /// drivers/ (arch/ links first). Other e820 types (System RAM, Reserved) are not modeled: the
 /// scenario's ranges are above the low memory they describe.
 pub fn e820__reserve_resources_late(k: &mut Kernel) {
-    for (start, end) in k.plat.e820_soft_reserved() {
+    for (start, end) in k.e820_sr.clone() {
         let res = k.res.alloc(
             Name::fixed("Soft Reserved"),
             start,

@@ -70,6 +70,9 @@ pub struct Kernel {
     pub cfg: Kconfig,
     /// Firmware's tables.
     pub plat: Rc<Platform>,
+    /// The Soft Reserved entries of the sanitized e820 table
+    /// ([`Platform::e820_soft_reserved`]), computed once per run.
+    pub e820_sr: Vec<(u64, u64)>,
     /// Userspace's actions.
     pub events: Rc<[Event]>,
     /// Every `struct resource`.
@@ -125,6 +128,7 @@ impl Kernel {
         Kernel {
             ops,
             cfg,
+            e820_sr: plat.e820_soft_reserved(),
             plat,
             events,
             res,

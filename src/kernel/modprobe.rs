@@ -366,7 +366,7 @@ pub async fn rmmod(k: &KRef, m: Module) -> KResult {
 /// The sorted, de-duplicated ranges `OfflineMemory(i)` indexes: e820's Soft Reserved ranges and the
 /// ranges of regions created so far.
 pub fn offline_targets(k: &crate::kernel::Kernel) -> Vec<(u64, u64)> {
-    let mut v: Vec<(u64, u64)> = k.plat.e820_soft_reserved();
+    let mut v: Vec<(u64, u64)> = k.e820_sr.clone();
     v.extend(
         k.cxl
             .regions
