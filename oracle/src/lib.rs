@@ -1,6 +1,8 @@
-//! Observations of srfuzz model runs: what a judge reads.
+//! Observations of srfuzz model runs, and the judges that read them: the differential judge
+//! ([`diff`]), the invariants and the intended-ownership spec ([`judge`]), findings with stable
+//! titles ([`finding`]) and the known-findings list ([`known`]).
 //!
-//! Everything here is plain data (numbers and strings), independent of the model's internals,
+//! Observations are plain data (numbers and strings), independent of the model's internals,
 //! so that runs of different designs compare field by field and print the same way.
 //! Architecture invariant: this crate depends on nothing in srfuzz.
 

@@ -4,7 +4,7 @@
 //! reply of 3 Dec 2025): keep `struct cxl_region` unaware of DAX and let the dax side accept or
 //! reject CXL regions.
 //!
-//! What it changes relative to mainline (designs.md §2.c):
+//! What it changes relative to mainline:
 //! - Soft Reserved staged in `soft_reserve_resource` (bc62f5b3), `request_module` of cxl_acpi
 //!   and cxl_pci (1/7), the DEV_DAX_CXL gate (2/7) — as in v4;
 //! - detaching an auto-assembled region no longer resets its decoders (3/7);

@@ -1,6 +1,6 @@
 //! Mainline before the series (~v6.18): the base every design patches.
 //!
-//! What it does (designs.md §2.a): Soft Reserved is published in iomem at boot; cxl_acpi's
+//! What it does: Soft Reserved is published in iomem at boot; cxl_acpi's
 //! windows swallow equal Soft Reserved ranges; with CONFIG_CXL_REGION, HMEM leaves every range
 //! that intersects a CXL window to CXL, with no fallback if region assembly fails; every
 //! committed RAM region gets a cxl_dax_region at probe; `alloc_dax_region` claims nothing, so

@@ -2,7 +2,7 @@
 //! and HMEM" (20 Nov 2025), nine patches on mainline, and the same with the fix proposed on the
 //! list for kernels without DEV_DAX_HMEM.
 //!
-//! What it changes relative to mainline (designs.md §2.b):
+//! What it changes relative to mainline:
 //! - Soft Reserved is staged in `soft_reserve_resource`, not iomem (1/9);
 //! - dax_hmem requests cxl_acpi and cxl_pci before walking Soft Reserved, instead of a softdep,
 //!   with the matching Kconfig `>=` rules (2/9); the CXL gate is DEV_DAX_CXL (3/9);
@@ -15,7 +15,7 @@
 //!   `cxl_region_teardown()`, keeping decoders programmed (8/9);
 //! - HMEM puts "Soft Reserved" back into iomem for the ranges it registers (9/9).
 //!
-//! Fidelity: the patch bodies are modeled from the series digest and the v4 mails; the
+//! Fidelity: the patch bodies are modeled from the v4 mails and the review thread; the
 //! `cxl_rwsem.region` write lock around the state change in `cxl_region_teardown` is not taken
 //! (nothing else sleeps holding it in the model, so it cannot change an outcome here);
 //! `cxl_regions_fully_map` walks registered regions without a lock, as the patch does. Every

@@ -5,8 +5,7 @@
 //!
 //! Each `pub fn …(ops: &mut Ops)` is one posted patch's change to the ops table; the functions
 //! below it are the kernel functions that patch adds or replaces, under their kernel names.
-//! The series' digest (designs.md §2.b, §2.c) and the lore links in each design's patch list
-//! are the sources.
+//! The patches behind the lore links in each design's patch list are the sources.
 
 use super::Ops;
 use crate::drivers::dax::DaxCxlMode;
