@@ -24,7 +24,7 @@
 //! is a RAM region.
 
 use super::{series, Declared, Ops, Patch};
-use crate::drivers::cxl::region::cxl_region_decode_reset;
+use crate::drivers::cxl::region::{cxl_region_decode_reset, regions_with_range};
 use crate::drivers::cxl::CxlConfigState;
 use crate::drivers::dax::DaxCxlMode;
 use crate::drivers::dax_cxl;
@@ -128,13 +128,8 @@ pub fn cxl_region_detach(k: &mut Kernel, region: u32, pos: usize) {
 /// `cxl_region_contains_soft_reserve(res)`: some registered region is committed and its
 /// `p->res` contains the range.
 pub fn cxl_region_contains_soft_reserve(k: &Kernel, start: u64, end: u64) -> bool {
-    k.cxl.regions.iter().any(|r| {
-        r.res.is_some()
-            && k.dev(r.dev).registered
-            && r.state == CxlConfigState::Commit
-            && r.start <= start
-            && end <= r.end
-    })
+    regions_with_range(k)
+        .any(|(_, r)| r.state == CxlConfigState::Commit && r.start <= start && end <= r.end)
 }
 
 // ---------------------------------------------------------------------------------------------

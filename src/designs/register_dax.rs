@@ -27,7 +27,7 @@
 use super::{series, Ops, Patch};
 use crate::drivers::cxl::region::{
     __construct_region, __create_region, cxl_region_can_probe, devm_cxl_add_dax_region,
-    region_is_system_ram,
+    region_is_system_ram, regions_with_range,
 };
 use crate::drivers::cxl::CxlConfigState;
 use crate::drivers::dax::DaxCxlMode;
@@ -196,14 +196,9 @@ pub fn cxl_regions_fully_map(k: &Kernel, start: u64, end: u64) -> bool {
     }
     let mut pos = start;
     loop {
-        let mut found = k.cxl.regions.iter().filter(|r| {
-            r.res.is_some()
-                && k.dev(r.dev).registered
-                && r.start <= end
-                && pos <= r.end
-                && r.start == pos
-        });
-        let (Some(r), None) = (found.next(), found.next()) else {
+        let mut found =
+            regions_with_range(k).filter(|(_, r)| r.start == pos && pos <= r.end && r.start <= end);
+        let (Some((_, r)), None) = (found.next(), found.next()) else {
             return false;
         };
         if r.end > end {
@@ -269,11 +264,9 @@ fn cxl_region_probe_gated(
 
 /// The registered regions whose range overlaps `[start, end]`, in creation order.
 fn regions_overlapping(k: &Kernel, start: u64, end: u64) -> Vec<u32> {
-    (0..k.cxl.regions.len() as u32)
-        .filter(|&i| {
-            let r = &k.cxl.regions[i as usize];
-            r.res.is_some() && k.dev(r.dev).registered && r.start <= end && start <= r.end
-        })
+    regions_with_range(k)
+        .filter(|(_, r)| r.start <= end && start <= r.end)
+        .map(|(i, _)| i)
         .collect()
 }
 

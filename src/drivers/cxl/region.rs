@@ -31,6 +31,18 @@ fn find_root_decoder(k: &Kernel, start: u64, end: u64) -> Option<u32> {
         .map(|i| i as u32)
 }
 
+/// The regions a `bus_for_each_dev(&cxl_bus_type, …)` callback that checks `p->res` gets to
+/// look at: registered "regionN" devices whose HPA range is set, as `(index, region)` in
+/// creation order.
+pub fn regions_with_range(k: &Kernel) -> impl Iterator<Item = (u32, &CxlRegion)> {
+    k.cxl
+        .regions
+        .iter()
+        .enumerate()
+        .filter(move |(_, r)| r.res.is_some() && k.dev(r.dev).registered)
+        .map(|(i, r)| (i as u32, r))
+}
+
 /// `cxl_add_to_region()`: finds the region this committed decoder belongs to (same HPA range
 /// under the same root decoder, `cxl_find_region_by_range`) or constructs it, attaches the
 /// decoder at its position, and when the region is committed, `device_attach()`es it so that
