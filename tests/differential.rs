@@ -156,3 +156,56 @@ fn differential_check_under_bolero() {
             );
         });
 }
+
+/// hmem.c's `dax_cxl_mode` is a static of dax_hmem.ko (v4): reloading the module starts it at
+/// DEFER again, so the range is deferred and the work decides a second time (with the mode
+/// kept, the reloaded probe would drop the range itself). The region keeps its one dax region:
+/// its memory is System RAM by then, so `cxl_region_enable_dax()` leaves it alone.
+#[test]
+fn register_dax_v4_reload_of_dax_hmem_decides_again() {
+    let s = text::parse(
+        "[platform]
+soft-reserved 0x850000000 size=32G
+host-bridge 0
+window 0x850000000 size=32G targets=0
+memdev host-bridge=0 capacity=32G presence=boot decoder=0x850000000,size=32G,ways=1,pos=0
+[kconfig]
+CONFIG_CXL_BUS=m
+CONFIG_CXL_PCI=m
+CONFIG_CXL_ACPI=m
+CONFIG_CXL_MEM=m
+CONFIG_CXL_REGION=y
+CONFIG_DAX=m
+CONFIG_DEV_DAX=m
+CONFIG_DEV_DAX_HMEM=m
+CONFIG_DEV_DAX_CXL=m
+CONFIG_DEV_DAX_KMEM=m
+[events]
+modprobe cxl_acpi
+modprobe cxl_pci
+modprobe cxl_mem
+modprobe dax_cxl
+modprobe kmem
+modprobe dax_hmem
+settle
+rmmod dax_hmem
+modprobe dax_hmem
+settle
+",
+    )
+    .unwrap();
+    let v4 = designs::by_name("register_dax-v4").unwrap();
+    let run = srfuzz::model::run(v4, &s);
+    let tl = srfuzz::observe::timeline(&run.kernel);
+    let decided_by_work = tl
+        .iter()
+        .filter(|l| {
+            l.starts_with("[kworker: dax_hmem process_defer_work]")
+                && l.ends_with("hmem_register_device: dropping CXL range")
+        })
+        .count();
+    assert_eq!(decided_by_work, 2, "{tl:#?}");
+    let end = run.last();
+    assert!(end.regions[0].dax_bound, "{}", end.ownership_table());
+    assert_eq!(end.dax_regions.len(), 1, "{}", end.ownership_table());
+}

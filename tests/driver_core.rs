@@ -991,3 +991,47 @@ fn flush_work_without_function_warns() {
     assert_eq!(kb.warns.len(), 1);
     assert_eq!(kb.warns[0].site, "__flush_work");
 }
+
+// ---------------------------------------------------------------------------------------------
+// device_add name collisions, cancel_work_sync from a devm action
+// ---------------------------------------------------------------------------------------------
+
+/// sysfs refuses a second registered device of the same name on a bus (-EEXIST); the name is
+/// free again once the first is unregistered.
+#[test]
+fn device_add_of_a_registered_name_fails_with_eexist() {
+    reset();
+    let k = mainline_kernel();
+    let mut kb = k.borrow_mut();
+    let first = add_memdev(&mut kb, 0);
+    let second = init_memdev(&mut kb, 0);
+    assert_eq!(kb.device_add(second), Err(Errno::EEXIST));
+    assert!(!kb.dev(second).registered);
+    kb.device_unregister(first);
+    assert_eq!(kb.device_add(second), Ok(()));
+    assert!(kb.dev(second).registered);
+}
+
+fn work_noop(_k: KRef, _data: u32) -> BoxFut<()> {
+    Box::pin(async {})
+}
+
+/// `cancel_work_sync()` in a devm action: a pending instance is cancelled at once (its kworker
+/// exits without running); a running one leaves a wait for the task doing the teardown.
+#[test]
+fn cancel_work_sync_from_devres_cancels_pending_and_waits_for_running() {
+    reset();
+    let k = mainline_kernel();
+    let mut kb = k.borrow_mut();
+    let w = kb.init_work("pending", Some(work_noop), 0);
+    assert!(kb.queue_work(w));
+    kb.cancel_work_sync_from_devres(w);
+    assert!(!kb.work_pending(w));
+    assert_eq!(kb.sched.works[w.0 as usize].cancelled, 1);
+    assert!(kb.dc.pending_waits.is_empty());
+
+    let r = kb.init_work("running", Some(work_noop), 0);
+    kb.sched.works[r.0 as usize].running = Some(TaskId(0));
+    kb.cancel_work_sync_from_devres(r);
+    assert_eq!(kb.dc.pending_waits, vec![Wait::WorkNotRunning(r)]);
+}

@@ -2,6 +2,7 @@
 //! gives the same run (observations and timeline), whatever ran before it.
 
 use srfuzz::designs;
+use srfuzz::kernel::kconfig::olddefconfig;
 use srfuzz::model;
 use srfuzz::scenario::gen::{scenario_from_bytes, ByteStream};
 
@@ -14,6 +15,13 @@ fn runs_are_deterministic_and_never_panic() {
         for d in designs::all() {
             let a = model::run(d, &s);
             let b = model::run(d, &s);
+            // Runs reuse Kconfig resolutions across designs with equal rules: never another's.
+            assert_eq!(
+                a.kconfig,
+                olddefconfig(&s.kconfig, &d.ops().kconfig),
+                "design {} input {i}",
+                d.name
+            );
             assert_eq!(
                 a.observations, b.observations,
                 "design {} input {i}",
