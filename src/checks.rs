@@ -6,6 +6,7 @@ use crate::designs::{self, Design};
 use crate::model;
 use crate::observe::timeline;
 use crate::scenario::Scenario;
+use srfuzz_oracle::finding::title_on;
 use srfuzz_oracle::judge::{invariants, spec};
 use srfuzz_oracle::{differences, DiffKind, Difference, Finding, FindingKind, KnownList};
 use std::sync::OnceLock;
@@ -176,27 +177,82 @@ fn found_stuck_divergence(msg: &str) -> ! {
 }
 
 /// One design judged on its own: the invariants at every quiescent point, then the spec at the
-/// end. Findings the design declares are set apart with their declaration.
+/// end. Findings the design declares are set apart with their declaration, and so are those
+/// mainline shows too on the same scenario (a reviewer of the series asks what it adds).
 #[derive(Debug, Default)]
 pub struct Judged {
-    /// Findings, first occurrence of each title, in the order found.
+    /// New findings (neither declared nor shown by mainline), first occurrence of each title,
+    /// in the order found.
     pub findings: Vec<Finding>,
     /// Findings the design declares it produces.
     pub declared: Vec<(Finding, &'static designs::Declared)>,
+    /// Findings mainline shows with the same title on the same scenario: already there before
+    /// the series (for mainline itself, every finding).
+    pub pre_existing: Vec<Finding>,
 }
 
-/// Runs `s` on `d` and judges it (invariants and spec).
+impl Judged {
+    /// Every title this judgement holds, of any category.
+    fn titles(&self) -> impl Iterator<Item = &str> {
+        self.findings
+            .iter()
+            .chain(self.declared.iter().map(|(f, _)| f))
+            .chain(&self.pre_existing)
+            .map(|f| f.title.as_str())
+    }
+
+    /// Moves the findings that mainline's judgement of the same scenario also has (the same
+    /// title, mainline named in place of `design`) to [`Judged::pre_existing`].
+    pub fn split_baseline(&mut self, design: &Design, mainline: &Judged) {
+        let (old, new): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut self.findings)
+            .into_iter()
+            .partition(|f| in_mainline(&f.title, design, mainline.titles()));
+        self.findings = new;
+        self.pre_existing.extend(old);
+    }
+}
+
+/// Whether a finding titled `title` on `design` has its mainline counterpart among `titles`
+/// (every finding of mainline itself does).
+fn in_mainline<'a>(
+    title: &str,
+    design: &Design,
+    mut titles: impl Iterator<Item = &'a str>,
+) -> bool {
+    if design.name == MAINLINE {
+        return true;
+    }
+    match title_on(title, design.name, MAINLINE) {
+        Some(t) => titles.any(|m| m == t),
+        None => false,
+    }
+}
+
+/// The base every design is a patch stack on.
+pub const MAINLINE: &str = "mainline";
+
+/// Runs `s` on `d` and judges it (invariants and spec), with mainline's judgement of the same
+/// scenario as the baseline.
 pub fn judge_design(s: &Scenario, d: &'static Design) -> Judged {
-    judge_design_in(s, d, &model::Inputs::of(s))
+    let inputs = model::Inputs::of(s);
+    let mainline = judge_design_alone(s, mainline(), &inputs);
+    let mut j = judge_design_alone(s, d, &inputs);
+    j.split_baseline(d, &mainline);
+    j
 }
 
-/// [`judge_design`] on inputs prepared once for several designs.
-pub fn judge_design_in(s: &Scenario, d: &'static Design, inputs: &model::Inputs) -> Judged {
+/// The mainline design.
+pub fn mainline() -> &'static Design {
+    designs::by_name(MAINLINE).expect("mainline is always registered")
+}
+
+/// [`judge_design`] without the baseline: every finding not declared is in `findings`.
+pub fn judge_design_alone(s: &Scenario, d: &'static Design, inputs: &model::Inputs) -> Judged {
     let run = model::run_for_judging_in(d, s, inputs);
     judge_run(d, &run.observations)
 }
 
-/// Judges a run's observations for design `d`.
+/// Judges a run's observations for design `d` (no baseline: see [`Judged::split_baseline`]).
 pub fn judge_run(d: &'static Design, obs: &[srfuzz_oracle::Observation]) -> Judged {
     let mut all: Vec<Finding> = Vec::new();
     for (i, o) in obs.iter().enumerate() {
@@ -207,11 +263,7 @@ pub fn judge_run(d: &'static Design, obs: &[srfuzz_oracle::Observation]) -> Judg
     }
     let mut j = Judged::default();
     for f in all {
-        if j.findings
-            .iter()
-            .chain(j.declared.iter().map(|(f, _)| f))
-            .any(|g| g.title == f.title)
-        {
+        if j.titles().any(|t| t == f.title) {
             continue;
         }
         match d.declaration(&f.title) {
@@ -222,16 +274,33 @@ pub fn judge_run(d: &'static Design, obs: &[srfuzz_oracle::Observation]) -> Judg
     j
 }
 
-/// The first finding of the spec check — every design against its invariants and the spec —
-/// that `known` does not cover.
-pub fn new_spec_finding(s: &Scenario, known: &KnownList) -> Option<Finding> {
+/// Every design judged on `s` with mainline as the baseline, mainline first.
+pub fn judge_all(s: &Scenario) -> Vec<(&'static Design, Judged)> {
     let inputs = model::Inputs::of(s);
-    designs::all().iter().find_map(|d| {
-        judge_design_in(s, d, &inputs)
-            .findings
-            .into_iter()
-            .find(|f| known.lookup(f).is_none())
-    })
+    let base = judge_design_alone(s, mainline(), &inputs);
+    let mut out: Vec<(&'static Design, Judged)> = Vec::with_capacity(designs::all().len());
+    for d in designs::all() {
+        let mut j = if d.name == MAINLINE {
+            Judged {
+                findings: base.findings.clone(),
+                declared: base.declared.clone(),
+                pre_existing: Vec::new(),
+            }
+        } else {
+            judge_design_alone(s, d, &inputs)
+        };
+        j.split_baseline(d, &base);
+        out.push((d, j));
+    }
+    out
+}
+
+/// The first new finding of the spec check — every design against its invariants and the
+/// spec, mainline's own findings counted as pre-existing — that `known` does not cover.
+pub fn new_spec_finding(s: &Scenario, known: &KnownList) -> Option<Finding> {
+    judge_all(s)
+        .into_iter()
+        .find_map(|(_, j)| j.findings.into_iter().find(|f| known.lookup(f).is_none()))
 }
 
 /// [`new_spec_finding`], panicking from a function specific to the finding's kind.
@@ -267,15 +336,35 @@ pub fn order_findings_in(s: &Scenario, d: &'static Design, inputs: &model::Input
         .collect()
 }
 
-/// The first order-dependence finding, over every design, that neither the design declares
-/// nor `known` covers.
-pub fn new_order_finding(s: &Scenario, known: &KnownList) -> Option<Finding> {
+/// Order-dependence findings of every design on `s` that the design does not declare, split
+/// into new ones and those mainline shows too (mainline's own are all pre-existing), mainline
+/// first: `(design, new, pre-existing)`.
+pub fn order_all(s: &Scenario) -> Vec<(&'static Design, Vec<Finding>, Vec<Finding>)> {
     let inputs = model::Inputs::of(s);
-    designs::all().iter().find_map(|d| {
-        order_findings_in(s, d, &inputs)
-            .into_iter()
-            .find(|f| d.declaration(&f.title).is_none() && known.lookup(f).is_none())
-    })
+    let base: Vec<Finding> = order_findings_in(s, mainline(), &inputs);
+    designs::all()
+        .iter()
+        .map(|d| {
+            let fs = if d.name == MAINLINE {
+                base.clone()
+            } else {
+                order_findings_in(s, d, &inputs)
+            };
+            let (old, new): (Vec<Finding>, Vec<Finding>) = fs
+                .into_iter()
+                .filter(|f| d.declaration(&f.title).is_none())
+                .partition(|f| in_mainline(&f.title, d, base.iter().map(|b| b.title.as_str())));
+            (d, new, old)
+        })
+        .collect()
+}
+
+/// The first new order-dependence finding, over every design, that neither the design declares
+/// nor mainline shows nor `known` covers.
+pub fn new_order_finding(s: &Scenario, known: &KnownList) -> Option<Finding> {
+    order_all(s)
+        .into_iter()
+        .find_map(|(_, new, _)| new.into_iter().find(|f| known.lookup(f).is_none()))
 }
 
 /// [`new_order_finding`], panicking from the order-dependence function.
@@ -299,6 +388,7 @@ pub fn found(f: &Finding) -> ! {
         FindingKind::Warn => found_warn(&msg),
         FindingKind::OrderDependence => found_order_dependence(&msg),
         FindingKind::SpecDeviation => found_spec_deviation(&msg),
+        FindingKind::MemorySafety => found_memory_safety(&msg),
     }
 }
 
@@ -339,6 +429,11 @@ fn found_warn(msg: &str) -> ! {
 
 #[inline(never)]
 fn found_order_dependence(msg: &str) -> ! {
+    panic!("{msg}");
+}
+
+#[inline(never)]
+fn found_memory_safety(msg: &str) -> ! {
     panic!("{msg}");
 }
 

@@ -45,6 +45,10 @@ enum Cmd {
         /// Also print each run's timeline.
         #[arg(long)]
         timeline: bool,
+        /// Also list the findings mainline shows too on the same scenario (counted, not
+        /// listed, by default).
+        #[arg(long)]
+        all: bool,
     },
     /// Group scenario files (fuzzer artifacts, `.scn`) by the first new finding a check makes
     /// on them, as the fuzz target of that check would: one line per distinct finding title,
@@ -109,6 +113,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             paths,
             designs,
             timeline,
+            all,
         } => {
             let designs = pick_designs(&designs)?;
             let mut files = Vec::new();
@@ -118,7 +123,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             let mut found = false;
             for f in &files {
                 let s = load(f)?;
-                found |= run_file(f, &s, &designs, timeline);
+                found |= run_file(f, &s, &designs, timeline, all);
             }
             Ok(if found {
                 ExitCode::from(1)
@@ -234,11 +239,21 @@ fn load(path: &Path) -> Result<Scenario> {
 }
 
 /// Runs one scenario on each design and prints what each did; with two designs, the first
-/// difference between them. True if a problem or a difference was found.
-fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bool) -> bool {
+/// difference between them. True if a new problem or a difference was found.
+fn run_file(
+    path: &Path,
+    s: &Scenario,
+    designs: &[&'static Design],
+    timeline: bool,
+    all: bool,
+) -> bool {
     println!("=== {}", path.display());
     let mut found = false;
     let mut runs = Vec::new();
+    let baseline = checks::judge_run(
+        checks::mainline(),
+        &model::run(checks::mainline(), s).observations,
+    );
     for d in designs {
         let run = model::run(d, s);
         println!(
@@ -258,7 +273,8 @@ fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bo
             println!("ownership:");
             print!("{}", o.ownership_table());
         }
-        let judged = checks::judge_run(d, &run.observations);
+        let mut judged = checks::judge_run(d, &run.observations);
+        judged.split_baseline(d, &baseline);
         let known = checks::known_from_env();
         for f in &judged.findings {
             match known.lookup(f) {
@@ -271,6 +287,16 @@ fn run_file(path: &Path, s: &Scenario, designs: &[&'static Design], timeline: bo
         }
         for (f, decl) in &judged.declared {
             println!("DECLARED {}\n  {} ({})", f.title, decl.reason, decl.link);
+        }
+        if all {
+            for f in &judged.pre_existing {
+                println!("MAINLINE {}\n  {}", f.title, f.detail);
+            }
+        } else if !judged.pre_existing.is_empty() {
+            println!(
+                "{} finding(s) mainline shows too on this scenario (--all lists them)",
+                judged.pre_existing.len()
+            );
         }
         if timeline {
             println!("timeline:");
@@ -306,28 +332,46 @@ enum Check {
 fn triage(files: &[PathBuf], check: Check, known: &KnownList) -> Result<()> {
     let mut groups: Vec<(String, usize, PathBuf, String)> = Vec::new();
     let mut none = 0;
+    let mut pre_existing: Vec<String> = Vec::new();
     for f in files {
         let s = load(f)?;
-        let findings: Vec<srfuzz_oracle::Finding> = match check {
-            Check::Differential(a, b) => checks::new_difference(&s, a, b, known)
-                .map(|d| srfuzz_oracle::Finding::from_difference(&d, a.name, b.name))
-                .into_iter()
-                .collect(),
-            Check::Spec => designs::all()
-                .iter()
-                .flat_map(|d| checks::judge_design(&s, d).findings)
-                .filter(|fd| known.lookup(fd).is_none())
-                .collect(),
-            Check::Order => designs::all()
-                .iter()
-                .flat_map(|d| {
-                    checks::order_findings(&s, d)
+        let (findings, old): (Vec<srfuzz_oracle::Finding>, Vec<srfuzz_oracle::Finding>) =
+            match check {
+                Check::Differential(a, b) => (
+                    checks::new_difference(&s, a, b, known)
+                        .map(|d| srfuzz_oracle::Finding::from_difference(&d, a.name, b.name))
                         .into_iter()
-                        .filter(move |fd| d.declaration(&fd.title).is_none())
-                })
-                .filter(|fd| known.lookup(fd).is_none())
-                .collect(),
-        };
+                        .collect(),
+                    Vec::new(),
+                ),
+                Check::Spec => {
+                    let mut new = Vec::new();
+                    let mut old = Vec::new();
+                    for (_, j) in checks::judge_all(&s) {
+                        new.extend(j.findings);
+                        old.extend(j.pre_existing);
+                    }
+                    (new, old)
+                }
+                Check::Order => {
+                    let mut new = Vec::new();
+                    let mut old = Vec::new();
+                    for (_, n, o) in checks::order_all(&s) {
+                        new.extend(n);
+                        old.extend(o);
+                    }
+                    (new, old)
+                }
+            };
+        let findings: Vec<_> = findings
+            .into_iter()
+            .filter(|fd| known.lookup(fd).is_none())
+            .collect();
+        for o in old {
+            if !pre_existing.contains(&o.title) {
+                pre_existing.push(o.title);
+            }
+        }
         if findings.is_empty() {
             none += 1;
         }
@@ -344,9 +388,11 @@ fn triage(files: &[PathBuf], check: Check, known: &KnownList) -> Result<()> {
         Check::Order => "order".into(),
     };
     println!(
-        "{} files, {} distinct new findings ({what}), {none} without one",
+        "{} files, {} distinct new findings ({what}), {none} without one; {} distinct titles \
+         mainline shows too",
         files.len(),
         groups.len(),
+        pre_existing.len(),
     );
     for (title, n, first, detail) in &groups {
         println!("{n:6}  {title}");

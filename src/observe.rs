@@ -158,8 +158,17 @@ pub fn observe(
             msg: w.msg.to_string(),
         })
         .collect();
+    let memory_errors = k
+        .memory_errors
+        .iter()
+        .map(|w| WarnObs {
+            site: w.site.to_string(),
+            msg: w.msg.to_string(),
+        })
+        .collect();
     Observation {
         point,
+        memory_errors,
         iomem: if k.reporting {
             k.res.render_proc_iomem(k.iomem)
         } else {
@@ -229,7 +238,55 @@ pub fn context(k: &Kernel) -> Context {
                 (r.start, r.end)
             })
             .collect(),
+        available: Module::ALL
+            .into_iter()
+            .filter(|m| {
+                let live = k.modules[m.idx()] == ModState::Live;
+                m.build(&k.cfg) != Tristate::N && (live || !k.user_removed[m.idx()])
+            })
+            .map(|m| m.name())
+            .collect(),
+        firmware_regions: firmware_regions(k),
+        quirks: Vec::new(),
     }
+}
+
+/// The regions firmware describes and this configuration can assemble: the HPA ranges of
+/// committed endpoint decoders whose every interleave position is held by a device present at
+/// boot, when the CXL stack (cxl_acpi, cxl_pci, cxl_mem, cxl_port) and CXL_REGION are built.
+fn firmware_regions(k: &Kernel) -> Vec<(u64, u64)> {
+    use crate::kernel::kconfig::{Sym, Tristate};
+    use crate::scenario::Presence;
+    let stack = [
+        Sym::CXL_ACPI,
+        Sym::CXL_PCI,
+        Sym::CXL_MEM,
+        Sym::CXL_PORT,
+        Sym::CXL_REGION,
+    ];
+    if stack.iter().any(|&s| k.cfg.get(s) == Tristate::N) {
+        return Vec::new();
+    }
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for m in &k.plat.memdevs {
+        let Some(d) = m.decoder else { continue };
+        let range = (d.hpa.start, d.hpa.end());
+        if out.contains(&range) {
+            continue;
+        }
+        let complete = (0..d.ways).all(|pos| {
+            k.plat.memdevs.iter().any(|o| {
+                o.presence == Presence::Boot
+                    && o.decoder.is_some_and(|od| {
+                        od.hpa == d.hpa && od.ways == d.ways && od.position == pos
+                    })
+            })
+        });
+        if complete {
+            out.push(range);
+        }
+    }
+    out
 }
 
 /// The timeline as lines: `[task] event`.

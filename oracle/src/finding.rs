@@ -32,6 +32,8 @@ pub enum FindingKind {
     OrderDependence,
     /// Final ownership differs from the intended-ownership spec.
     SpecDeviation,
+    /// Memory a function frees or uses is not its to free or use (what KASAN reports).
+    MemorySafety,
 }
 
 impl FindingKind {
@@ -48,6 +50,7 @@ impl FindingKind {
             FindingKind::Warn => "WARN",
             FindingKind::OrderDependence => "order dependence",
             FindingKind::SpecDeviation => "spec deviation",
+            FindingKind::MemorySafety => "KASAN",
         }
     }
 }
@@ -105,7 +108,8 @@ impl Finding {
 /// name them when they are off (other symbols would only split one problem into many titles).
 pub const TITLE_TAGS: [&str; 3] = ["CXL_REGION", "DEV_DAX_HMEM", "DEV_DAX_CXL"];
 
-/// "design, SYM=n, …": the design and the [`TITLE_TAGS`] the configuration disables.
+/// "design, SYM=n, …, quirk NAME": the design, the [`TITLE_TAGS`] the configuration disables,
+/// and the platform quirks the scenario opts into.
 pub fn tags(design: &str, ctx: &Context) -> String {
     let mut t = design.to_string();
     for s in ctx.disabled.iter().filter(|s| TITLE_TAGS.contains(s)) {
@@ -113,5 +117,21 @@ pub fn tags(design: &str, ctx: &Context) -> String {
         t.push_str(s);
         t.push_str("=n");
     }
+    for q in &ctx.quirks {
+        t.push_str(", quirk ");
+        t.push_str(q);
+    }
     t
+}
+
+/// The title a finding would have on design `to` where it has `title` on design `from`: the
+/// design is the first name in the closing `[…]`. Mainline's run of the same scenario shows a
+/// problem "already in mainline" exactly when it has this title.
+pub fn title_on(title: &str, from: &str, to: &str) -> Option<String> {
+    let open = title.rfind('[')?;
+    let rest = title[open + 1..].strip_prefix(from)?;
+    if !(rest.starts_with(',') || rest.starts_with(']')) {
+        return None;
+    }
+    Some(format!("{}[{to}{rest}", &title[..open]))
 }

@@ -7,7 +7,7 @@
 //! facts (windows, committed regions, configuration, loaded modules), never by running a design.
 
 use crate::finding::{Finding, FindingKind};
-use crate::{Observation, Outcome, Owner, RangeOwnership, RegionObs};
+use crate::{Cause, Observation, Outcome, Owner, RangeOwnership, RegionObs};
 
 /// Every invariant broken at this observation (`at_end`: the run's last observation), one
 /// finding per distinct title.
@@ -61,12 +61,18 @@ pub fn invariants(design: &str, o: &Observation, at_end: bool) -> Vec<Finding> {
             }
         }
     }
-    // No region unregistered while its range is online.
-    for t in &o.teardowns {
+    // No region unregistered by kernel code while its own memory is online. A user action
+    // (`rmmod cxl_acpi`, `cxl destroy-region`) that does so is the user's doing: every design
+    // and mainline keep that memory until reboot alike, and the differential check still shows
+    // where two designs answer the same action differently.
+    for t in o.teardowns.iter().filter(|t| t.own_online_bytes > 0) {
+        let Cause::Kernel { function, .. } = &t.cause else {
+            continue;
+        };
         let how = o
             .regions
             .iter()
-            .find(|r| r.name == t.region)
+            .find(|r| r.name == t.region && r.start == t.start)
             .map_or("a", |r| {
                 if r.auto {
                     "an auto-assembled"
@@ -76,10 +82,10 @@ pub fn invariants(design: &str, o: &Observation, at_end: bool) -> Vec<Finding> {
             });
         push(
             FindingKind::TeardownWhileOnline,
-            format!("{how} region unregistered with its memory online"),
+            format!("{how} region unregistered with its memory online, by {function}"),
             format!(
-                "{} {:x}-{:x} with {:#x} bytes online",
-                t.region, t.start, t.end, t.online_bytes
+                "{} {:x}-{:x} with {:#x} bytes of its own memory online, unregistered by {}",
+                t.region, t.start, t.end, t.own_online_bytes, t.cause
             ),
         );
     }
@@ -89,6 +95,14 @@ pub fn invariants(design: &str, o: &Observation, at_end: bool) -> Vec<Finding> {
             FindingKind::Warn,
             format!("in {}: {}", w.site, w.msg),
             format!("WARN in {}: {}", w.site, w.msg),
+        );
+    }
+    // No memory-safety error.
+    for m in &o.memory_errors {
+        push(
+            FindingKind::MemorySafety,
+            format!("{} in {}", m.msg, m.site),
+            format!("KASAN: {} in {}", m.msg, m.site),
         );
     }
     if !at_end {
@@ -116,9 +130,9 @@ pub fn invariants(design: &str, o: &Observation, at_end: bool) -> Vec<Finding> {
         }
     }
     // Every Soft Reserved range some enabled driver could serve ends owned.
-    for r in &o.soft_reserved {
+    for r in o.soft_reserved.iter().filter(|r| !taken_by_user(o, r)) {
         let servable = ctx.is_live("dax_hmem")
-            || (ctx.is_live("dax_cxl") && covered_by_committed(o, r.start, r.end));
+            || (ctx.is_live("dax_cxl") && covered_by_regions(o, r.start, r.end, false));
         let owned = r.cxl_bytes + r.hmem_bytes - r.both_bytes;
         if servable && owned < r.end - r.start + 1 {
             let left = if owned == 0 {
@@ -167,20 +181,24 @@ pub fn invariants(design: &str, o: &Observation, at_end: bool) -> Vec<Finding> {
 }
 
 /// The intended final ownership (from the rules the series converged on), checked against the
-/// run's last observation:
+/// run's last observation. It is stated from the configuration and the platform — which
+/// drivers are built and left available by the user, which regions firmware describes — not
+/// from which modules happen to be loaded:
 /// - a Soft Reserved range that intersects a CXL window belongs to CXL when committed regions
 ///   contain it and region support (CXL_REGION) and dax_cxl are available, and otherwise to
-///   HMEM when HMEM (dax_hmem) is loaded;
-/// - Soft Reserved outside CXL windows belongs to HMEM when it is loaded;
+///   HMEM when dax_hmem is available;
+/// - Soft Reserved outside CXL windows belongs to HMEM when it is available;
 /// - committed CXL regions outside Soft Reserved belong to CXL when dax_cxl is available.
 ///
-/// "Committed regions" are those that reached COMMIT and were not destroyed by the user: a
-/// region a design tore down still counts. Where no driver is available there is no
-/// expectation.
+/// "Committed regions" are those firmware describes and the configuration can assemble, and
+/// user-created regions that reached COMMIT, less those a user action took down (a region a
+/// design tore down still counts). A range overlapping a region the user took down has no
+/// expectation: after `cxl destroy-region` no design offers that memory to anyone again, by
+/// intent. Where no driver is available there is no expectation either.
 pub fn spec(design: &str, end: &Observation) -> Vec<Finding> {
     let ctx = &end.context;
-    let cxl_ok = ctx.enabled("CXL_REGION") && ctx.is_live("dax_cxl");
-    let hmem_ok = ctx.is_live("dax_hmem");
+    let cxl_ok = ctx.enabled("CXL_REGION") && ctx.is_available("dax_cxl");
+    let hmem_ok = ctx.is_available("dax_hmem");
     let mut out: Vec<Finding> = Vec::new();
     let mut push = |what: String, detail: String| {
         let f = Finding::new(FindingKind::SpecDeviation, &what, design, ctx, detail);
@@ -188,9 +206,9 @@ pub fn spec(design: &str, end: &Observation) -> Vec<Finding> {
             out.push(f);
         }
     };
-    for r in &end.soft_reserved {
+    for r in end.soft_reserved.iter().filter(|r| !taken_by_user(end, r)) {
         let in_window = ctx.windows.iter().any(|w| w.0 <= r.end && r.start <= w.1);
-        let contained = covered_by_committed(end, r.start, r.end);
+        let contained = covered_by_regions(end, r.start, r.end, true);
         let expected = match (in_window, contained && cxl_ok, hmem_ok) {
             (true, true, _) => Some(Owner::Cxl),
             (_, _, true) => Some(Owner::Hmem),
@@ -240,9 +258,16 @@ fn origin(r: &RegionObs) -> &'static str {
     }
 }
 
-/// A region the spec gives CXL: it reached COMMIT and the user did not destroy it.
+/// A region the spec gives CXL: it reached COMMIT and no user action took it down.
 fn counts_as_committed(r: &RegionObs) -> bool {
     r.ever_committed && !r.user_destroyed
+}
+
+/// Whether the range overlaps a region that a user action took down.
+fn taken_by_user(o: &Observation, r: &RangeOwnership) -> bool {
+    o.regions
+        .iter()
+        .any(|g| g.user_destroyed && g.start <= r.end && r.start <= g.end)
 }
 
 fn intersects_sr(o: &Observation, start: u64, end: u64) -> bool {
@@ -251,13 +276,33 @@ fn intersects_sr(o: &Observation, start: u64, end: u64) -> bool {
         .any(|r| r.start <= end && start <= r.end)
 }
 
-/// Whether committed regions (see [`counts_as_committed`]) cover every byte of the range.
-fn covered_by_committed(o: &Observation, start: u64, end: u64) -> bool {
+/// Whether committed regions (see [`counts_as_committed`]) cover every byte of the range;
+/// with `firmware`, regions firmware describes count too, assembled or not (unless a user
+/// action took them down).
+fn covered_by_regions(o: &Observation, start: u64, end: u64, firmware: bool) -> bool {
     let mut segs: Vec<(u64, u64)> = o
         .regions
         .iter()
-        .filter(|r| counts_as_committed(r) && r.start <= end && start <= r.end)
-        .map(|r| (r.start.max(start), r.end.min(end)))
+        .filter(|r| counts_as_committed(r))
+        .map(|r| (r.start, r.end))
+        .collect();
+    if firmware {
+        segs.extend(
+            o.context
+                .firmware_regions
+                .iter()
+                .copied()
+                .filter(|&(s, e)| {
+                    !o.regions
+                        .iter()
+                        .any(|r| r.user_destroyed && r.start == s && r.end == e)
+                }),
+        );
+    }
+    let mut segs: Vec<(u64, u64)> = segs
+        .into_iter()
+        .filter(|&(s, e)| s <= end && start <= e)
+        .map(|(s, e)| (s.max(start), e.min(end)))
         .collect();
     segs.sort_unstable();
     let mut next = start;

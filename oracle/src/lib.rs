@@ -78,7 +78,8 @@ pub struct RegionObs {
     pub alive: bool,
     /// Reached CXL_CONFIG_COMMIT at some point.
     pub ever_committed: bool,
-    /// Destroyed by the user rather than by the kernel.
+    /// Unregistered because of a user action (`cxl destroy-region`, or `rmmod` of a module
+    /// that took it down), rather than by kernel code on its own.
     pub user_destroyed: bool,
     /// A cxl_dax_region device exists and is bound to dax_cxl.
     pub dax_bound: bool,
@@ -115,7 +116,46 @@ pub struct DaxRegionObs {
     pub by: Claimant,
 }
 
-/// A region unregistered while memory in its range was online as System RAM.
+/// Why something happened: a user action, or kernel code (mainline's or a design patch's).
+/// Judges hold a design to account only for what kernel code did; a user action (`rmmod
+/// cxl_acpi` with memory online) is the user's doing, whatever follows from it.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Cause {
+    /// A userspace action, spelled as the scenario's `[events]` line (`rmmod cxl_acpi`).
+    User(String),
+    /// Kernel code: the function that did it, and the patch it comes from (`None`: mainline).
+    Kernel {
+        /// The kernel function, e.g. "cxl_region_teardown".
+        function: String,
+        /// The patch subject, for code a design adds.
+        patch: Option<String>,
+    },
+}
+
+impl Cause {
+    /// Whether a user action caused it.
+    pub fn is_user(&self) -> bool {
+        matches!(self, Cause::User(_))
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::User(ev) => write!(f, "the user's `{ev}`"),
+            Cause::Kernel {
+                function,
+                patch: None,
+            } => write!(f, "{function} (mainline)"),
+            Cause::Kernel {
+                function,
+                patch: Some(p),
+            } => write!(f, "{function} (patch \"{p}\")"),
+        }
+    }
+}
+
+/// A region unregistered, with what was online in its range at the time and why.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct TeardownObs {
     /// "regionN".
@@ -124,8 +164,13 @@ pub struct TeardownObs {
     pub start: u64,
     /// Last byte.
     pub end: u64,
-    /// Bytes online at the time.
-    pub online_bytes: u64,
+    /// Bytes of the region's own memory (its dax_region's dev_dax, hot-added by kmem) online at
+    /// the time: what kmem cannot take back ("cannot be hotremoved until the next reboot").
+    pub own_online_bytes: u64,
+    /// Bytes of the range online through anything else (an HMEM dax device).
+    pub other_online_bytes: u64,
+    /// Who unregistered it.
+    pub cause: Cause,
 }
 
 /// What a run was configured with and had loaded: the facts the judges' rules depend on.
@@ -137,6 +182,17 @@ pub struct Context {
     pub live: Vec<&'static str>,
     /// CXL windows cxl_acpi has published, as `(start, end)`.
     pub windows: Vec<(u64, u64)>,
+    /// Modules the configuration builds (y or m) and the user did not take away (a module
+    /// the user unloaded with `rmmod` and did not load again, or one blacklisted and never
+    /// loaded): the drivers the spec may count on, whether or not they happen to be loaded.
+    pub available: Vec<&'static str>,
+    /// Regions firmware describes (every member of a committed decoder set present at boot)
+    /// that the configuration can assemble (the CXL stack and CXL_REGION built), as `(start,
+    /// end)`.
+    pub firmware_regions: Vec<(u64, u64)>,
+    /// Quirks of the platform the scenario opts into (docs/platform-rules.md): named on every
+    /// finding, since a reviewer weighs a finding on a quirky platform differently.
+    pub quirks: Vec<&'static str>,
 }
 
 impl Context {
@@ -148,6 +204,12 @@ impl Context {
     /// Whether the module (e.g. "dax_cxl") is live.
     pub fn is_live(&self, module: &str) -> bool {
         self.live.contains(&module)
+    }
+
+    /// Whether the module is built and the user left it available (see
+    /// [`Context::available`]).
+    pub fn is_available(&self, module: &str) -> bool {
+        self.available.contains(&module)
     }
 }
 
@@ -219,13 +281,16 @@ pub struct Observation {
     pub blocked: Vec<BlockedTask>,
     /// WARNs so far.
     pub warns: Vec<WarnObs>,
+    /// Memory-safety errors so far, as KASAN would report them (`msg` is `invalid-free` or
+    /// `use-after-free`, `site` the function).
+    pub memory_errors: Vec<WarnObs>,
     /// How the run stood.
     pub outcome: Outcome,
     /// Live dax regions, in creation order.
     pub dax_regions: Vec<DaxRegionObs>,
     /// Ranges online as System RAM, one per kmem hot-add, in order.
     pub online: Vec<(u64, u64)>,
-    /// Regions unregistered while their memory was online, so far.
+    /// Regions unregistered so far, with what was online and why.
     pub teardowns: Vec<TeardownObs>,
     /// Configuration and loaded modules.
     pub context: Context,
@@ -276,6 +341,15 @@ impl Observation {
         }
         for w in &self.warns {
             s += &format!("  WARN in {}: {}\n", w.site, w.msg);
+        }
+        for w in &self.memory_errors {
+            s += &format!("  KASAN: {} in {}\n", w.msg, w.site);
+        }
+        for t in &self.teardowns {
+            s += &format!(
+                "  {} {:x}-{:x} unregistered by {} (own memory online {:#x}, other {:#x})\n",
+                t.region, t.start, t.end, t.cause, t.own_online_bytes, t.other_online_bytes
+            );
         }
         s
     }

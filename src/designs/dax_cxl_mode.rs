@@ -211,10 +211,12 @@ pub fn cxl_region_teardown_all(k: &mut Kernel) {
     let Some(host) = k.cxl.acpi0017 else {
         return;
     };
-    for region in 0..k.cxl.regions.len() {
-        let r = &k.cxl.regions[region];
-        if r.alive && k.dev(r.dev).registered {
-            k.devm_release_action(host, "unregister_region", region as u64);
+    k.with_patch_cause("cxl_region_teardown_all", V5[6].subject, |k| {
+        for region in 0..k.cxl.regions.len() {
+            let r = &k.cxl.regions[region];
+            if r.alive && k.dev(r.dev).registered {
+                k.devm_release_action(host, "unregister_region", region as u64);
+            }
         }
-    }
+    });
 }

@@ -291,9 +291,11 @@ pub fn cxl_region_teardown(k: &mut Kernel, start: u64, end: u64) {
     let Some(host) = k.cxl.acpi0017 else {
         return;
     };
-    for region in regions_overlapping(k, start, end) {
-        let r = &mut k.cxl.regions[region as usize];
-        r.state = r.state.min(CxlConfigState::Active);
-        k.devm_release_action(host, "unregister_region", region as u64);
-    }
+    k.with_patch_cause("cxl_region_teardown", V4[7].subject, |k| {
+        for region in regions_overlapping(k, start, end) {
+            let r = &mut k.cxl.regions[region as usize];
+            r.state = r.state.min(CxlConfigState::Active);
+            k.devm_release_action(host, "unregister_region", region as u64);
+        }
+    });
 }

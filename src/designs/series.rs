@@ -122,9 +122,47 @@ pub fn dax_hmem_platform_probe(k: &mut Kernel, pdev: DevId) -> KResult {
     walk_hmem_resources(k, pdev, f)
 }
 
-/// `kill_defer_work()`: `cancel_work_sync(&work->work)`, then `kfree`.
+/// `kill_defer_work()` as posted in v4 4/9 and v5 6/7 (and since the first posting, Aug 2025):
+///
+/// ```c
+/// struct dax_defer_work {
+///         struct platform_device *pdev;
+///         struct work_struct work;
+/// };
+/// static void kill_defer_work(void *_work)
+/// {
+///         struct dax_defer_work *work = container_of(_work, typeof(*work), work);
+///
+///         cancel_work_sync(&work->work);
+///         kfree(work);
+/// }
+/// ...
+///         rc = devm_add_action_or_reset(&pdev->dev, kill_defer_work, work);
+/// ```
+///
+/// The action is registered with the `struct dax_defer_work *` itself, not `&work->work`, so
+/// `container_of` lands `offsetof(work)` bytes before the allocation: `cancel_work_sync` is
+/// handed the start of the object (the `pdev` field) as a work_struct and the real work item is
+/// never cancelled nor waited for, and `kfree` gets a pointer kmalloc never returned. Modeled
+/// as what it does: an invalid free on every run of the action (unbind, failed probe, module
+/// unload), and the work left alone — if it is queued or running while dax_hmem is being
+/// unloaded, its function runs from freed module text (use-after-free). What the kernel does
+/// after either error is not modeled: the work is then dropped, so that no later state depends
+/// on it. <https://lore.kernel.org/all/20251120031925.87762-5-Smita.KoralahalliChannabasappa@amd.com/>,
+/// <https://lore.kernel.org/all/20260122045543.218194-7-Smita.KoralahalliChannabasappa@amd.com/>
 fn kill_defer_work(k: &mut Kernel, w: u64) {
-    k.cancel_work_sync_from_devres(WorkId(w as u32));
+    let w = WorkId(w as u32);
+    k.kasan("kill_defer_work", "invalid-free");
+    let wk = k.sched.works[w.0 as usize];
+    let unloading = k.modules[Module::DaxHmem.idx()] == crate::kernel::module::ModState::Going;
+    if (wk.pending || wk.running.is_some()) && unloading {
+        k.kasan("process_defer_work", "use-after-free");
+    }
+    let wk = &mut k.sched.works[w.0 as usize];
+    if wk.pending {
+        wk.pending = false;
+        wk.cancelled += 1;
+    }
 }
 
 /// `platform_get_drvdata(pdev)`: the device's deferred work.

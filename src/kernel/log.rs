@@ -58,6 +58,13 @@ impl Kernel {
         self.warns.push(Warn { site, msg });
     }
 
+    /// Records a memory-safety error KASAN would report (`invalid-free`, `use-after-free`) in
+    /// `site`. What the kernel does after such an error is not modeled: the caller goes on as
+    /// if it had not happened, and the judges report it.
+    pub fn kasan(&mut self, site: &'static str, what: &'static str) {
+        self.memory_errors.push(Warn { site, msg: what });
+    }
+
     /// `dev_dbg`/`pr_debug` of a modeled function.
     pub fn dbg(&mut self, site: &'static str, msg: &'static str) {
         self.log(LogEvent::Dbg(site, msg));

@@ -4,6 +4,7 @@
 //! Drivers (CXL, DAX, HMEM, kmem) live in [`crate::drivers`]; which version of each
 //! design-sensitive function runs is chosen by the design's [`Ops`] table.
 
+pub mod cause;
 pub mod driver_core;
 pub mod errno;
 pub mod kconfig;
@@ -102,10 +103,18 @@ pub struct Kernel {
     pub timeline: Vec<(TaskId, LogEvent)>,
     /// WARNs.
     pub warns: Vec<Warn>,
+    /// Memory-safety errors KASAN would report, as (function, `invalid-free` /
+    /// `use-after-free`).
+    pub memory_errors: Vec<Warn>,
     /// Observations recorded at `settle` points.
     pub observations: Vec<srfuzz_oracle::Observation>,
-    /// Regions unregistered while memory in their range was online, in order.
+    /// Regions unregistered, with what was online in their range and why, in order.
     pub teardowns: Vec<srfuzz_oracle::TeardownObs>,
+    /// Cause frames per task ([`cause`]).
+    pub causes: Vec<(TaskId, srfuzz_oracle::Cause)>,
+    /// Modules the user unloaded with `rmmod` (a later load clears it): the judges do not count
+    /// on a driver the user took away.
+    pub user_removed: [bool; 9],
     /// Whether the run keeps what only reports read: the timeline and the /proc/iomem text of
     /// observations (judges read neither, and both are a measurable share of a fuzzing run).
     pub reporting: bool,
@@ -144,9 +153,12 @@ impl Kernel {
             mem: MemoryHotplug::default(),
             timeline: Vec::with_capacity(64),
             warns: Vec::new(),
+            memory_errors: Vec::new(),
             observations: Vec::new(),
             reporting: true,
             teardowns: Vec::new(),
+            causes: Vec::new(),
+            user_removed: [false; 9],
         }
     }
 }

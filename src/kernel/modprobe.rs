@@ -316,6 +316,7 @@ pub fn modprobe(k: KRef, m: Module) -> BoxFut<KResult> {
         match r {
             Ok(()) => {
                 kb.modules[m.idx()] = ModState::Live;
+                kb.user_removed[m.idx()] = false;
                 kb.log(LogEvent::ModuleLive(m));
             }
             Err(e) => {
@@ -386,15 +387,24 @@ async fn userspace(k: KRef) {
     let events = k.borrow().events.clone();
     let mut settles = 0;
     for ev in events.iter() {
+        // What the user does here is the user's doing: teardowns it causes are not a design's.
+        let user_action = matches!(
+            ev,
+            Event::Rmmod(_) | Event::OfflineMemory(_) | Event::DestroyRegion(_)
+        );
+        if user_action {
+            k.borrow_mut().push_cause(srfuzz_oracle::Cause::User(
+                crate::scenario::text::format_event(ev),
+            ));
+        }
         match *ev {
             Event::Modprobe(m) => {
                 k.borrow_mut().spawn(TaskBody::Modprobe(m));
             }
-            Event::Rmmod(m) => {
-                if let Err(e) = rmmod(&k, m).await {
-                    k.borrow_mut().log(LogEvent::UserError("rmmod", e));
-                }
-            }
+            Event::Rmmod(m) => match rmmod(&k, m).await {
+                Ok(()) => k.borrow_mut().user_removed[m.idx()] = true,
+                Err(e) => k.borrow_mut().log(LogEvent::UserError("rmmod", e)),
+            },
             Event::Settle => {
                 block_on(&k, Wait::Quiescent).await;
                 settles += 1;
@@ -455,6 +465,9 @@ async fn userspace(k: KRef) {
                 }
                 honor_pending_waits(&k).await;
             }
+        }
+        if user_action {
+            k.borrow_mut().pop_cause();
         }
     }
 }

@@ -275,14 +275,21 @@ fn cxlr_dax_unregister(k: &mut Kernel, region: u64) {
 pub fn unregister_region(k: &mut Kernel, region: u64) {
     let region = region as u32;
     let r = &k.cxl.regions[region as usize];
-    let online = k.mem.online_bytes(r.start, r.end);
-    if online > 0 && r.end > r.start {
-        // Recorded for the judges: the region goes while its memory is System RAM.
+    if r.end > r.start {
+        // Recorded for the judges: what was online and who did it.
+        let (start, end, id) = (r.start, r.end, r.id);
+        let own = own_online_bytes(k, region);
+        let cause = k.cause("unregister_region");
+        if cause.is_user() {
+            k.cxl.regions[region as usize].user_destroyed = true;
+        }
         k.teardowns.push(srfuzz_oracle::TeardownObs {
-            region: format!("region{}", r.id),
-            start: r.start,
-            end: r.end,
-            online_bytes: online,
+            region: format!("region{id}"),
+            start,
+            end,
+            own_online_bytes: own,
+            other_online_bytes: k.mem.online_bytes(start, end) - own,
+            cause,
         });
     }
     let dev = k.cxl.regions[region as usize].dev;
@@ -300,6 +307,22 @@ pub fn unregister_region(k: &mut Kernel, region: u64) {
     r.alive = false;
     let id = r.id;
     k.memregion.free(id);
+}
+
+/// Bytes of the region's own memory online: kmem ranges of dev_dax devices whose dax region
+/// dax_cxl created for this region.
+pub fn own_online_bytes(k: &Kernel, region: u32) -> u64 {
+    use crate::drivers::dax::{dev_dax_region, DaxOwner};
+    k.mem
+        .ranges
+        .iter()
+        .filter(|m| m.present && m.online)
+        .filter(|m| {
+            dev_dax_region(k, m.dev)
+                .is_ok_and(|d| k.dax.regions[d as usize].owner == DaxOwner::Cxl(region))
+        })
+        .map(|m| m.end - m.start + 1)
+        .sum()
 }
 
 /// `cxl_region_detach()` → `__cxl_decoder_detach()` as mainline has it: if the region is past
