@@ -73,6 +73,26 @@ enum Cmd {
         /// The artifact.
         artifact: PathBuf,
     },
+    /// Generate random scenarios for a while and judge each with every check — the spec check
+    /// and order independence on every design, the differential check on the pairs given —
+    /// then print the distinct new finding titles with how often each appeared (new: neither
+    /// known, declared nor shown by mainline on the same scenario) and how many titles mainline
+    /// shares. With `--out DIR`, the first scenario of each new title is written there as text.
+    Census {
+        /// How long to generate.
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+        /// Seed of the generator's byte stream.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Design pairs for the differential check, `a,b` each (default: the pair under review
+        /// and register_dax-v4,mainline).
+        #[arg(long = "pair")]
+        pairs: Vec<String>,
+        /// Directory to write one example scenario per new title into.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Measure scenario runs per second on generated scenarios (single thread).
     Bench {
         /// One design (scenario runs/s) or two, comma-separated (differential checks/s).
@@ -169,6 +189,26 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("reading {}", artifact.display()))?;
             print!("{}", text::print(&gen::scenario_from_bytes(&bytes)));
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Census {
+            seconds,
+            seed,
+            pairs,
+            out,
+        } => {
+            let pairs = if pairs.is_empty() {
+                vec![
+                    checks::DEFAULT_PAIR.to_string(),
+                    "register_dax-v4,mainline".to_string(),
+                ]
+            } else {
+                pairs
+            };
+            let pairs = pairs
+                .iter()
+                .map(|p| checks::design_pair(p).map_err(anyhow::Error::msg))
+                .collect::<Result<Vec<_>>>()?;
+            census(seconds, seed, &pairs, out.as_deref())
         }
         Cmd::Bench {
             designs,
@@ -399,6 +439,93 @@ fn triage(files: &[PathBuf], check: Check, known: &KnownList) -> Result<()> {
         println!("        e.g. {}: {detail}", first.display());
     }
     Ok(())
+}
+
+/// One title's tally in a census.
+struct Tally {
+    check: &'static str,
+    title: String,
+    count: usize,
+    example: Scenario,
+}
+
+/// See [`Cmd::Census`].
+fn census(
+    seconds: f64,
+    seed: u64,
+    pairs: &[[&'static Design; 2]],
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    let known = checks::known_from_env();
+    let mut stream = gen::ByteStream::new(seed);
+    let mut new: Vec<Tally> = Vec::new();
+    let mut old: Vec<String> = Vec::new();
+    let mut scenarios = 0u64;
+    let start = std::time::Instant::now();
+    let mut tally = |check: &'static str, title: String, s: &Scenario| {
+        match new.iter_mut().find(|t| t.check == check && t.title == title) {
+            Some(t) => t.count += 1,
+            None => new.push(Tally {
+                check,
+                title,
+                count: 1,
+                example: s.clone(),
+            }),
+        }
+    };
+    while start.elapsed().as_secs_f64() < seconds {
+        let len = 16 + stream.below(240);
+        let s = gen::scenario_from_bytes(&stream.bytes(len));
+        scenarios += 1;
+        for (_, j) in checks::judge_all(&s) {
+            for f in j.findings.iter().filter(|f| known.lookup(f).is_none()) {
+                tally("spec", f.title.clone(), &s);
+            }
+            old.extend(j.pre_existing.into_iter().map(|f| f.title));
+        }
+        for (_, n, o) in checks::order_all(&s) {
+            for f in n.iter().filter(|f| known.lookup(f).is_none()) {
+                tally("order", f.title.clone(), &s);
+            }
+            old.extend(o.into_iter().map(|f| f.title));
+        }
+        for [a, b] in pairs {
+            if let Some(d) = checks::new_difference(&s, a, b, known) {
+                let f = srfuzz_oracle::Finding::from_difference(&d, a.name, b.name);
+                tally("differential", f.title, &s);
+            }
+        }
+        old.sort_unstable();
+        old.dedup();
+    }
+    println!(
+        "{scenarios} scenarios in {:.1} s (seed {seed}): {} distinct new titles, {} distinct \
+         titles mainline shows too",
+        start.elapsed().as_secs_f64(),
+        new.len(),
+        old.len()
+    );
+    for t in &new {
+        println!("{:7}  {:<12} {}", t.count, t.check, t.title);
+    }
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        for (i, t) in new.iter().enumerate() {
+            let path = dir.join(format!("{i:03}-{}.scn", t.check));
+            let body = format!(
+                "# {} ({} of {scenarios} scenarios)\n{}",
+                t.title,
+                t.count,
+                text::print(&t.example)
+            );
+            std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(if new.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Runs generated scenarios for `seconds` and prints the rate: scenario runs of one design,
