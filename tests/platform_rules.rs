@@ -466,3 +466,18 @@ fn e820_keeps_soft_reserved_entries_apart_and_splits_overlaps() {
         ]
     );
 }
+
+/// The example at the top of docs/scenario-format.md is a valid scenario.
+#[test]
+fn the_documented_example_is_valid() {
+    let doc = include_str!("../docs/scenario-format.md");
+    let start = doc.find("```\n# srfuzz scenario").expect("example block") + 4;
+    let len = doc[start..].find("```").expect("end of block");
+    let s = text::parse(&doc[start..start + len]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.platform.quirks.contains(Quirk::HmatSplitsSr));
+    // The error examples of docs/platform-rules.md and docs/scenario-format.md.
+    let e = text::parse(&with(&[(5, "window 0x1850000000 size=128G targets=0")])).unwrap_err();
+    assert!(doc.contains(&e.to_string()), "{e}");
+    let e = text::parse(&with(&[(11, "soft-reserved 0x850000000 size=64G")])).unwrap_err();
+    assert!(doc.contains(&e.to_string()), "{e}");
+}

@@ -6,23 +6,35 @@
 //! memdev, a decoder consistent with its window, no perturbation, …). So the empty input is the
 //! empty scenario and short inputs are small, plausible ones.
 //!
+//! Every platform generated follows the platform rules ([`super::rules`],
+//! `docs/platform-rules.md`) by construction, never by rejection: windows are laid out left to
+//! right so they never overlap, their targets are distinct host bridges, regions are built from
+//! windows, members fill every position below the right host bridge, Soft Reserved and HMAT
+//! are derived from what was committed. Firmware quirks appear only when the caller allows them
+//! ([`scenario_from_bytes_with`]; the environment's `SRFUZZ_QUIRKS` is read in one place,
+//! [`quirks_from_env`]).
+//!
 //! The structure is biased towards what makes Soft Reserved ownership interesting:
 //!
-//! * addresses and sizes come from the grid of [`GRID_BASE`] + k × [`GRID_UNIT`] (k < 24, sizes
-//!   of 1, 2, 4 or 8 units), so equal, nested, overlapping and adjacent ranges are common;
-//! * the platform is drawn as windows, then the regions firmware meant to build in them
-//!   ("intended regions": a window's whole range or a prefix of it, 1 or 2 ways), then memdevs
-//!   whose committed decoders fill those regions' positions, and only then perturbed with small
-//!   probability (decoder outside every window, wrong ways, duplicate position, missing decoder,
-//!   missing member);
-//! * Soft Reserved ranges mostly equal a window or an intended region, sometimes a part, a
-//!   superset or an unrelated range (with no windows at all it is plain memmap-style SR);
-//! * HMAT targets mostly cover a Soft Reserved range exactly or split it in halves;
+//! * addresses and sizes come from the grid of [`GRID_BASE`] + k × [`GRID_UNIT`] (sizes of 1,
+//!   2, 4 or 8 units, halves of them for regions), so equal, nested and adjacent ranges are
+//!   common;
+//! * the platform is drawn as windows (adjacent or with small gaps; one host bridge or two
+//!   interleaved), then the regions firmware committed in them (the whole window, its first
+//!   half, both halves, or none, leaving free space for `create-region`; ways = window ways ×
+//!   1 or 2), then memdevs filling every position (capacity ≥ share; present at boot, or dead:
+//!   the assembly-failure case), then memdevs without decoders (boot, hot-add or dead);
+//! * Soft Reserved ranges cover a window's committed part (so a window its regions fill gets
+//!   one entry over the whole window), each region, or half of one; memmap-style entries lie
+//!   above every window (with no windows at all, that is all there is), often adjacent;
+//! * HMAT targets mostly equal a Soft Reserved range, sometimes the window around one;
+//! * under quirks: Soft Reserved over uncommitted window space or across two neighbouring
+//!   windows, overlapping Soft Reserved entries, HMAT targets splitting an entry;
 //! * events look like a boot: udev's modprobes in a random order, `settle`, hot-adds of the
 //!   hot-pluggable memdevs, a few user actions, a final `settle`.
 //!
 //! Everything generated is valid for [`crate::scenario::text`]: indices are in range, sizes are
-//! nonzero, decoder positions are below their ways, so `text::parse(text::print(s)) == Ok(s)`.
+//! nonzero, the platform validates, so `text::parse(text::print(s)) == Ok(s)`.
 
 use arbitrary::{Arbitrary, Unstructured};
 
@@ -643,6 +655,9 @@ impl<'a> Arbitrary<'a> for Range {
 }
 
 /// A grid range over host bridge 0 or both of two host bridges.
+///
+/// An item on its own: a platform assembled from such items need not follow the platform
+/// rules; [`Platform`]'s impl builds valid ones.
 impl<'a> Arbitrary<'a> for Window {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         let range = grid_range(u);
@@ -663,6 +678,9 @@ impl<'a> Arbitrary<'a> for Presence {
 }
 
 /// A grid range, 1 or 2 ways, a position below the ways.
+///
+/// An item on its own: a platform assembled from such items need not follow the platform
+/// rules; [`Platform`]'s impl builds valid ones.
 impl<'a> Arbitrary<'a> for CommittedDecoder {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         let hpa = grid_range(u);
@@ -677,6 +695,9 @@ impl<'a> Arbitrary<'a> for CommittedDecoder {
 }
 
 /// Below host bridge 0 or 1, grid-sized capacity, usually with a committed decoder.
+///
+/// An item on its own: a platform assembled from such items need not follow the platform
+/// rules; [`Platform`]'s impl builds valid ones.
 impl<'a> Arbitrary<'a> for Memdev {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         let host_bridge = below(u, 2) as u8;
@@ -753,6 +774,7 @@ mod tests {
                 .collect();
             let s = scenario_from_bytes(&data);
             let p = &s.platform;
+            assert_eq!(p.validate(), Ok(()));
             assert!(p.windows.len() <= MAX_WINDOWS);
             assert!(p.memdevs.len() <= MAX_MEMDEVS);
             assert!(p.soft_reserved.len() <= MAX_SOFT_RESERVED);
