@@ -103,7 +103,8 @@ pub struct HmatTarget {
 pub struct Platform {
     /// EFI_MEMORY_SP ranges, as e820 entries of type `E820_TYPE_SOFT_RESERVED`.
     pub soft_reserved: Vec<Range>,
-    /// HMAT memory targets, which split Soft Reserved per NUMA node.
+    /// HMAT memory targets: each registers its range with HMEM under its NUMA node. One covers
+    /// whole Soft Reserved entries; splitting one takes [`Quirk::HmatSplitsSr`].
     pub hmat_targets: Vec<HmatTarget>,
     /// CXL host bridges (ACPI0016), by index; the value is its UID.
     pub host_bridges: Vec<u8>,
@@ -126,6 +127,9 @@ impl Platform {
     /// Checks the platform against every rule of [`rules`] that its [`Platform::quirks`] do not
     /// relax: `Ok` for a platform firmware could describe, else every violation, each naming
     /// its rule ([`Rule::name`], as in `docs/platform-rules.md`) and the offending items.
+    /// Index well-formedness (window targets and memdev host bridges below the number of host
+    /// bridges) is the parser's check, done before this one; out-of-range indices do not make
+    /// this panic.
     pub fn validate(&self) -> Result<(), PlatformError> {
         let violations = rules::violations(self);
         if violations.is_empty() {
