@@ -187,7 +187,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Cmd::Fmt { artifact } => {
             let bytes = std::fs::read(&artifact)
                 .with_context(|| format!("reading {}", artifact.display()))?;
-            print!("{}", text::print(&gen::scenario_from_bytes(&bytes)));
+            let quirks = gen::quirks_from_env().map_err(anyhow::Error::msg)?;
+            print!(
+                "{}",
+                text::print(&gen::scenario_from_bytes_with(&bytes, quirks))
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Census {
@@ -275,7 +279,9 @@ fn load(path: &Path) -> Result<Scenario> {
             Err(e) => bail!("{}: {}", path.display(), e),
         };
     }
-    Ok(gen::scenario_from_bytes(&bytes))
+    // An artifact found with SRFUZZ_QUIRKS set needs the same setting to replay.
+    let quirks = gen::quirks_from_env().map_err(anyhow::Error::msg)?;
+    Ok(gen::scenario_from_bytes_with(&bytes, quirks))
 }
 
 /// Runs one scenario on each design and prints what each did; with two designs, the first

@@ -38,7 +38,7 @@ const EXAMPLE: &str = "\
 # srfuzz scenario
 [platform]
 soft-reserved 0x850000000 size=0x2000000000
-hmat-target 0x850000000 size=0x1000000000 nid=1
+hmat-target 0x850000000 size=0x2000000000 nid=1
 host-bridge 0
 window 0x850000000 size=128G targets=0   # trailing comment
 memdev host-bridge=0 capacity=0x2000000000 presence=boot decoder=0x850000000,size=0x2000000000,ways=1,pos=0
@@ -433,25 +433,4 @@ fn generation_never_fails_and_is_not_trivial() {
     ] {
         assert!(k * 100 >= n * min, "only {k} of {n} scenarios have {what}");
     }
-}
-
-/// e820's table as `e820__update_table()` leaves it: overlapping and adjacent Soft Reserved
-/// entries merge, disjoint ones stay apart, in address order.
-#[test]
-fn e820_soft_reserved_merges_overlapping_and_adjacent_entries() {
-    let s = text::parse(
-        "[platform]\n\
-         soft-reserved 0x2000000000 size=16G\n\
-         soft-reserved 0x850000000 size=32G\n\
-         soft-reserved 0x850000000 size=16G\n\
-         soft-reserved 0x1050000000 size=16G\n",
-    )
-    .unwrap();
-    assert_eq!(
-        s.platform.e820_soft_reserved(),
-        vec![
-            (0x8_5000_0000, 0x14_4fff_ffff),
-            (0x20_0000_0000, 0x23_ffff_ffff)
-        ]
-    );
 }

@@ -6,29 +6,42 @@
 //! memdev, a decoder consistent with its window, no perturbation, …). So the empty input is the
 //! empty scenario and short inputs are small, plausible ones.
 //!
+//! Every platform generated follows the platform rules ([`super::rules`],
+//! `docs/platform-rules.md`) by construction, never by rejection: windows are laid out left to
+//! right so they never overlap, their targets are distinct host bridges, regions are built from
+//! windows, members fill every position below the right host bridge, Soft Reserved and HMAT
+//! are derived from what was committed. Firmware quirks appear only when the caller allows them
+//! ([`scenario_from_bytes_with`]; the environment's `SRFUZZ_QUIRKS` is read in one place,
+//! [`quirks_from_env`]).
+//!
 //! The structure is biased towards what makes Soft Reserved ownership interesting:
 //!
-//! * addresses and sizes come from the grid of [`GRID_BASE`] + k × [`GRID_UNIT`] (k < 24, sizes
-//!   of 1, 2, 4 or 8 units), so equal, nested, overlapping and adjacent ranges are common;
-//! * the platform is drawn as windows, then the regions firmware meant to build in them
-//!   ("intended regions": a window's whole range or a prefix of it, 1 or 2 ways), then memdevs
-//!   whose committed decoders fill those regions' positions, and only then perturbed with small
-//!   probability (decoder outside every window, wrong ways, duplicate position, missing decoder,
-//!   missing member);
-//! * Soft Reserved ranges mostly equal a window or an intended region, sometimes a part, a
-//!   superset or an unrelated range (with no windows at all it is plain memmap-style SR);
-//! * HMAT targets mostly cover a Soft Reserved range exactly or split it in halves;
+//! * addresses and sizes come from the grid of [`GRID_BASE`] + k × [`GRID_UNIT`] (sizes of 1,
+//!   2, 4 or 8 units, halves of them for regions), so equal, nested and adjacent ranges are
+//!   common;
+//! * the platform is drawn as windows (adjacent or with small gaps; one host bridge or two
+//!   interleaved), then the regions firmware committed in them (the whole window, its first
+//!   half, both halves, or none, leaving free space for `create-region`; ways = window ways ×
+//!   1 or 2), then memdevs filling every position (capacity ≥ share; present at boot, or dead:
+//!   the assembly-failure case), then memdevs without decoders (boot, hot-add or dead);
+//! * Soft Reserved ranges cover a window's committed part (so a window its regions fill gets
+//!   one entry over the whole window), each region, or half of one; memmap-style entries lie
+//!   above every window (with no windows at all, that is all there is), often adjacent;
+//! * HMAT targets mostly equal a Soft Reserved range, sometimes the window around one;
+//! * under quirks: Soft Reserved over uncommitted window space or across two neighbouring
+//!   windows, overlapping Soft Reserved entries, HMAT targets splitting an entry;
 //! * events look like a boot: udev's modprobes in a random order, `settle`, hot-adds of the
 //!   hot-pluggable memdevs, a few user actions, a final `settle`.
 //!
 //! Everything generated is valid for [`crate::scenario::text`]: indices are in range, sizes are
-//! nonzero, decoder positions are below their ways, so `text::parse(text::print(s)) == Ok(s)`.
+//! nonzero, the platform validates, so `text::parse(text::print(s)) == Ok(s)`.
 
 use arbitrary::{Arbitrary, Unstructured};
 
+use super::rules::{covered, overlaps};
 use super::{
-    CommittedDecoder, Event, HmatTarget, Memdev, Platform, Presence, Range, Scenario, Window,
-    GRID_BASE, GRID_UNIT,
+    CommittedDecoder, Event, HmatTarget, Memdev, Platform, Presence, Quirk, Quirks, Range,
+    Scenario, Window, GRID_BASE, GRID_UNIT,
 };
 use crate::kernel::kconfig::KconfigRequest;
 use crate::kernel::module::Module;
@@ -100,11 +113,45 @@ impl ByteStream {
     }
 }
 
-/// The scenario `data` generates (the fuzz targets' entry point). Never fails; the empty input
-/// gives the default (empty) scenario.
+/// The scenario `data` generates, on a platform without quirks (the fuzz targets' entry
+/// point). Never fails; the empty input gives the default (empty) scenario. Same as
+/// [`scenario_from_bytes_with`]`(data, Quirks::NONE)`.
 pub fn scenario_from_bytes(data: &[u8]) -> Scenario {
+    scenario_from_bytes_with(data, Quirks::NONE)
+}
+
+/// The scenario `data` generates, on a platform that may have any of the `quirks` (each drawn
+/// per scenario; the platform's [`Platform::quirks`] lists the ones drawn). Never fails; every
+/// result passes [`Platform::validate`]. With [`Quirks::NONE`] the generator reads no byte for
+/// quirks, so it is exactly [`scenario_from_bytes`].
+pub fn scenario_from_bytes_with(data: &[u8], quirks: Quirks) -> Scenario {
     let mut u = Unstructured::new(data);
-    Scenario::arbitrary(&mut u).unwrap_or_default()
+    gen_scenario(&mut u, quirks)
+}
+
+/// The environment variable naming the quirks generated platforms may have.
+pub const QUIRKS_ENV: &str = "SRFUZZ_QUIRKS";
+
+/// The quirk set `SRFUZZ_QUIRKS` asks for (comma-separated [`Quirk`] names; unset or empty is
+/// no quirk). The one place the environment is read; an unknown name is an error listing the
+/// known ones.
+pub fn quirks_from_env() -> Result<Quirks, String> {
+    match std::env::var(QUIRKS_ENV) {
+        Ok(v) => Quirks::parse_list(&v).map_err(|e| format!("{QUIRKS_ENV}: {e}")),
+        Err(std::env::VarError::NotPresent) => Ok(Quirks::NONE),
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+            "{QUIRKS_ENV} is not UTF-8: expected {}",
+            Quirk::names()
+        )),
+    }
+}
+
+/// [`quirks_from_env`], read once per process, for callers with no error path (fuzz targets):
+/// panics with the message on a bad name, so a misspelt quirk fails loudly instead of
+/// silently fuzzing without it.
+pub fn env_quirks() -> Quirks {
+    static Q: std::sync::OnceLock<Quirks> = std::sync::OnceLock::new();
+    *Q.get_or_init(|| quirks_from_env().unwrap_or_else(|e| panic!("{e}")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,12 +195,6 @@ fn grid_range(u: &mut Unstructured<'_>) -> Range {
     let k = below(u, GRID_SLOTS as usize) as u64;
     let s = GRID_SIZES[below(u, GRID_SIZES.len())];
     grid(k, s)
-}
-
-/// A grid range above every generated window (windows end at or below slot 24 + 8).
-fn range_outside_windows(u: &mut Unstructured<'_>) -> Range {
-    let k = GRID_SLOTS + 8 + below(u, 8) as u64;
-    grid(k, GRID_SIZES[below(u, GRID_SIZES.len())])
 }
 
 /// First or second half of `r` (whole `r` if it cannot be halved).
@@ -202,7 +243,14 @@ fn permute<T>(u: &mut Unstructured<'_>, xs: &mut [T]) {
 // ---------------------------------------------------------------------------------------------
 // The platform.
 
-/// A region firmware meant to assemble: a window's range or a prefix of it.
+/// First grid slot of the memory no window describes (windows end at or below slot 33: a
+/// cursor below 4 plus three windows of at most 2 + 8 slots).
+const OUTSIDE_SLOT: u64 = 40;
+/// First grid slot of HMAT targets over memory that is neither a window nor Soft Reserved.
+const OTHER_SLOT: u64 = 56;
+
+/// A region firmware committed: a window's range, or one or both halves of it, interleaved
+/// over a power-of-2 multiple of the window's ways.
 #[derive(Clone, Copy, Debug)]
 struct Intended {
     hpa: Range,
@@ -210,6 +258,8 @@ struct Intended {
     window: usize,
 }
 
+/// Windows laid out left to right on the grid (adjacent, or with a gap of one or two units),
+/// so they never overlap; each targets one host bridge or both (distinct, either order).
 fn gen_windows(u: &mut Unstructured<'_>, nhb: usize) -> Vec<Window> {
     let n = below(u, MAX_WINDOWS + 1);
     let mut windows: Vec<Window> = Vec::with_capacity(n);
@@ -217,18 +267,9 @@ fn gen_windows(u: &mut Unstructured<'_>, nhb: usize) -> Vec<Window> {
     let mut cursor = below(u, 4) as u64;
     for _ in 0..n {
         let units = GRID_SIZES[below(u, GRID_SIZES.len())];
-        let range = match below(u, 8) {
-            // The usual layout: after the previous window, often adjacent.
-            0..=5 => {
-                let k = (cursor + [0, 0, 1, 2][below(u, 4)]).min(GRID_SLOTS - 1);
-                grid(k, units)
-            }
-            // The same range as an earlier window.
-            6 if !windows.is_empty() => windows[below(u, windows.len())].range,
-            // Anywhere: may overlap or nest.
-            _ => grid_range(u),
-        };
-        cursor = cursor.max((range.start + range.size - GRID_BASE) / GRID_UNIT);
+        let k = cursor + [0, 0, 1, 2][below(u, 4)];
+        let range = grid(k, units);
+        cursor = k + units;
         let targets = if nhb >= 2 && below(u, 2) == 1 {
             if one_in(u, 4) {
                 vec![1, 0]
@@ -243,28 +284,43 @@ fn gen_windows(u: &mut Unstructured<'_>, nhb: usize) -> Vec<Window> {
     windows
 }
 
+/// The regions firmware committed in each window, within a budget of member memdevs.
 fn gen_intended(u: &mut Unstructured<'_>, windows: &[Window]) -> Vec<Intended> {
     let mut out = Vec::new();
+    let mut budget = MAX_MEMDEVS;
     for (i, w) in windows.iter().enumerate() {
-        let hpa = match below(u, 8) {
-            0..=4 => w.range,
-            5 => half(w.range, false),
-            _ => continue,
+        let hpas: Vec<Range> = match below(u, 8) {
+            0..=4 => vec![w.range],
+            5 => vec![half(w.range, false)],
+            // Two regions side by side fill the window.
+            6 => vec![half(w.range, false), half(w.range, true)],
+            // Left to user-created regions.
+            _ => Vec::new(),
         };
-        let ways = match below(u, 4) {
-            0 | 1 => w.targets.len().clamp(1, 2) as u8,
-            2 => 1,
-            _ => 2,
-        };
-        out.push(Intended {
-            hpa,
-            ways,
-            window: i,
-        });
+        let wways = w.targets.len();
+        for hpa in hpas {
+            // ways = window ways × 2^k, k = 0 or 1.
+            let mut ways = if one_in(u, 4) { wways * 2 } else { wways };
+            if ways > budget {
+                ways = wways;
+            }
+            if ways > budget {
+                break;
+            }
+            budget -= ways;
+            out.push(Intended {
+                hpa,
+                ways: ways as u8,
+                window: i,
+            });
+        }
     }
     out
 }
 
+/// The members of each intended region (every position filled, the host bridge the window's
+/// target at `position % window ways`, capacity at least the share, present at boot or dead),
+/// then memdevs without a committed decoder for create-region and hot-add.
 fn gen_memdevs(
     u: &mut Unstructured<'_>,
     nhb: usize,
@@ -272,74 +328,37 @@ fn gen_memdevs(
     intended: &[Intended],
 ) -> Vec<Memdev> {
     let mut mds: Vec<Memdev> = Vec::new();
-    // Members of the intended regions.
     for r in intended {
         let targets = &windows[r.window].targets;
+        let share = r.hpa.size / r.ways as u64;
         for pos in 0..r.ways {
-            if mds.len() >= MAX_MEMDEVS {
-                break;
-            }
-            if one_in(u, 8) {
-                // A member firmware never found: the region cannot assemble.
-                continue;
-            }
-            let hb = targets[pos as usize % targets.len()];
-            let share = (r.hpa.size / r.ways as u64).max(1);
             let capacity = if one_in(u, 4) { share * 2 } else { share };
+            // A member firmware programmed that the OS never sees: the region cannot assemble.
+            let presence = if one_in(u, 8) {
+                Presence::Never
+            } else {
+                Presence::Boot
+            };
             mds.push(Memdev {
-                host_bridge: hb,
+                host_bridge: targets[pos as usize % targets.len()],
                 capacity,
                 decoder: Some(CommittedDecoder {
                     hpa: r.hpa,
                     ways: r.ways,
                     position: pos,
                 }),
-                presence: presence(u),
+                presence,
             });
         }
     }
-    // Memdevs without a committed decoder (to be used by create-region), or with a decoder that
-    // fits no window.
     let extra = below(u, MAX_MEMDEVS - mds.len() + 1);
     for _ in 0..extra {
-        let decoder = if one_in(u, 4) {
-            Some(CommittedDecoder {
-                hpa: grid_range(u),
-                ways: 1,
-                position: 0,
-            })
-        } else {
-            None
-        };
         mds.push(Memdev {
             host_bridge: below(u, nhb) as u8,
             capacity: GRID_SIZES[below(u, GRID_SIZES.len())] * GRID_UNIT,
-            decoder,
+            decoder: None,
             presence: presence(u),
         });
-    }
-    // Perturbations.
-    for md in mds.iter_mut() {
-        let Some(mut d) = md.decoder else {
-            continue;
-        };
-        md.decoder = match below(u, 16) {
-            12 if d.ways > 1 => {
-                d.position = (d.position + 1) % d.ways;
-                Some(d)
-            }
-            13 => {
-                d.hpa = range_outside_windows(u);
-                Some(d)
-            }
-            14 => {
-                d.ways = if d.ways == 1 { 2 } else { 1 };
-                d.position = d.position.min(d.ways - 1);
-                Some(d)
-            }
-            15 => None,
-            _ => Some(d),
-        };
     }
     // Enumeration order need not follow interleave positions.
     if one_in(u, 4) {
@@ -348,86 +367,156 @@ fn gen_memdevs(
     mds
 }
 
+/// The committed regions inside `w`, merged into maximal runs of adjacent ones.
+fn committed_runs(w: &Window, intended: &[Intended]) -> (Vec<Range>, Vec<Range>) {
+    let mut regs: Vec<Range> = intended
+        .iter()
+        .map(|r| r.hpa)
+        .filter(|h| w.range.start <= h.start && h.end() <= w.range.end())
+        .collect();
+    regs.sort_unstable();
+    regs.dedup();
+    let mut runs: Vec<Range> = Vec::new();
+    for r in &regs {
+        match runs.last_mut() {
+            Some(last) if last.start + last.size == r.start => last.size += r.size,
+            _ => runs.push(*r),
+        }
+    }
+    (regs, runs)
+}
+
+/// Soft Reserved entries that do not overlap (unless [`Quirk::OverlappingSr`]): per window,
+/// over its committed part (one entry per run of adjacent regions, so a window its regions
+/// fill gets one entry over the whole window), one per region, or half of a region; then
+/// memmap-style entries above every window, often adjacent. Quirks add a whole window's entry
+/// over uncommitted HPA ([`Quirk::SrBeyondRegions`]), one entry spanning two neighbouring
+/// windows ([`Quirk::SrSpansWindows`]), or an entry overlapping another
+/// ([`Quirk::OverlappingSr`]).
 fn gen_soft_reserved(
     u: &mut Unstructured<'_>,
     windows: &[Window],
     intended: &[Intended],
+    quirks: Quirks,
 ) -> Vec<Range> {
-    let n = below(u, MAX_SOFT_RESERVED + 1);
-    let wins: Vec<Range> = windows.iter().map(|w| w.range).collect();
-    let hpas: Vec<Range> = intended.iter().map(|r| r.hpa).collect();
-    let mut any: Vec<Range> = wins.clone();
-    any.extend(&hpas);
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let r = match below(u, 8) {
-            0..=2 => pick(u, &wins),
-            3 | 4 => pick(u, &hpas).or_else(|| pick(u, &wins)),
-            5 => pick(u, &any).map(|r| {
-                let second = below(u, 2) == 1;
-                half(r, second)
-            }),
-            6 => pick(u, &any).map(|r| {
-                if below(u, 2) == 0 {
-                    // One range over all windows, as firmware merges adjacent SP ranges.
-                    wins.iter().copied().reduce(span).unwrap_or(r)
-                } else {
-                    let start = r.start.saturating_sub(GRID_UNIT).max(GRID_BASE);
-                    Range {
-                        start,
-                        size: r.start + r.size + GRID_UNIT - start,
-                    }
+    let mut out: Vec<Range> = Vec::new();
+    for w in windows {
+        let (regs, runs) = committed_runs(w, intended);
+        match below(u, 8) {
+            0..=3 => out.extend(runs),
+            4 => out.extend(regs),
+            5 => {
+                if let Some(&r) = regs.first() {
+                    let second = below(u, 2) == 1;
+                    out.push(half(r, second));
                 }
-            }),
-            _ => None,
-        };
-        out.push(r.unwrap_or_else(|| grid_range(u)));
+            }
+            6 if quirks.contains(Quirk::SrBeyondRegions) => out.push(w.range),
+            _ => {}
+        }
+    }
+    if quirks.contains(Quirk::SrSpansWindows) && windows.len() >= 2 && below(u, 2) == 1 {
+        let i = below(u, windows.len() - 1);
+        let (a, b) = (windows[i].range, windows[i + 1].range);
+        let regions: Vec<Range> = intended.iter().map(|r| r.hpa).collect();
+        let ok = |r: &Range| quirks.contains(Quirk::SrBeyondRegions) || covered(r, &regions);
+        if ok(&a) && ok(&b) {
+            let s = span(a, b);
+            out.retain(|r| !overlaps(r, &s));
+            out.push(s);
+        }
+    }
+    // memmap=-style Soft Reserved outside every window.
+    let n = below(u, 3);
+    let mut k = OUTSIDE_SLOT + below(u, 4) as u64;
+    for _ in 0..n {
+        let units = GRID_SIZES[below(u, 3)];
+        out.push(grid(k, units));
+        k += units + [0, 0, 1][below(u, 3)];
+    }
+    out.truncate(MAX_SOFT_RESERVED);
+    if quirks.contains(Quirk::OverlappingSr) && out.len() < MAX_SOFT_RESERVED && below(u, 2) == 1 {
+        if let Some(r) = pick(u, &out) {
+            let extra = match below(u, 3) {
+                0 => r,
+                1 => {
+                    let second = below(u, 2) == 1;
+                    half(r, second)
+                }
+                // A superset, when that stays clear of every window.
+                _ if r.start >= grid(OUTSIDE_SLOT, 1).start => Range {
+                    start: r.start - GRID_UNIT,
+                    size: r.size + 2 * GRID_UNIT,
+                },
+                _ => r,
+            };
+            out.push(extra);
+        }
+    }
+    if one_in(u, 4) {
+        out.reverse();
     }
     out
 }
 
-fn gen_hmat(u: &mut Unstructured<'_>, sr: &[Range]) -> Vec<HmatTarget> {
+/// Whether `t` may join the HMAT targets `out`: no overlap with them, and every Soft Reserved
+/// entry it touches wholly inside it (unless [`Quirk::HmatSplitsSr`]).
+fn hmat_fits(t: &Range, out: &[HmatTarget], sr: &[Range], quirks: Quirks) -> bool {
+    !out.iter().any(|o| overlaps(&o.range, t))
+        && (quirks.contains(Quirk::HmatSplitsSr)
+            || sr
+                .iter()
+                .all(|r| !overlaps(r, t) || (t.start <= r.start && r.end() <= t.end())))
+}
+
+/// HMAT targets: mostly exactly a Soft Reserved entry, sometimes the window around one, or
+/// memory that is not Soft Reserved; halves or a part of an entry under [`Quirk::HmatSplitsSr`].
+fn gen_hmat(
+    u: &mut Unstructured<'_>,
+    sr: &[Range],
+    windows: &[Window],
+    quirks: Quirks,
+) -> Vec<HmatTarget> {
     let n = below(u, MAX_HMAT_TARGETS + 1);
     let mut out: Vec<HmatTarget> = Vec::with_capacity(n);
-    while out.len() < n {
+    let splits = quirks.contains(Quirk::HmatSplitsSr);
+    for _ in 0..n {
         let nid = below(u, 4) as u8;
-        let Some(r) = pick(u, sr) else {
-            out.push(HmatTarget {
-                range: grid_range(u),
-                nid,
-            });
-            continue;
-        };
-        match below(u, 4) {
-            0 | 1 if out.len() + 2 <= MAX_HMAT_TARGETS => {
-                let nid2 = below(u, 4) as u8;
-                out.push(HmatTarget {
-                    range: half(r, false),
-                    nid,
-                });
-                out.push(HmatTarget {
-                    range: half(r, true),
-                    nid: nid2,
-                });
+        let cands: Vec<Range> = match (pick(u, sr), below(u, 4)) {
+            (Some(r), 0 | 1) => vec![r],
+            (Some(r), 2) if splits => vec![half(r, false), half(r, true)],
+            (Some(r), 2) => vec![windows
+                .iter()
+                .map(|w| w.range)
+                .find(|w| w.start <= r.start && r.end() <= w.end())
+                .unwrap_or(r)],
+            (Some(r), _) if splits => {
+                let second = below(u, 2) == 1;
+                vec![half(r, second)]
             }
-            3 => out.push(HmatTarget {
-                range: grid_range(u),
-                nid,
-            }),
-            _ => out.push(HmatTarget { range: r, nid }),
+            _ => vec![grid(OTHER_SLOT + below(u, 8) as u64, 1)],
+        };
+        for (k, c) in cands.into_iter().enumerate() {
+            if out.len() < MAX_HMAT_TARGETS && hmat_fits(&c, &out, sr, quirks) {
+                let nid = if k == 0 { nid } else { below(u, 4) as u8 };
+                out.push(HmatTarget { range: c, nid });
+            }
         }
     }
     out
 }
 
-fn gen_platform(u: &mut Unstructured<'_>) -> Platform {
+/// A platform that passes [`Platform::validate`] by construction, with some of `allowed`'s
+/// quirks (each drawn with probability 1/2; none on exhausted input).
+fn gen_platform(u: &mut Unstructured<'_>, allowed: Quirks) -> Platform {
+    let quirks: Quirks = allowed.iter().filter(|_| below(u, 2) == 1).collect();
     let nhb = 1 + below(u, MAX_HOST_BRIDGES);
     let host_bridges: Vec<u8> = (0..nhb as u8).collect();
     let windows = gen_windows(u, nhb);
     let intended = gen_intended(u, &windows);
     let memdevs = gen_memdevs(u, nhb, &windows, &intended);
-    let soft_reserved = gen_soft_reserved(u, &windows, &intended);
-    let hmat_targets = gen_hmat(u, &soft_reserved);
+    let soft_reserved = gen_soft_reserved(u, &windows, &intended, quirks);
+    let hmat_targets = gen_hmat(u, &soft_reserved, &windows, quirks);
     // Real platforms have one hmem_platform device (device.c registers it once); see
     // `Platform::extra_hmem_platforms` for why the generator never adds more.
     let extra_hmem_platforms = 0;
@@ -438,6 +527,7 @@ fn gen_platform(u: &mut Unstructured<'_>) -> Platform {
         windows,
         memdevs,
         extra_hmem_platforms,
+        quirks,
     }
 }
 
@@ -528,27 +618,32 @@ fn gen_schedule(u: &mut Unstructured<'_>) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------------
 // Arbitrary impls.
 
-/// The platform, then the Kconfig request (one byte per symbol), then events consistent with
-/// the platform, then the schedule.
-impl<'a> Arbitrary<'a> for Scenario {
-    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        let platform = gen_platform(u);
-        let kconfig = KconfigRequest::arbitrary(u).unwrap_or_default();
-        let events = gen_events(u, &platform);
-        let schedule = gen_schedule(u);
-        Ok(Scenario {
-            platform,
-            kconfig,
-            events,
-            schedule,
-        })
+fn gen_scenario(u: &mut Unstructured<'_>, quirks: Quirks) -> Scenario {
+    let platform = gen_platform(u, quirks);
+    let kconfig = KconfigRequest::arbitrary(u).unwrap_or_default();
+    let events = gen_events(u, &platform);
+    let schedule = gen_schedule(u);
+    Scenario {
+        platform,
+        kconfig,
+        events,
+        schedule,
     }
 }
 
-/// Windows, intended regions, memdevs filling them, Soft Reserved, HMAT (see the module docs).
+/// The platform (without quirks), then the Kconfig request (one byte per symbol), then events
+/// consistent with the platform, then the schedule.
+impl<'a> Arbitrary<'a> for Scenario {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(gen_scenario(u, Quirks::NONE))
+    }
+}
+
+/// Windows, committed regions, memdevs filling them, Soft Reserved, HMAT (see the module
+/// docs); no quirks. Always passes [`Platform::validate`].
 impl<'a> Arbitrary<'a> for Platform {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        Ok(gen_platform(u))
+        Ok(gen_platform(u, Quirks::NONE))
     }
 }
 
@@ -560,6 +655,9 @@ impl<'a> Arbitrary<'a> for Range {
 }
 
 /// A grid range over host bridge 0 or both of two host bridges.
+///
+/// An item on its own: a platform assembled from such items need not follow the platform
+/// rules; [`Platform`]'s impl builds valid ones.
 impl<'a> Arbitrary<'a> for Window {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         let range = grid_range(u);
@@ -580,6 +678,9 @@ impl<'a> Arbitrary<'a> for Presence {
 }
 
 /// A grid range, 1 or 2 ways, a position below the ways.
+///
+/// An item on its own: a platform assembled from such items need not follow the platform
+/// rules; [`Platform`]'s impl builds valid ones.
 impl<'a> Arbitrary<'a> for CommittedDecoder {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         let hpa = grid_range(u);
@@ -594,6 +695,9 @@ impl<'a> Arbitrary<'a> for CommittedDecoder {
 }
 
 /// Below host bridge 0 or 1, grid-sized capacity, usually with a committed decoder.
+///
+/// An item on its own: a platform assembled from such items need not follow the platform
+/// rules; [`Platform`]'s impl builds valid ones.
 impl<'a> Arbitrary<'a> for Memdev {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         let host_bridge = below(u, 2) as u8;
@@ -670,6 +774,7 @@ mod tests {
                 .collect();
             let s = scenario_from_bytes(&data);
             let p = &s.platform;
+            assert_eq!(p.validate(), Ok(()));
             assert!(p.windows.len() <= MAX_WINDOWS);
             assert!(p.memdevs.len() <= MAX_MEMDEVS);
             assert!(p.soft_reserved.len() <= MAX_SOFT_RESERVED);

@@ -1,9 +1,12 @@
 //! Scenarios: what the fuzzer generates and a user writes — a platform, a Kconfig request,
 //! userspace events and the scheduler's choices.
 //!
-//! A [`Scenario`] is raw input: anything is representable, including platforms firmware would
-//! never describe (overlapping windows, decoders outside every window), because the kernel
-//! code under test has to cope with them too. It is resolved into the model's plan in one place
+//! A [`Scenario`] is raw input. The types can represent platforms firmware would never
+//! describe (overlapping windows, decoders outside every window, …), but such a platform breaks
+//! a rule of [`rules`] ([`Platform::validate`]): the text parser refuses it and the generator
+//! never produces it, so the fuzzer's findings are about platforms that exist. Firmware quirks
+//! seen on real machines are named opt-ins ([`Platform::quirks`]) that relax exactly the rules
+//! they name. A scenario is resolved into the model's plan in one place
 //! ([`crate::model::Boot`]), never here.
 //!
 //! Generation never fails (see [`gen`]): counts are drawn with `int_in_range`, addresses come
@@ -11,10 +14,12 @@
 //! adjacent ranges are common, and exhausted input bytes fill in defaults.
 
 pub mod gen;
+pub mod rules;
 pub mod text;
 
 use crate::kernel::kconfig::KconfigRequest;
 use crate::kernel::module::Module;
+pub use rules::{PlatformError, Quirk, Quirks, Rule};
 
 /// Lowest address of the generator's grid: the base of "CXL Window 0" in the cover letters.
 pub const GRID_BASE: u64 = 0x8_5000_0000;
@@ -98,7 +103,8 @@ pub struct HmatTarget {
 pub struct Platform {
     /// EFI_MEMORY_SP ranges, as e820 entries of type `E820_TYPE_SOFT_RESERVED`.
     pub soft_reserved: Vec<Range>,
-    /// HMAT memory targets, which split Soft Reserved per NUMA node.
+    /// HMAT memory targets: each registers its range with HMEM under its NUMA node. One covers
+    /// whole Soft Reserved entries; splitting one takes [`Quirk::HmatSplitsSr`].
     pub hmat_targets: Vec<HmatTarget>,
     /// CXL host bridges (ACPI0016), by index; the value is its UID.
     pub host_bridges: Vec<u8>,
@@ -112,25 +118,75 @@ pub struct Platform {
     /// registers every range again — double claims that are artifacts of this field. Hand-written
     /// scenarios may set it to study that shape; the generator leaves it at 0.
     pub extra_hmem_platforms: u8,
+    /// The firmware quirks this platform has (`quirk <name>` lines): each relaxes exactly the
+    /// rules [`Quirk::relaxes`] names. Empty for a platform that follows every rule.
+    pub quirks: Quirks,
 }
 
 impl Platform {
+    /// Checks the platform against every rule of [`rules`] that its [`Platform::quirks`] do not
+    /// relax: `Ok` for a platform firmware could describe, else every violation, each naming
+    /// its rule ([`Rule::name`], as in `docs/platform-rules.md`) and the offending items.
+    /// Index well-formedness (window targets and memdev host bridges below the number of host
+    /// bridges) is the parser's check, done before this one; out-of-range indices do not make
+    /// this panic.
+    pub fn validate(&self) -> Result<(), PlatformError> {
+        let violations = rules::violations(self);
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(PlatformError { violations })
+        }
+    }
+
     /// The Soft Reserved entries as the kernel's e820 table holds them after
-    /// `e820__update_table()` sanitized it: sorted, with overlapping and adjacent entries of the
-    /// same type merged (<https://github.com/torvalds/linux/blob/master/arch/x86/kernel/e820.c>),
-    /// as inclusive `(start, end)`.
+    /// `e820__update_table()` sanitized it, as inclusive `(start, end)` in address order.
+    ///
+    /// Soft Reserved entries are never merged
+    /// (<https://github.com/torvalds/linux/blob/master/arch/x86/kernel/e820.c>):
+    ///
+    /// ```c
+    /// static bool e820_nomerge(enum e820_type type)   /* later e820_type_mergeable(), inverted */
+    /// {
+    ///         /*
+    ///          * These types may indicate distinct platform ranges aligned to
+    ///          * numa node, protection domain, performance domain, or other
+    ///          * boundaries. Do not merge them.
+    ///          */
+    ///         if (type == E820_TYPE_PRAM)
+    ///                 return true;
+    ///         if (type == E820_TYPE_SOFT_RESERVED)
+    ///                 return true;
+    ///         return false;
+    /// }
+    /// ...
+    ///         /* Continue building up new map based on this information: */
+    ///         if (current_type != last_type || e820_nomerge(current_type)) {
+    /// ```
+    ///
+    /// so at every change point (the start or the end of any entry) the change-point algorithm
+    /// closes the current entry (dropping it if its size is 0) and opens a new one. Adjacent
+    /// entries stay separate; overlapping entries (possible only under
+    /// [`Quirk::OverlappingSr`]: the rules forbid overlap) are split at every boundary, each
+    /// piece once; identical entries become one.
     pub fn e820_soft_reserved(&self) -> Vec<(u64, u64)> {
-        let mut v: Vec<(u64, u64)> = self
-            .soft_reserved
-            .iter()
-            .map(|r| (r.start, r.end()))
-            .collect();
-        v.sort_unstable();
-        let mut out: Vec<(u64, u64)> = Vec::with_capacity(v.len());
-        for (s, e) in v {
-            match out.last_mut() {
-                Some(last) if s <= last.1.saturating_add(1) => last.1 = last.1.max(e),
-                _ => out.push((s, e)),
+        // Change points as exclusive ends in u128 (an entry may end at 2^64).
+        let mut points: Vec<u128> = Vec::with_capacity(self.soft_reserved.len() * 2);
+        for r in &self.soft_reserved {
+            points.push(r.start as u128);
+            points.push(r.start as u128 + r.size as u128);
+        }
+        points.sort_unstable();
+        points.dedup();
+        let mut out = Vec::with_capacity(points.len());
+        for w in points.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let inside = self
+                .soft_reserved
+                .iter()
+                .any(|r| (r.start as u128) <= a && a < r.start as u128 + r.size as u128);
+            if inside {
+                out.push((a as u64, (b - 1) as u64));
             }
         }
         out

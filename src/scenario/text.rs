@@ -7,7 +7,7 @@
 //! # srfuzz scenario
 //! [platform]
 //! soft-reserved 0x850000000 size=128G
-//! hmat-target 0x850000000 size=64G nid=1
+//! hmat-target 0x850000000 size=128G nid=1
 //! host-bridge 0
 //! window 0x850000000 size=128G targets=0
 //! memdev host-bridge=0 capacity=128G presence=boot decoder=0x850000000,size=128G,ways=1,pos=0
@@ -26,6 +26,7 @@
 
 use std::fmt::{self, Write as _};
 
+use super::rules::{Item, Quirk};
 use super::{CommittedDecoder, Event, HmatTarget, Memdev, Presence, Range, Scenario, Window};
 use crate::kernel::kconfig::{parse_config_line, Sym};
 use crate::kernel::module::Module;
@@ -120,6 +121,10 @@ pub fn print(s: &Scenario) -> String {
     // `write!` to a String cannot fail.
     let _ = writeln!(o, "# srfuzz scenario");
     let _ = writeln!(o, "[platform]");
+    for q in p.quirks.iter() {
+        let relaxes: Vec<&str> = q.relaxes().iter().map(|r| r.name()).collect();
+        let _ = writeln!(o, "quirk {q}  # relaxes {}", relaxes.join(", "));
+    }
     for r in &p.soft_reserved {
         let _ = writeln!(o, "soft-reserved {}  # {}", format_range(r), iomem(r));
     }
@@ -509,6 +514,10 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
     // Lines to check once the whole platform is known.
     let mut memdev_lines: Vec<usize> = Vec::new();
     let mut window_lines: Vec<usize> = Vec::new();
+    let mut sr_lines: Vec<usize> = Vec::new();
+    let mut hmat_lines: Vec<usize> = Vec::new();
+    let mut hb_lines: Vec<usize> = Vec::new();
+    let mut quirk_lines: Vec<(Quirk, usize)> = Vec::new();
     let mut event_lines: Vec<usize> = Vec::new();
 
     for (i, raw) in text.lines().enumerate() {
@@ -559,12 +568,15 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                 )))
             }
             Some(Section::Platform) => {
-                parse_platform_line(&mut s, t, line, &mut extra_line).map_err(err)?;
-                let kw = t.split_whitespace().next().unwrap_or("");
-                if kw == "memdev" {
-                    memdev_lines.push(line);
-                } else if kw == "window" {
-                    window_lines.push(line);
+                parse_platform_line(&mut s, t, line, &mut extra_line, &mut quirk_lines)
+                    .map_err(err)?;
+                match t.split_whitespace().next().unwrap_or("") {
+                    "memdev" => memdev_lines.push(line),
+                    "window" => window_lines.push(line),
+                    "soft-reserved" => sr_lines.push(line),
+                    "hmat-target" => hmat_lines.push(line),
+                    "host-bridge" => hb_lines.push(line),
+                    _ => {}
                 }
             }
             Some(Section::Kconfig) => {
@@ -590,6 +602,32 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
         }
     }
     check_indices(&s, &window_lines, &memdev_lines, &event_lines)?;
+    if let Err(e) = s.platform.validate() {
+        // The first violation, at the line of the item it blames.
+        let v = &e.violations[0];
+        let line_of = |it: &Item| -> usize {
+            let l = match *it {
+                Item::SoftReserved(i) => sr_lines.get(i),
+                Item::HmatTarget(i) => hmat_lines.get(i),
+                Item::HostBridge(i) => hb_lines.get(i),
+                Item::Window(i) => window_lines.get(i),
+                Item::Memdev(i) => memdev_lines.get(i),
+            };
+            l.copied().unwrap_or(0)
+        };
+        let line = v.items.first().map(line_of).unwrap_or(0);
+        let others: Vec<String> = v
+            .items
+            .iter()
+            .skip(1)
+            .map(|it| format!("{it} is on line {}", line_of(it)))
+            .collect();
+        let mut msg = v.to_string();
+        if !others.is_empty() {
+            msg.push_str(&format!("; {}", others.join(", ")));
+        }
+        return Err(ParseError { line, msg });
+    }
     Ok(s)
 }
 
@@ -616,6 +654,7 @@ fn parse_platform_line(
     t: &str,
     line: usize,
     extra_line: &mut Option<usize>,
+    quirk_lines: &mut Vec<(Quirk, usize)>,
 ) -> Res<()> {
     let toks: Vec<&str> = t.split_whitespace().collect();
     let Some(&kw) = toks.first() else {
@@ -697,10 +736,27 @@ fn parse_platform_line(
             no_more(&args[1..], "the number")?;
             *extra_line = Some(line);
         }
+        "quirk" => {
+            let Some(name) = args.first() else {
+                return Err(format!(
+                    "expected `quirk <name>` (one of {}), found nothing",
+                    Quirk::names()
+                ));
+            };
+            let q = Quirk::from_name(name).ok_or_else(|| {
+                format!("unknown quirk `{name}`: expected one of {}", Quirk::names())
+            })?;
+            no_more(&args[1..], "the quirk name")?;
+            if let Some(&(_, prev)) = quirk_lines.iter().find(|(p, _)| *p == q) {
+                return Err(format!("quirk {q} is already given on line {prev}"));
+            }
+            quirk_lines.push((q, line));
+            p.quirks.insert(q);
+        }
         _ => {
             return Err(format!(
                 "unknown platform keyword `{kw}`: expected soft-reserved, hmat-target, \
-                 host-bridge, window, memdev or extra-hmem-platforms"
+                 host-bridge, window, memdev, extra-hmem-platforms or quirk"
             ))
         }
     }
