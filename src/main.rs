@@ -78,6 +78,7 @@ enum Cmd {
     /// then print the distinct new finding titles with how often each appeared (new: neither
     /// known, declared nor shown by mainline on the same scenario) and how many titles mainline
     /// shares. With `--out DIR`, the first scenario of each new title is written there as text.
+    /// Platforms have no quirks unless `SRFUZZ_QUIRKS` names some.
     Census {
         /// How long to generate.
         #[arg(long, default_value_t = 60.0)]
@@ -463,25 +464,27 @@ fn census(
     out: Option<&Path>,
 ) -> Result<ExitCode> {
     let known = checks::known_from_env();
+    let quirks = gen::quirks_from_env().map_err(anyhow::Error::msg)?;
     let mut stream = gen::ByteStream::new(seed);
     let mut new: Vec<Tally> = Vec::new();
     let mut old: Vec<String> = Vec::new();
     let mut scenarios = 0u64;
     let start = std::time::Instant::now();
-    let mut tally = |check: &'static str, title: String, s: &Scenario| {
-        match new.iter_mut().find(|t| t.check == check && t.title == title) {
-            Some(t) => t.count += 1,
-            None => new.push(Tally {
-                check,
-                title,
-                count: 1,
-                example: s.clone(),
-            }),
-        }
+    let mut tally = |check: &'static str, title: String, s: &Scenario| match new
+        .iter_mut()
+        .find(|t| t.check == check && t.title == title)
+    {
+        Some(t) => t.count += 1,
+        None => new.push(Tally {
+            check,
+            title,
+            count: 1,
+            example: s.clone(),
+        }),
     };
     while start.elapsed().as_secs_f64() < seconds {
         let len = 16 + stream.below(240);
-        let s = gen::scenario_from_bytes(&stream.bytes(len));
+        let s = gen::scenario_from_bytes_with(&stream.bytes(len), quirks);
         scenarios += 1;
         for (_, j) in checks::judge_all(&s) {
             for f in j.findings.iter().filter(|f| known.lookup(f).is_none()) {

@@ -247,7 +247,7 @@ pub fn context(k: &Kernel) -> Context {
             .map(|m| m.name())
             .collect(),
         firmware_regions: firmware_regions(k),
-        quirks: Vec::new(),
+        quirks: k.plat.quirks.iter().map(|q| q.name()).collect(),
     }
 }
 
