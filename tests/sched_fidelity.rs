@@ -81,7 +81,7 @@ CONFIG_DEV_DAX_KMEM=m
 /// (mem0 failed with -ENXIO: no root yet), v5's `process_defer_work` (6/7) can run between
 /// cxl_acpi queueing the rescan and the rescan: no region exists yet, so the mode becomes
 /// REGISTER, HMEM takes the range, and the region that assembles afterwards gets -ENODEV
-/// for its cxl_dax_region. The schedule below picks, after cxl_acpi's probe, dax_hmem's
+/// for its cxl_dax_region. v4's `process_defer_work` (4/9) likewise decides REGISTER. The schedule below picks, after cxl_acpi's probe, dax_hmem's
 /// modprobe, its two `request_module`s, the deferred-probe pass and HMEM's work, ahead of
 /// the rescan kworker.
 #[test]
@@ -123,6 +123,23 @@ settle
         "the late cxl_dax_region probe gets -ENODEV under REGISTER: {:?}",
         end.unbound
     );
+    // v4 (4/9, 5/9) under the same schedule: `cxl_regions_fully_map` finds no region, the mode
+    // becomes REGISTER and HMEM takes the range; the region assembles afterwards under HMEM's
+    // "Soft Reserved" and, with `register_dax` unset (6/9), gets no dax region.
+    let r = run("register_dax-v4", &s);
+    let tl = timeline(&r);
+    assert!(
+        at(
+            &tl,
+            "[kworker: dax_hmem process_defer_work] device_add hmem."
+        ) < at(&tl, "[kworker: cxl_bus_rescan_queue] device_add region0")
+    );
+    let end = r.last();
+    assert!(end.regions[0].committed);
+    assert_eq!(end.soft_reserved[0].owner, Owner::Hmem);
+    assert!(end
+        .iomem
+        .starts_with("850000000-284fffffff : Soft Reserved\n"));
 }
 
 /// The same boot under the oldest-first schedule: the rescan kworker, queued before dax_hmem's

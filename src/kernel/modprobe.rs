@@ -12,6 +12,19 @@
 //! initcall after `rootfs_initcall` works, as it does with an initramfs; a built-in that needs a
 //! modular module's symbols cannot link — recorded as a WARN at site "kbuild" and the built-in
 //! is left out.
+//!
+//! Who waits for what: `do_init_module` ends with `async_synchronize_full()`, so a modprobe
+//! (and `request_module`, which waits for its modprobe) returns only after the async probes
+//! the module's init started; `kernel_init` calls `async_synchronize_full()` before userspace
+//! starts, so userspace never runs before the built-in drivers' async probes. Neither waits
+//! for work items (`cxl_bus_wq`'s rescan, deferred-probe passes queued later).
+//!
+//! udev: when userspace starts, `udevadm trigger` replays the uevents of the devices that
+//! exist (coldplug), and every later `device_add` sends one; udev loads the module whose alias
+//! matches each ([`Module::for_device`], [`crate::kernel::driver_core::Udev`]), each load in a
+//! modprobe task of its own, in the order the schedule picks. A scenario's
+//! [`Event::Blacklist`] lines are the /etc/modprobe.d blacklist; explicit `modprobe` events
+//! load anyway.
 
 use crate::drivers::cxl::acpi::{cxl_acpi_exit, cxl_acpi_init};
 use crate::drivers::cxl::mem::{
@@ -40,7 +53,7 @@ pub fn make_task(k: &KRef, body: TaskBody) -> BoxFut<()> {
         TaskBody::KernelInit => Box::pin(kernel_init(k)),
         TaskBody::Userspace => Box::pin(userspace(k)),
         TaskBody::Modprobe(m) => Box::pin(async move {
-            let _ = modprobe(k, m).await;
+            let _ = modprobe_body(k, m).await;
         }),
         TaskBody::AsyncProbe(d) => Box::pin(async move { k.borrow_mut().async_attach(d) }),
         TaskBody::Kworker(w) => Box::pin(kworker(k, w)),
@@ -304,7 +317,12 @@ async fn module_exit(k: &KRef, m: Module) {
 /// the soft "pre" dependencies, then the symbol dependencies (a failed one fails this load
 /// with "Unknown symbol", -ENOENT), then `do_init_module`.
 pub fn modprobe(k: KRef, m: Module) -> BoxFut<KResult> {
-    Box::pin(async move {
+    Box::pin(modprobe_body(k, m))
+}
+
+/// The body of [`modprobe`], unboxed, so that a modprobe task's future is one allocation.
+async fn modprobe_body(k: KRef, m: Module) -> KResult {
+    {
         let build = m.build(&k.borrow().cfg);
         match build {
             Tristate::N => {
@@ -368,7 +386,7 @@ pub fn modprobe(k: KRef, m: Module) -> BoxFut<KResult> {
             async_synchronize_full(&k).await;
         }
         r
-    })
+    }
 }
 
 /// `request_module(name)`: runs modprobe as a usermode helper and waits for it to exit
