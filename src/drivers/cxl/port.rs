@@ -55,7 +55,9 @@ pub const RESCAN_WORK: &str = "cxl_bus_rescan_queue";
 /// `cxl_bus_wq` is `alloc_ordered_workqueue("cxl_port", 0)`; of what it runs the model has only
 /// `rescan_work` (`schedule_cxl_memdev_detach`'s `detach_work` needs host-bridge port devices,
 /// which the model does not have), so its ordering adds nothing. `wait_for_device_probe()`
-/// does not wait for it.
+/// does not wait for it. What flushes it: `cxl_bus_drain()` in `cxl_acpi_exit()` (modeled,
+/// [`cxl_bus_drain`]) and the cxl bus's `flush` attribute (`flush_workqueue(cxl_bus_wq)` "for
+/// user tooling to ensure port disable work has completed"), which no modeled event writes.
 pub fn cxl_bus_rescan(k: &mut Kernel) {
     let w = k.declare_work(RESCAN_WORK, cxl_bus_rescan_queue);
     k.queue_work(w);
