@@ -70,9 +70,9 @@ CONFIG_DEV_DAX_KMEM=m
 /// ```c
 /// void cxl_bus_rescan(void)
 /// {
-/// 	static DECLARE_WORK(rescan_work, cxl_bus_rescan_queue);
+///     static DECLARE_WORK(rescan_work, cxl_bus_rescan_queue);
 ///
-/// 	queue_work(cxl_bus_wq, &rescan_work);
+///     queue_work(cxl_bus_wq, &rescan_work);
 /// }
 /// ```
 ///
@@ -174,8 +174,8 @@ thread_local! {
 /// ```c
 /// static void __exit cxl_acpi_exit(void)
 /// {
-/// 	platform_driver_unregister(&cxl_acpi_driver);
-/// 	cxl_bus_drain();
+///     platform_driver_unregister(&cxl_acpi_driver);
+///     cxl_bus_drain();
 /// }
 /// ```
 ///
@@ -241,9 +241,9 @@ fn boot(k: &KRef, make: &dyn Fn(&KRef, TaskBody) -> BoxFut<()>) {
 /// init/main.c `kernel_init()`:
 ///
 /// ```c
-/// 	kernel_init_freeable();
-/// 	/* need to finish all async __init code before freeing the memory */
-/// 	async_synchronize_full();
+///     kernel_init_freeable();
+///     /* need to finish all async __init code before freeing the memory */
+///     async_synchronize_full();
 /// ```
 ///
 /// Userspace never runs before the built-in cxl_pci's async probe: with CXL all `=y` and a
@@ -292,12 +292,12 @@ thread_local! {
 /// kernel/module/main.c `do_init_module()`:
 ///
 /// ```c
-/// 	/*
-/// 	 * We need to finish all async code before the module init sequence
-/// 	 * is done. …
-/// 	 */
-/// 	if (!mod->async_probe_requested)
-/// 		async_synchronize_full();
+///     /*
+///      * We need to finish all async code before the module init sequence
+///      * is done. …
+///      */
+///     if (!mod->async_probe_requested)
+///         async_synchronize_full();
 /// ```
 ///
 /// So `request_module("cxl_pci")` (v4 2/9, v5 1/7 in `dax_hmem_init`) returns only after

@@ -133,18 +133,18 @@ async fn kernel_init(k: KRef) {
 /// <https://github.com/torvalds/linux/blob/master/drivers/base/dd.c>):
 ///
 /// ```c
-/// 	driver_deferred_probe_enable = true;
-/// 	driver_deferred_probe_trigger();
-/// 	/* Sort as many dependencies as possible before exiting initcalls */
-/// 	flush_work(&deferred_probe_work);
-/// 	initcalls_done = true;
-/// 	…
-/// 	/*
-/// 	 * Trigger deferred probe again, this time we won't defer anything
-/// 	 * that is optional
-/// 	 */
-/// 	driver_deferred_probe_trigger();
-/// 	flush_work(&deferred_probe_work);
+///     driver_deferred_probe_enable = true;
+///     driver_deferred_probe_trigger();
+///     /* Sort as many dependencies as possible before exiting initcalls */
+///     flush_work(&deferred_probe_work);
+///     initcalls_done = true;
+///     …
+///     /*
+///      * Trigger deferred probe again, this time we won't defer anything
+///      * that is optional
+///      */
+///     driver_deferred_probe_trigger();
+///     flush_work(&deferred_probe_work);
 /// ```
 ///
 /// Both passes are modeled. "Optional" refers to fw_devlink suppliers, which the model does not

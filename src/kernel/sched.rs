@@ -438,11 +438,11 @@ fn noop_waker() -> Waker {
 /// <https://github.com/torvalds/linux/blob/master/drivers/base/dd.c>
 ///
 /// ```c
-/// 	/* wait for the deferred probe workqueue to finish */
-/// 	flush_work(&deferred_probe_work);
-/// 	/* wait for the known devices to complete their probing */
-/// 	wait_event(probe_waitqueue, atomic_read(&probe_count) == 0);
-/// 	async_synchronize_full();
+///     /* wait for the deferred probe workqueue to finish */
+///     flush_work(&deferred_probe_work);
+///     /* wait for the known devices to complete their probing */
+///     wait_event(probe_waitqueue, atomic_read(&probe_count) == 0);
+///     async_synchronize_full();
 /// ```
 ///
 /// Simplification (stronger than the kernel): the model waits for one moment at which all

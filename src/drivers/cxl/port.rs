@@ -46,9 +46,9 @@ pub const RESCAN_WORK: &str = "cxl_bus_rescan_queue";
 /// ```c
 /// void cxl_bus_rescan(void)
 /// {
-/// 	static DECLARE_WORK(rescan_work, cxl_bus_rescan_queue);
+///     static DECLARE_WORK(rescan_work, cxl_bus_rescan_queue);
 ///
-/// 	queue_work(cxl_bus_wq, &rescan_work);
+///     queue_work(cxl_bus_wq, &rescan_work);
 /// }
 /// ```
 ///
