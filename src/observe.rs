@@ -240,15 +240,32 @@ pub fn context(k: &Kernel) -> Context {
             .collect(),
         available: Module::ALL
             .into_iter()
-            .filter(|m| {
+            .filter(|&m| {
                 let live = k.modules[m.idx()] == ModState::Live;
-                m.build(&k.cfg) != Tristate::N && (live || !k.user_removed[m.idx()])
+                let blacklisted = k
+                    .events
+                    .iter()
+                    .any(|e| *e == crate::scenario::Event::Blacklist(m));
+                loadable(k, m) && (live || !(k.user_removed[m.idx()] || blacklisted))
             })
             .map(|m| m.name())
             .collect(),
         firmware_regions: firmware_regions(k),
         quirks: k.plat.quirks.iter().map(|q| q.name()).collect(),
     }
+}
+
+/// Whether the configuration builds `m` in a form that can run: built (y or m), every module
+/// whose symbols it uses built too (else modpost fails it, see `check_builtin_links`), and, for
+/// a built-in, not left out for using a module's symbols.
+fn loadable(k: &Kernel, m: crate::kernel::module::Module) -> bool {
+    use crate::kernel::kconfig::Tristate;
+    let cfg = &k.cfg;
+    let b = m.build(cfg);
+    let deps = (k.ops.symbol_deps)(cfg, m);
+    b != Tristate::N
+        && deps.iter().all(|d| d.build(cfg) != Tristate::N)
+        && !(b == Tristate::Y && deps.iter().any(|d| d.build(cfg) != Tristate::Y))
 }
 
 /// The regions firmware describes and this configuration can assemble: the HPA ranges of

@@ -22,7 +22,9 @@ fn file(path: &str) -> Scenario {
 }
 
 /// A CXL region that firmware committed over a Soft Reserved range, the whole stack modular,
-/// dax_hmem loaded last, after a settle (so the region's memory is online by then).
+/// dax_hmem loaded last, after a settle (so the region's memory is online by then). udev
+/// would load dax_hmem for hmem_platform.0 at coldplug, so it is blacklisted and loaded by
+/// hand.
 const REGION_THEN_HMEM: &str = "\
 [platform]
 soft-reserved 0x850000000 size=128G
@@ -41,6 +43,7 @@ CONFIG_DEV_DAX_HMEM=m
 CONFIG_DEV_DAX_CXL=m
 CONFIG_DEV_DAX_KMEM=m
 [events]
+blacklist dax_hmem
 modprobe cxl_acpi
 modprobe cxl_pci
 modprobe cxl_mem

@@ -209,6 +209,30 @@ pub struct DriverCore {
     pub async_pending: u32,
     /// Waits that devm release actions asked for (see the module docs).
     pub pending_waits: Vec<Wait>,
+    /// udev's side of `kobject_uevent(KOBJ_ADD)`: see [`Udev`].
+    pub udev: Udev,
+}
+
+/// udev, as far as it loads modules: on every `add` uevent it runs `kmod load $MODALIAS` in a
+/// worker of its own (<https://github.com/systemd/systemd/blob/main/src/udev/udev-builtin-kmod.c>),
+/// and at start-up `udevadm trigger` replays the `add` uevents of every device that already
+/// exists (coldplug).
+///
+/// Uevents raised before userspace runs reach nobody (no udevd yet); the model does not queue
+/// them: coldplug ([`Kernel::udev_coldplug`]) walks the devices registered at that moment,
+/// which is what `udevadm trigger` does with /sys. One modprobe task per module: while a
+/// modprobe udev started for a module is alive, or the module is not unloaded, another
+/// uevent for the same module starts nothing (a second modprobe would only find it loaded or
+/// wait for the first, `add_unformed_module`).
+#[derive(Clone, Debug, Default)]
+pub struct Udev {
+    /// udevd is running: userspace started and coldplug was triggered.
+    pub running: bool,
+    /// Modules never loaded by alias, by [`Module::idx`] bit (`blacklist` lines in
+    /// /etc/modprobe.d: kmod's alias lookup skips them; an explicit `modprobe NAME` still loads).
+    pub blacklist: u16,
+    /// The modprobe task udev last started for each module.
+    pub loads: [Option<crate::kernel::sched::TaskId>; 9],
 }
 
 impl Kernel {
@@ -263,8 +287,47 @@ impl Kernel {
         }
         self.dev_mut(d).registered = true;
         self.log(LogEvent::DeviceAdd(d));
+        // kobject_uevent(&dev->kobj, KOBJ_ADD), before bus_probe_device(dev).
+        self.udev_add_uevent(d);
         self.bus_probe_device(d);
         Ok(())
+    }
+
+    /// udev receiving the `add` uevent of `d` (see [`Udev`]): if udevd runs and the device's
+    /// alias names a module that is built as a module, not loaded, not blacklisted and not
+    /// already being loaded by udev, start `modprobe` for it in a task of its own.
+    pub fn udev_add_uevent(&mut self, d: DevId) {
+        if !self.dc.udev.running {
+            return;
+        }
+        let Some(m) = Module::for_device(self.dev(d).kind) else {
+            return;
+        };
+        if self.dc.udev.blacklist & (1 << m.idx()) != 0
+            || m.build(&self.cfg) != crate::kernel::kconfig::Tristate::M
+            || self.modules[m.idx()] != crate::kernel::module::ModState::Unloaded
+        {
+            return;
+        }
+        if let Some(t) = self.dc.udev.loads[m.idx()] {
+            if self.sched.tasks[t.0 as usize].alive {
+                return;
+            }
+        }
+        let t = self.spawn(TaskBody::Modprobe(m));
+        self.dc.udev.loads[m.idx()] = Some(t);
+    }
+
+    /// udevd starts with `blacklist` (a [`Udev::blacklist`] mask) and `udevadm trigger` replays
+    /// the `add` uevent of every registered device, in device order.
+    pub fn udev_coldplug(&mut self, blacklist: u16) {
+        self.dc.udev.running = true;
+        self.dc.udev.blacklist = blacklist;
+        for i in 0..self.dc.devices.len() {
+            if self.dc.devices[i].registered {
+                self.udev_add_uevent(DevId(i as u32));
+            }
+        }
     }
 
     /// `device_del()` + `put_device()`: unbinds, then takes the device off its bus.

@@ -12,12 +12,25 @@
 //! initcall after `rootfs_initcall` works, as it does with an initramfs; a built-in that needs a
 //! modular module's symbols cannot link — recorded as a WARN at site "kbuild" and the built-in
 //! is left out.
+//!
+//! Who waits for what: `do_init_module` ends with `async_synchronize_full()`, so a modprobe
+//! (and `request_module`, which waits for its modprobe) returns only after the async probes
+//! the module's init started; `kernel_init` calls `async_synchronize_full()` before userspace
+//! starts, so userspace never runs before the built-in drivers' async probes. Neither waits
+//! for work items (`cxl_bus_wq`'s rescan, deferred-probe passes queued later).
+//!
+//! udev: when userspace starts, `udevadm trigger` replays the uevents of the devices that
+//! exist (coldplug), and every later `device_add` sends one; udev loads the module whose alias
+//! matches each ([`Module::for_device`], [`crate::kernel::driver_core::Udev`]), each load in a
+//! modprobe task of its own, in the order the schedule picks. A scenario's
+//! [`Event::Blacklist`] lines are the /etc/modprobe.d blacklist; explicit `modprobe` events
+//! load anyway.
 
 use crate::drivers::cxl::acpi::{cxl_acpi_exit, cxl_acpi_init};
 use crate::drivers::cxl::mem::{
     cxl_mem_exit, cxl_mem_init, cxl_pci_exit, cxl_pci_init, pci_enumerate_memdev,
 };
-use crate::drivers::cxl::port::{cxl_port_exit, cxl_port_init};
+use crate::drivers::cxl::port::{cxl_bus_drain, cxl_port_exit, cxl_port_init};
 use crate::drivers::cxl::region::{create_ram_region, cxl_region_init, destroy_region};
 use crate::drivers::dax::dax_core_init;
 use crate::drivers::e820::e820__reserve_resources_late;
@@ -29,7 +42,7 @@ use crate::kernel::kconfig::{Sym, Tristate};
 use crate::kernel::log::LogEvent;
 use crate::kernel::module::{InitcallLevel, ModState, Module};
 use crate::kernel::resource::Name;
-use crate::kernel::sched::{block_on, BoxFut, TaskBody, Wait};
+use crate::kernel::sched::{async_synchronize_full, block_on, BoxFut, TaskBody, Wait};
 use crate::kernel::{honor_pending_waits, KRef};
 use crate::scenario::{Event, Presence};
 
@@ -40,7 +53,7 @@ pub fn make_task(k: &KRef, body: TaskBody) -> BoxFut<()> {
         TaskBody::KernelInit => Box::pin(kernel_init(k)),
         TaskBody::Userspace => Box::pin(userspace(k)),
         TaskBody::Modprobe(m) => Box::pin(async move {
-            let _ = modprobe(k, m).await;
+            let _ = modprobe_body(k, m).await;
         }),
         TaskBody::AsyncProbe(d) => Box::pin(async move { k.borrow_mut().async_attach(d) }),
         TaskBody::Kworker(w) => Box::pin(kworker(k, w)),
@@ -110,15 +123,47 @@ async fn kernel_init(k: KRef) {
         builtin_init(&k, m).await;
     }
     hmem_devices_init(&k);
-    // late_initcall(deferred_probe_initcall)
-    let w = {
-        let mut kb = k.borrow_mut();
-        kb.dc.deferred_probe_enable = true;
-        kb.driver_deferred_probe_trigger();
-        kb.deferred_probe_work()
-    };
-    block_on(&k, Wait::WorkIdle(w)).await;
+    deferred_probe_initcall(&k).await;
+    // kernel_init(): "need to finish all async __init code before freeing the memory"
+    async_synchronize_full(&k).await;
     k.borrow_mut().sched.init_done = true;
+}
+
+/// `late_initcall(deferred_probe_initcall)` (drivers/base/dd.c,
+/// <https://github.com/torvalds/linux/blob/master/drivers/base/dd.c>):
+///
+/// ```c
+///     driver_deferred_probe_enable = true;
+///     driver_deferred_probe_trigger();
+///     /* Sort as many dependencies as possible before exiting initcalls */
+///     flush_work(&deferred_probe_work);
+///     initcalls_done = true;
+///     …
+///     /*
+///      * Trigger deferred probe again, this time we won't defer anything
+///      * that is optional
+///      */
+///     driver_deferred_probe_trigger();
+///     flush_work(&deferred_probe_work);
+/// ```
+///
+/// Both passes are modeled. "Optional" refers to fw_devlink suppliers, which the model does not
+/// have, so the second pass retries the same way as the first. Not modeled: the
+/// `deferred_probe_timeout` work (default 10 s with modules) that re-triggers once more and
+/// prints "deferred probe pending" for devices still deferred; the model has no clock.
+/// The flushes wait for the item to be idle (see [`crate::kernel::sched::flush_work`]).
+async fn deferred_probe_initcall(k: &KRef) {
+    for first in [true, false] {
+        let w = {
+            let mut kb = k.borrow_mut();
+            if first {
+                kb.dc.deferred_probe_enable = true;
+            }
+            kb.driver_deferred_probe_trigger();
+            kb.deferred_probe_work()
+        };
+        block_on(k, Wait::WorkIdle(w)).await;
+    }
 }
 
 /// device.c's `hmem_init` (device_initcall, linked in drivers/dax/hmem/ after dax_cxl and just
@@ -260,6 +305,10 @@ async fn module_exit(k: &KRef, m: Module) {
             }
         }
     }
+    if m == Module::CxlAcpi {
+        // cxl_acpi_exit(): platform_driver_unregister(&cxl_acpi_driver); cxl_bus_drain();
+        cxl_bus_drain(k).await;
+    }
     honor_pending_waits(k).await;
 }
 
@@ -268,7 +317,12 @@ async fn module_exit(k: &KRef, m: Module) {
 /// the soft "pre" dependencies, then the symbol dependencies (a failed one fails this load
 /// with "Unknown symbol", -ENOENT), then `do_init_module`.
 pub fn modprobe(k: KRef, m: Module) -> BoxFut<KResult> {
-    Box::pin(async move {
+    Box::pin(modprobe_body(k, m))
+}
+
+/// The body of [`modprobe`], unboxed, so that a modprobe task's future is one allocation.
+async fn modprobe_body(k: KRef, m: Module) -> KResult {
+    {
         let build = m.build(&k.borrow().cfg);
         match build {
             Tristate::N => {
@@ -312,24 +366,33 @@ pub fn modprobe(k: KRef, m: Module) -> BoxFut<KResult> {
         }
         k.borrow_mut().modules[m.idx()] = ModState::Coming;
         let r = module_init(&k, m).await;
-        let mut kb = k.borrow_mut();
-        match r {
-            Ok(()) => {
-                kb.modules[m.idx()] = ModState::Live;
-                kb.user_removed[m.idx()] = false;
-                kb.log(LogEvent::ModuleLive(m));
-            }
-            Err(e) => {
-                kb.modules[m.idx()] = ModState::Unloaded;
-                kb.log(LogEvent::ModuleInitFailed(m, e));
+        {
+            let mut kb = k.borrow_mut();
+            match r {
+                Ok(()) => {
+                    kb.modules[m.idx()] = ModState::Live;
+                    kb.user_removed[m.idx()] = false;
+                    kb.log(LogEvent::ModuleLive(m));
+                }
+                Err(e) => {
+                    kb.modules[m.idx()] = ModState::Unloaded;
+                    kb.log(LogEvent::ModuleInitFailed(m, e));
+                }
             }
         }
+        if r.is_ok() {
+            // do_init_module(), after MODULE_STATE_LIVE: "Wait for async probing if not
+            // requested to be async": `if (!mod->async_probe_requested)
+            // async_synchronize_full();` (no modeled module is loaded with async_probe=1).
+            async_synchronize_full(&k).await;
+        }
         r
-    })
+    }
 }
 
 /// `request_module(name)`: runs modprobe as a usermode helper and waits for it to exit
-/// (UMH_WAIT_PROC).
+/// (UMH_WAIT_PROC), so it returns after the module's init and the async probes it started
+/// ([`modprobe`]).
 pub async fn request_module(k: &KRef, m: Module) -> KResult {
     let t = k.borrow_mut().spawn(TaskBody::Modprobe(m));
     block_on(k, Wait::TaskDone(t)).await;
@@ -385,6 +448,16 @@ pub fn offline_targets(k: &crate::kernel::Kernel) -> Vec<(u64, u64)> {
 async fn userspace(k: KRef) {
     block_on(&k, Wait::InitDone).await;
     let events = k.borrow().events.clone();
+    // udevd starts with /etc/modprobe.d read and `udevadm trigger` replays the uevents of
+    // every device: one modprobe task per needed module (see `Udev`).
+    let blacklist = events
+        .iter()
+        .filter_map(|e| match *e {
+            Event::Blacklist(m) => Some(1u16 << m.idx()),
+            _ => None,
+        })
+        .fold(0, |a, b| a | b);
+    k.borrow_mut().udev_coldplug(blacklist);
     let mut settles = 0;
     for ev in events.iter() {
         // What the user does here is the user's doing: teardowns it causes are not a design's.
@@ -398,6 +471,7 @@ async fn userspace(k: KRef) {
             ));
         }
         match *ev {
+            Event::Blacklist(_) => {}
             Event::Modprobe(m) => {
                 k.borrow_mut().spawn(TaskBody::Modprobe(m));
             }

@@ -107,6 +107,43 @@ impl Module {
         }
     }
 
+    /// The module udev loads for a device of this kind: the one whose `MODULE_ALIAS` /
+    /// `MODULE_DEVICE_TABLE` matches the `MODALIAS` of the device's uevent
+    /// (`udevd` runs `kmod load $MODALIAS`). `None` when no module of the model has a
+    /// matching alias.
+    ///
+    /// * ACPI0017 → cxl_acpi: `static const struct acpi_device_id cxl_acpi_ids[] = {
+    ///   { "ACPI0017" }, … }; MODULE_DEVICE_TABLE(acpi, cxl_acpi_ids);` (drivers/cxl/acpi.c,
+    ///   <https://github.com/torvalds/linux/blob/master/drivers/cxl/acpi.c>).
+    /// * a memdev's PCI function → cxl_pci: `MODULE_DEVICE_TABLE(pci, cxl_mem_pci_tbl)`, which
+    ///   matches the CXL memory-device class code `PCI_CLASS_MEMORY_CXL` (drivers/cxl/pci.c).
+    /// * "memN" → cxl_mem: `MODULE_ALIAS_CXL(CXL_DEVICE_MEMORY_EXPANDER)` (drivers/cxl/mem.c);
+    ///   `cxl_bus_uevent` sends `MODALIAS=cxl:t%d*` with `cxl_device_id(dev)`.
+    /// * "endpointN" → cxl_port: an endpoint is a `struct cxl_port`, so `cxl_device_id()`
+    ///   returns `CXL_DEVICE_PORT`, and drivers/cxl/port.c has `MODULE_ALIAS_CXL(CXL_DEVICE_PORT)`.
+    /// * "regionN" → none: the cxl_region driver is part of cxl_core, which is loaded whenever a
+    ///   region device exists.
+    /// * "dax_regionN" → dax_cxl: `MODULE_ALIAS_CXL(CXL_DEVICE_DAX_REGION)` (drivers/dax/cxl.c).
+    /// * "hmem_platform.N" and "hmem.N" → dax_hmem: `MODULE_ALIAS("platform:hmem*");
+    ///   MODULE_ALIAS("platform:hmem_platform*");` (drivers/dax/hmem/hmem.c; platform devices
+    ///   send `MODALIAS=platform:<name>`).
+    /// * "daxR.N" → kmem: `dax_bus_uevent` sends `MODALIAS=dax:t0*` for every dev_dax, whoever
+    ///   created it (HMEM or dax_cxl), and drivers/dax/kmem.c has `MODULE_ALIAS_DAX_DEVICE(0)`.
+    ///   (device_dax, drivers/dax/device.c, has the same alias; it is not modeled.)
+    pub fn for_device(kind: crate::kernel::driver_core::DevKind) -> Option<Module> {
+        use crate::kernel::driver_core::DevKind;
+        match kind {
+            DevKind::Acpi0017 => Some(Module::CxlAcpi),
+            DevKind::PciMemdev(_) => Some(Module::CxlPci),
+            DevKind::CxlMemdev(_) => Some(Module::CxlMem),
+            DevKind::CxlEndpoint(_) => Some(Module::CxlPort),
+            DevKind::CxlRegion(_) => None,
+            DevKind::CxlDaxRegion(_) => Some(Module::DaxCxl),
+            DevKind::HmemPlatform(_) | DevKind::Hmem(_) => Some(Module::DaxHmem),
+            DevKind::DevDax(_) => Some(Module::Kmem),
+        }
+    }
+
     /// How it is built under `cfg`.
     pub fn build(self, cfg: &Kconfig) -> Tristate {
         cfg.get(self.sym())

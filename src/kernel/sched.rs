@@ -182,6 +182,25 @@ impl Kernel {
         true
     }
 
+    /// A `static DECLARE_WORK(name, func)`: one work item per name for the whole run, created on
+    /// first use (the kernel's lives in the module's data; the model keeps it in
+    /// [`Sched::works`] like every other item).
+    pub fn declare_work(&mut self, name: &'static str, func: WorkFn) -> WorkId {
+        match self.sched.works.iter().position(|w| w.name == name) {
+            Some(i) => WorkId(i as u32),
+            None => self.init_work(name, Some(func), 0),
+        }
+    }
+
+    /// The item a `static DECLARE_WORK(name, …)` declared, if it was used yet.
+    pub fn declared_work(&self, name: &'static str) -> Option<WorkId> {
+        self.sched
+            .works
+            .iter()
+            .position(|w| w.name == name)
+            .map(|i| WorkId(i as u32))
+    }
+
     /// `work_pending()`.
     pub fn work_pending(&self, work: WorkId) -> bool {
         self.sched.works[work.0 as usize].pending
@@ -417,13 +436,62 @@ fn noop_waker() -> Waker {
 /// `wait_for_device_probe()` (drivers/base/dd.c): sleeps until the deferred-probe work is
 /// idle, no probe is in flight and every async probe has finished.
 /// <https://github.com/torvalds/linux/blob/master/drivers/base/dd.c>
+///
+/// ```c
+///     /* wait for the deferred probe workqueue to finish */
+///     flush_work(&deferred_probe_work);
+///     /* wait for the known devices to complete their probing */
+///     wait_event(probe_waitqueue, atomic_read(&probe_count) == 0);
+///     async_synchronize_full();
+/// ```
+///
+/// Simplification (stronger than the kernel): the model waits for one moment at which all
+/// three hold at once. The kernel checks them one after the other, so a deferred-probe pass
+/// queued after its `flush_work` returned, or a probe started after `probe_count` reached 0,
+/// can still be running when it returns; and its `flush_work` only waits for the instance
+/// queued when it was called. It never waits for other workqueues: work on `cxl_bus_wq`
+/// (`cxl_bus_rescan`, [`crate::drivers::cxl::port::cxl_bus_rescan`]) is not covered, in the
+/// model as in the kernel.
 pub async fn wait_for_device_probe(k: &KRef) {
     block_on(k, Wait::DeviceProbeIdle).await;
+}
+
+/// `async_synchronize_full()` (kernel/async.c,
+/// <https://github.com/torvalds/linux/blob/master/kernel/async.c>): sleeps until every entry
+/// of the default async domain has run, including entries scheduled while it sleeps
+/// (`async_synchronize_cookie_domain(ASYNC_COOKIE_MAX, …)`). The model's async entries are the
+/// async probes ([`TaskBody::AsyncProbe`]). Returns without a scheduling point when none is
+/// pending, as the kernel does (`lowest_in_progress` is already past the cookie).
+///
+/// Modeled as a wait for each pending async probe task in turn ([`Wait::TaskDone`], which
+/// reports name "request_module" for a blocked task), since an async probe never blocks.
+pub async fn async_synchronize_full(k: &KRef) {
+    loop {
+        let next = {
+            let kb = k.borrow();
+            if kb.dc.async_pending == 0 {
+                return;
+            }
+            kb.sched
+                .tasks
+                .iter()
+                .position(|t| t.alive && matches!(t.body, TaskBody::AsyncProbe(_)))
+        };
+        match next {
+            Some(i) => block_on(k, Wait::TaskDone(TaskId(i as u32))).await,
+            None => return,
+        }
+    }
 }
 
 /// `flush_work()` (kernel/workqueue.c): WARNs and returns false for a work item whose
 /// function was never set (`WARN_ON(!work->func)`); returns false at once if the work is idle;
 /// otherwise sleeps until the queued or running instance has finished and returns true.
+///
+/// Simplification (stronger than the kernel): the model sleeps until the item is neither
+/// pending nor running, so an instance queued again while it sleeps is waited for too; the
+/// kernel's `__flush_work` inserts a barrier behind the instance queued (or running) at call
+/// time and returns once that one finished.
 pub async fn flush_work(k: &KRef, w: WorkId) -> bool {
     {
         let mut kb = k.borrow_mut();

@@ -218,6 +218,10 @@ pub enum Event {
     OfflineMemory(u8),
     /// `cxl destroy-region` of the region with this index in creation order.
     DestroyRegion(u8),
+    /// `blacklist MODULE` in /etc/modprobe.d: udev never loads MODULE by alias (explicit
+    /// [`Event::Modprobe`]s still do). A setting, not an action: in effect for the whole run
+    /// wherever it stands in the list.
+    Blacklist(Module),
 }
 
 /// A complete input: everything a run depends on.

@@ -111,6 +111,7 @@ pub fn format_event(e: &Event) -> String {
         }
         Event::OfflineMemory(i) => format!("offline-memory {i}"),
         Event::DestroyRegion(i) => format!("destroy-region {i}"),
+        Event::Blacklist(m) => format!("blacklist {m}"),
     }
 }
 
@@ -392,7 +393,8 @@ fn no_more(tokens: &[&str], what: &str) -> Res<()> {
 }
 
 const EVENT_USAGE: &str = "`modprobe <module>`, `rmmod <module>`, `settle`, `hotadd mem<N>`, \
-`create-region window=<W> memdevs=<i,j,…>`, `offline-memory <N>` or `destroy-region <N>`";
+`create-region window=<W> memdevs=<i,j,…>`, `offline-memory <N>`, `destroy-region <N>` or \
+`blacklist <module>`";
 
 /// One `[events]` line (comment already stripped, not empty). Indices are checked by the caller.
 pub fn parse_event(line: &str) -> Result<Event, String> {
@@ -425,6 +427,11 @@ pub fn parse_event(line: &str) -> Result<Event, String> {
             } else {
                 Event::Rmmod(m)
             })
+        }
+        "blacklist" => {
+            let m = parse_module(args.first(), verb)?;
+            no_more(&args[1..], "the module name")?;
+            Ok(Event::Blacklist(m))
         }
         "settle" => {
             no_more(args, "`settle`")?;

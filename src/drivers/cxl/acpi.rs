@@ -2,7 +2,7 @@
 //! <https://github.com/torvalds/linux/blob/master/drivers/cxl/acpi.c>
 
 use super::RootDecoder;
-use crate::kernel::driver_core::{Bus, DevId, DrvKind};
+use crate::kernel::driver_core::{DevId, DrvKind};
 use crate::kernel::errno::KResult;
 use crate::kernel::module::Module;
 use crate::kernel::resource::{Name, ResId, IORESOURCE_MEM, IORES_DESC_CXL};
@@ -59,8 +59,9 @@ pub fn cxl_acpi_probe(k: &mut Kernel, host: DevId) -> KResult {
     k.devm_add_action(host, "remove_cxl_resources", remove_cxl_resources, 0);
     k.cxl.root_present = true;
     k.devm_add_action(host, "cxl_root_unregister", cxl_root_unregister, 0);
-    // cxl_bus_rescan()
-    k.bus_rescan_devices(Bus::Cxl)
+    // "In case PCI is scanned before ACPI re-trigger memdev attach": queued on cxl_bus_wq.
+    super::port::cxl_bus_rescan(k);
+    Ok(())
 }
 
 /// One step of `add_cxl_resources()`: a public copy of the window, named alike, desc

@@ -35,3 +35,50 @@ pub fn cxl_port_probe(k: &mut Kernel, dev: DevId) -> KResult {
     }
     Ok(())
 }
+
+/// The name of `rescan_work`, the `static DECLARE_WORK` inside `cxl_bus_rescan()`.
+pub const RESCAN_WORK: &str = "cxl_bus_rescan_queue";
+
+/// `cxl_bus_rescan()` (drivers/cxl/core/port.c,
+/// <https://github.com/torvalds/linux/blob/master/drivers/cxl/core/port.c>): queues the rescan
+/// on `cxl_bus_wq` and returns; the rescan runs later in a kworker.
+///
+/// ```c
+/// void cxl_bus_rescan(void)
+/// {
+///     static DECLARE_WORK(rescan_work, cxl_bus_rescan_queue);
+///
+///     queue_work(cxl_bus_wq, &rescan_work);
+/// }
+/// ```
+///
+/// `cxl_bus_wq` is `alloc_ordered_workqueue("cxl_port", 0)`; of what it runs the model has only
+/// `rescan_work` (`schedule_cxl_memdev_detach`'s `detach_work` needs host-bridge port devices,
+/// which the model does not have), so its ordering adds nothing. `wait_for_device_probe()`
+/// does not wait for it. What flushes it: `cxl_bus_drain()` in `cxl_acpi_exit()` (modeled,
+/// [`cxl_bus_drain`]) and the cxl bus's `flush` attribute (`flush_workqueue(cxl_bus_wq)` "for
+/// user tooling to ensure port disable work has completed"), which no modeled event writes.
+pub fn cxl_bus_rescan(k: &mut Kernel) {
+    let w = k.declare_work(RESCAN_WORK, cxl_bus_rescan_queue);
+    k.queue_work(w);
+}
+
+/// `cxl_bus_rescan_queue()`: `bus_for_each_dev(&cxl_bus_type, NULL, NULL, cxl_rescan_attach)`,
+/// i.e. `device_attach()` on every device of the cxl bus (bound ones return at once).
+fn cxl_bus_rescan_queue(k: crate::kernel::KRef, _data: u32) -> crate::kernel::sched::BoxFut<()> {
+    Box::pin(async move {
+        let _ = k
+            .borrow_mut()
+            .bus_rescan_devices(crate::kernel::driver_core::Bus::Cxl);
+    })
+}
+
+/// `cxl_bus_drain()`: `drain_workqueue(cxl_bus_wq)`, called by `cxl_acpi_exit()` after
+/// `platform_driver_unregister()`. `rescan_work` never queues itself, so waiting for it to be
+/// idle drains the queue.
+pub async fn cxl_bus_drain(k: &crate::kernel::KRef) {
+    let w = k.borrow().declared_work(RESCAN_WORK);
+    if let Some(w) = w {
+        crate::kernel::sched::flush_work(k, w).await;
+    }
+}
