@@ -80,12 +80,26 @@ fn add_cxl_resource(k: &mut Kernel, private: ResId) -> ResId {
 }
 
 /// `remove_cxl_resources()`: devm action that takes the windows out of iomem again
-/// (`remove_resource`, so their children move up).
+/// (`remove_resource`, so their children move up). The root decoders go with the root port
+/// too: [`cxl_root_decoder_release`] for each.
+///
+/// Simplification: in the kernel the root decoders are unregistered with the root port (a
+/// later devm action of the same host) and released at their last reference; both happen in
+/// this one action here, after every region (whose actions are newer) is gone.
 fn remove_cxl_resources(k: &mut Kernel, _arg: u64) {
     for rd in k.cxl.root_decoders.clone() {
         let _ = k.res.remove_resource(rd.res);
+        cxl_root_decoder_release(k, &rd);
     }
     k.cxl.root_decoders.clear();
+}
+
+/// `cxl_root_decoder_release()` (drivers/cxl/core/port.c): `if
+/// (atomic_read(&cxlrd->region_id) >= 0) memregion_free(atomic_read(&cxlrd->region_id));` —
+/// the id cached for the next region under this window goes back to the memregion ida.
+/// <https://github.com/torvalds/linux/blob/v6.18/drivers/cxl/core/port.c>
+fn cxl_root_decoder_release(k: &mut Kernel, rd: &RootDecoder) {
+    k.memregion.free(rd.region_id);
 }
 
 /// The root port's teardown: the root disappears with cxl_acpi.
