@@ -350,3 +350,129 @@ fn really_probe_refuses_device_with_devres() {
         "really_probe leaves them alone"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. F7, F8: publishing the windows
+
+/// drivers/cxl/acpi.c `add_cxl_resources()`: after `insert_resource_expand_to_fit(&iomem_resource,
+/// new)`, `while (next && resource_overlaps(new, next)) { if (resource_contains(new, next)) {
+/// … remove_resource(next); … } else next->start = new->end + 1; }`; then
+/// `pair_cxl_resource()` gives a root decoder its window only `if (resource_contains(p,
+/// &res))`. A Soft Reserved range straddling two windows makes window 0 grow over it and
+/// window 1 is published trimmed, as a sibling, with no root decoder paired to it.
+#[test]
+fn add_cxl_resources_trims_the_next_window() {
+    let src = "
+[platform]
+soft-reserved 0x1850000000 size=128G
+host-bridge 0
+window 0x850000000 size=128G targets=0
+window 0x2850000000 size=128G targets=0
+[kconfig]
+CONFIG_CXL_BUS=m
+CONFIG_CXL_REGION=y
+[events]
+modprobe cxl_acpi
+settle
+";
+    let run = run_text("mainline", src);
+    assert_eq!(
+        run.last().iomem,
+        "850000000-384fffffff : CXL Window 0\n\
+         \x20 1850000000-384fffffff : Soft Reserved\n\
+         3850000000-484fffffff : CXL Window 1\n"
+    );
+    let rds = &run.kernel.cxl.root_decoders;
+    assert_eq!(rds.len(), 2);
+    assert!(rds[0].res.is_some());
+    assert_eq!(rds[1].res, None);
+    assert_eq!(
+        run.last().context.windows,
+        vec![(0x850000000, 0x384fffffff), (0x3850000000, 0x484fffffff)]
+    );
+}
+
+/// A region auto-assembled in a window `pair_cxl_resource()` left without `cxlrd->res` (window
+/// 0 grew over a Soft Reserved range that runs past window 1, so window 1's private copy was
+/// removed): `__construct_region()`'s `insert_resource(cxlrd->res, res)` dereferences the NULL
+/// parent (recorded as a WARN at `insert_resource`).
+#[test]
+fn region_in_unpaired_window_hits_null_res() {
+    let src = "
+[platform]
+soft-reserved 0x1850000000 size=256G
+host-bridge 0
+window 0x850000000 size=128G targets=0
+window 0x2850000000 size=128G targets=0
+memdev host-bridge=0 capacity=128G presence=boot decoder=0x2850000000,size=128G,ways=1,pos=0
+[kconfig]
+CONFIG_CXL_BUS=m
+CONFIG_CXL_REGION=y
+[events]
+modprobe cxl_acpi
+modprobe cxl_pci
+modprobe cxl_mem
+settle
+";
+    let run = run_text("mainline", src);
+    assert!(run
+        .last()
+        .iomem
+        .starts_with("850000000-584fffffff : CXL Window 0\n"));
+    assert!(!run.last().iomem.contains("CXL Window 1"));
+    assert_eq!(run.kernel.cxl.root_decoders[1].res, None);
+    assert!(run.kernel.warns.iter().any(|w| w.site == "insert_resource"));
+}
+
+/// drivers/cxl/acpi.c `__cxl_parse_cfmws()`: `alloc_cxl_resource(cfmws->base_hpa,
+/// cfmws->window_size, ctx->id++)` comes before `add_or_reset_cxl_resource(ctx->cxl_res, …)`,
+/// so a CFMWS rejected for partly overlapping an earlier one (`insert_resource` fails) still
+/// uses up its window number.
+#[test]
+fn rejected_cfmws_uses_up_its_window_number() {
+    let src = "
+[platform]
+host-bridge 0
+window 0x850000000 size=128G targets=0
+window 0x1850000000 size=128G targets=0
+window 0x2850000000 size=128G targets=0
+[kconfig]
+CONFIG_CXL_BUS=m
+CONFIG_CXL_REGION=y
+[events]
+modprobe cxl_acpi
+settle
+";
+    let run = run_text("mainline", src);
+    assert_eq!(
+        run.last().iomem,
+        "850000000-284fffffff : CXL Window 0\n\
+         2850000000-484fffffff : CXL Window 2\n"
+    );
+    assert_eq!(run.kernel.cxl.root_decoders.len(), 2);
+}
+
+/// A CFMWS nested inside an earlier one is not rejected: `insert_resource()` makes it a child
+/// in the private tree, `add_cxl_resources()` walks only `cxl_res->child` and its siblings, so
+/// it is never published, and `pair_cxl_resource()` pairs its root decoder with the enclosing
+/// window (`resource_contains(p, &res)`).
+#[test]
+fn nested_cfmws_shares_the_enclosing_window() {
+    let src = "
+[platform]
+host-bridge 0
+window 0x850000000 size=128G targets=0
+window 0x850000000 size=64G targets=0
+[kconfig]
+CONFIG_CXL_BUS=m
+CONFIG_CXL_REGION=y
+[events]
+modprobe cxl_acpi
+settle
+";
+    let run = run_text("mainline", src);
+    assert_eq!(run.last().iomem, "850000000-284fffffff : CXL Window 0\n");
+    let rds = &run.kernel.cxl.root_decoders;
+    assert_eq!(rds.len(), 2);
+    assert_eq!(rds[0].res, rds[1].res);
+}

@@ -10,7 +10,9 @@ use super::{CxlConfigState, CxlRegion};
 use crate::kernel::driver_core::{Bus, DevId, DevKind, DrvKind};
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::module::Module;
-use crate::kernel::resource::{Name, IORESOURCE_BUSY, IORESOURCE_MEM, IORESOURCE_SYSTEM_RAM};
+use crate::kernel::resource::{
+    Name, ResId, IORESOURCE_BUSY, IORESOURCE_MEM, IORESOURCE_SYSTEM_RAM,
+};
 use crate::kernel::Kernel;
 
 /// `cxl_region_init()`, called from `cxl_core_init()` when CONFIG_CXL_REGION is set:
@@ -19,16 +21,29 @@ pub fn cxl_region_init(k: &mut Kernel) {
     k.driver_register(DrvKind::CxlRegion, Module::CxlCore, false);
 }
 
-/// Finds the root decoder whose window contains `[start, end]` (`cxl_find_root_decoder`).
+/// Finds the root decoder whose window contains `[start, end]` (`cxl_find_root_decoder` →
+/// `match_root_decoder`: `range_contains(&cxlrd->cxlsd.cxld.hpa_range, r2)`, the CFMWS range,
+/// not the published resource, which `add_cxl_resources` may have grown or trimmed).
 fn find_root_decoder(k: &Kernel, start: u64, end: u64) -> Option<u32> {
     k.cxl
         .root_decoders
         .iter()
         .position(|rd| {
-            let r = k.res.get(rd.res);
-            r.start <= start && end <= r.end
+            let w = &k.plat.windows[rd.window as usize].range;
+            w.start <= start && end <= w.end()
         })
         .map(|i| i as u32)
+}
+
+/// What the kernel does with a root decoder that `pair_cxl_resource` left without a resource
+/// (`cxlrd->res == NULL`) when a region needs it: `insert_resource(cxlrd->res, res)` and
+/// `alloc_free_mem_region(cxlrd->res, …)` dereference the NULL parent, an oops. The model
+/// records it as a WARN at the dereferencing call and goes on as if that call had failed.
+fn null_window_oops(k: &mut Kernel, site: &'static str) {
+    k.warn(
+        site,
+        "NULL cxlrd->res (window trimmed away by add_cxl_resources): oops",
+    );
 }
 
 /// The regions a `bus_for_each_dev(&cxl_bus_type, …)` callback that checks `p->res` gets to
@@ -100,9 +115,13 @@ pub fn __construct_region(k: &mut Kernel, region: u32, memdev: u32) {
         IORESOURCE_MEM,
         0,
     );
-    let window = k.cxl.root_decoders[rd as usize].res;
-    if k.res.insert_resource(window, res).is_err() {
-        k.dbg("__construct_region", "cannot insert resource");
+    match k.cxl.root_decoders[rd as usize].res {
+        None => null_window_oops(k, "insert_resource"),
+        Some(window) => {
+            if k.res.insert_resource(window, res).is_err() {
+                k.dbg("__construct_region", "cannot insert resource");
+            }
+        }
     }
     let r = &mut k.cxl.regions[region as usize];
     r.auto = true;
@@ -489,7 +508,12 @@ pub fn create_ram_region(k: &mut Kernel, window: u32, memdevs: &[u32]) -> Result
         .saturating_mul(memdevs.len() as u64);
     let region = (k.ops.create_region_store)(k, rd)?;
     let host = k.cxl.acpi0017.expect("a region exists only with the root");
-    let Some(start) = alloc_free_mem_region(k, rd, size) else {
+    let Some(window_res) = k.cxl.root_decoders[rd as usize].res else {
+        null_window_oops(k, "alloc_free_mem_region");
+        k.devm_release_action(host, "unregister_region", region as u64);
+        return Err(Errno::ENXIO);
+    };
+    let Some(start) = alloc_free_mem_region(k, window_res, size) else {
         k.devm_release_action(host, "unregister_region", region as u64);
         return Err(Errno::ENOSPC);
     };
@@ -501,7 +525,6 @@ pub fn create_ram_region(k: &mut Kernel, window: u32, memdevs: &[u32]) -> Result
         IORESOURCE_MEM,
         0,
     );
-    let window_res = k.cxl.root_decoders[rd as usize].res;
     if k.res.insert_resource(window_res, res).is_err() {
         k.devm_release_action(host, "unregister_region", region as u64);
         return Err(Errno::ENOSPC);
@@ -539,11 +562,11 @@ pub fn create_region_store(k: &mut Kernel, rd: u32) -> Result<u32, Errno> {
 
 /// `alloc_free_mem_region()` within the window: the lowest 256 MiB-aligned gap between the
 /// window's children that fits `size`.
-fn alloc_free_mem_region(k: &Kernel, rd: u32, size: u64) -> Option<u64> {
+fn alloc_free_mem_region(k: &Kernel, window: ResId, size: u64) -> Option<u64> {
     const ALIGN: u64 = 256 << 20;
-    let w = k.res.get(k.cxl.root_decoders[rd as usize].res);
+    let w = k.res.get(window);
     let mut cursor = w.start.div_ceil(ALIGN) * ALIGN;
-    for c in k.res.children(k.cxl.root_decoders[rd as usize].res) {
+    for c in k.res.children(window) {
         let c = k.res.get(c);
         if c.start >= cursor && c.start - cursor >= size {
             return Some(cursor);
