@@ -219,6 +219,24 @@ settle
     assert_eq!(names, ["region0", "region0"]);
 }
 
+/// The id a torn-down region hands back is the root decoder's from then on, so an hmem device
+/// registered after the teardown gets the next free memregion id: v5 on a failed assembly
+/// (region0 torn down by `cxl_region_teardown_all()`, then HMEM re-walks its ranges) makes
+/// "hmem.1" and "dax1.0", not "hmem.0" (`cxl_region_release()` frees the cached id 1 and keeps
+/// 0; `hmem_register_device()`'s `memregion_alloc()` then returns 1).
+#[test]
+fn hmem_after_region_teardown_gets_the_next_free_id() {
+    let run = run_file("dax_cxl_mode-v5", "corpus/mainline-assembly-failure.scn");
+    let k = &run.kernel;
+    assert_eq!(k.hmem.devs.len(), 1);
+    assert_eq!(k.hmem.devs[0].id, 1);
+    assert!(
+        run.last().iomem.contains(" : dax1.0\n"),
+        "{}",
+        run.last().iomem
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. cxl_dax_region_alloc
 
