@@ -74,7 +74,7 @@ pub fn cxl_acpi_probe(k: &mut Kernel, host: DevId) -> KResult {
 /// `while (next && resource_overlaps(new, next)) { if (resource_contains(new, next)) {
 /// remove_resource(next); … } else next->start = new->end + 1; }`. Returns the surviving
 /// private windows with their public copies, in address order.
-fn add_cxl_resources(k: &mut Kernel, cxl_res: ResId) -> Vec<(ResId, ResId)> {
+pub fn add_cxl_resources(k: &mut Kernel, cxl_res: ResId) -> Vec<(ResId, ResId)> {
     let privates: Vec<ResId> = k.res.children(cxl_res).collect();
     let mut removed = vec![false; privates.len()];
     let mut out = Vec::with_capacity(privates.len());
@@ -114,7 +114,7 @@ fn add_cxl_resources(k: &mut Kernel, cxl_res: ResId) -> Vec<(ResId, ResId)> {
 /// private window that contains its whole CFMWS range (`resource_contains(p, &res)`), else no
 /// resource at all (`cxlrd->res` stays NULL: a window trimmed or removed by
 /// [`add_cxl_resources`]).
-fn pair_cxl_resource(k: &Kernel, published: &[(ResId, ResId)], window: u32) -> Option<ResId> {
+pub fn pair_cxl_resource(k: &Kernel, published: &[(ResId, ResId)], window: u32) -> Option<ResId> {
     let w = &k.plat.windows[window as usize].range;
     let (start, end) = (w.start, w.end());
     published
@@ -147,7 +147,7 @@ fn remove_cxl_resources(k: &mut Kernel, _arg: u64) {
 /// (atomic_read(&cxlrd->region_id) >= 0) memregion_free(atomic_read(&cxlrd->region_id));` —
 /// the id cached for the next region under this window goes back to the memregion ida.
 /// <https://github.com/torvalds/linux/blob/v6.18/drivers/cxl/core/port.c>
-fn cxl_root_decoder_release(k: &mut Kernel, rd: &RootDecoder) {
+pub fn cxl_root_decoder_release(k: &mut Kernel, rd: &RootDecoder) {
     k.memregion.free(rd.region_id);
 }
 

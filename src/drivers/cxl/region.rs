@@ -576,7 +576,7 @@ fn alloc_free_mem_region(k: &Kernel, window: ResId, size: u64) -> Option<u64> {
     (w.end >= cursor && w.end - cursor + 1 >= size).then_some(cursor)
 }
 
-/// `cxl destroy-region -f regionN` as the cxl tool does it (ndctl
+/// `cxl destroy-region -f regionN` as the cxl tool does it (ndctl v81
 /// [cxl/region.c](https://github.com/pmem/ndctl/blob/main/cxl/region.c) `destroy_region`;
 /// without `-f` an enabled region is refused: "%s active. Disable it or use --force",
 /// -EBUSY, so the model's event is the forced form):
@@ -613,7 +613,7 @@ pub fn destroy_region(k: &mut Kernel, region: u32) -> KResult {
         // cxl_region_disable()
         k.device_release_driver(dev);
     }
-    commit_store_reset(k, region);
+    commit_store(k, region, false);
     let ways = k.cxl.regions[region as usize].targets.len();
     if ways == 0 {
         return Err(Errno::ENXIO);
@@ -629,12 +629,14 @@ pub fn destroy_region(k: &mut Kernel, region: u32) -> KResult {
     Ok(())
 }
 
-/// `commit_store()` with 0: a region below COMMIT is left alone ("Already in the requested
-/// state?"); otherwise `device_release_driver()`, `cxl_region_decode_reset()` and the state
-/// drops to ACTIVE. Not `__cxl_decoder_detach`, so no design's detach hook applies.
+/// `commit_store()`, for `commit` = 0 (the write of 1 is part of [`create_ram_region`]): a
+/// region below COMMIT is left alone ("Already in the requested state?"); otherwise
+/// `device_release_driver()`, `cxl_region_decode_reset()` and the state drops to ACTIVE. Not
+/// `__cxl_decoder_detach`, so no design's detach hook applies.
 /// Simplification: `cxl_region_invalidate_memregion()` always succeeds (bare metal x86).
-pub fn commit_store_reset(k: &mut Kernel, region: u32) {
-    if k.cxl.regions[region as usize].state < CxlConfigState::Commit {
+pub fn commit_store(k: &mut Kernel, region: u32, commit: bool) {
+    debug_assert!(!commit, "only commit=0 is modeled here");
+    if commit || k.cxl.regions[region as usize].state < CxlConfigState::Commit {
         return;
     }
     let dev = k.cxl.regions[region as usize].dev;
