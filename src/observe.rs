@@ -231,10 +231,10 @@ pub fn context(k: &Kernel) -> Context {
             .collect(),
         windows: k
             .cxl
-            .root_decoders
+            .windows
             .iter()
-            .map(|rd| {
-                let r = k.res.get(rd.res);
+            .map(|&w| {
+                let r = k.res.get(w);
                 (r.start, r.end)
             })
             .collect(),

@@ -24,7 +24,7 @@
 //! is a RAM region.
 
 use super::{series, Declared, Ops, Patch};
-use crate::drivers::cxl::region::{cxl_region_decode_reset, regions_with_range};
+use crate::drivers::cxl::region::{__cxl_decoder_detach, regions_with_range};
 use crate::drivers::cxl::CxlConfigState;
 use crate::drivers::dax::DaxCxlMode;
 use crate::drivers::dax_cxl;
@@ -108,18 +108,12 @@ pub const V5: [Patch; 8] = [
 
 /// `__cxl_decoder_detach()`: a region past ACTIVE drops to ACTIVE, resetting its decoders only
 /// if it was not auto-discovered (`!test_bit(CXL_REGION_F_AUTO, …)`), so a torn-down auto
-/// region keeps firmware's programming for HMEM; the target leaves the region.
+/// region keeps firmware's programming for HMEM; the rest (the drop below ACTIVE, the target
+/// leaving) is mainline's ([`__cxl_decoder_detach`]). `cxl destroy-region` still resets the
+/// decoders through `commit_store()`, which 3/7 does not touch.
 pub fn cxl_region_detach(k: &mut Kernel, region: u32, pos: usize) {
-    let r = &k.cxl.regions[region as usize];
-    if r.state > CxlConfigState::Active {
-        if !r.auto {
-            cxl_region_decode_reset(k, region);
-        }
-        k.cxl.regions[region as usize].state = CxlConfigState::Active;
-    }
-    if let Some(m) = k.cxl.regions[region as usize].targets[pos].take() {
-        k.cxl.memdevs[m as usize].decoder_region = None;
-    }
+    let auto = k.cxl.regions[region as usize].auto;
+    __cxl_decoder_detach(k, region, pos, !auto);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -470,8 +470,16 @@ impl Kernel {
         if self.dev(d).driver.is_some() {
             return Err(Errno::EBUSY);
         }
-        self.dev_mut(d).driver = Some(drv);
         let kind = self.dc.drivers[drv.0 as usize].kind;
+        if !self.dev(d).devres.is_empty() {
+            // really_probe(): `if (!list_empty(&dev->devres_head)) { dev_crit(dev, "Resources
+            // present before probing\n"); ret = -EBUSY; goto done; }` — nothing is released.
+            self.dbg("really_probe", "Resources present before probing");
+            self.dev_mut(d).probe_err = Some(Errno::EBUSY);
+            self.log(LogEvent::ProbeFailed(d, kind, Errno::EBUSY));
+            return Err(Errno::EBUSY);
+        }
+        self.dev_mut(d).driver = Some(drv);
         let trigger_count = self.dc.deferred_trigger_count;
         let ret = self.call_probe(kind, d);
         match ret {

@@ -19,8 +19,10 @@ use crate::kernel::resource::ResId;
 pub struct RootDecoder {
     /// Index of the window in the platform.
     pub window: u32,
-    /// `cxlrd->res`: the "CXL Window N" resource in iomem.
-    pub res: ResId,
+    /// `cxlrd->res`: the "CXL Window N" resource in iomem, or none when `add_cxl_resources`
+    /// trimmed or removed this window's private copy (`pair_cxl_resource` found no private
+    /// window containing the decoder's range).
+    pub res: Option<ResId>,
     /// `cxlrd->region_id`: the id the next region created under it takes.
     pub region_id: u32,
 }
@@ -98,8 +100,10 @@ pub struct CxlState {
     pub acpi0017: Option<DevId>,
     /// cxl_acpi has probed: the CXL root port exists.
     pub root_present: bool,
-    /// Root decoders, one per published window.
+    /// Root decoders, one per CFMWS window the parse accepted.
     pub root_decoders: Vec<RootDecoder>,
+    /// The public "CXL Window N" resources `add_cxl_resources` put in iomem, in address order.
+    pub windows: Vec<ResId>,
     /// Per platform memdev.
     pub memdevs: Vec<MemdevState>,
     /// Every region ever created, in creation order.
