@@ -7,12 +7,41 @@ use srfuzz::model;
 use srfuzz::scenario::text;
 
 fn final_iomem(path: &str) -> String {
+    final_iomem_on("mainline", path)
+}
+
+fn final_iomem_on(design: &str, path: &str) -> String {
     let src = std::fs::read_to_string(path).unwrap();
     let s = text::parse(&src).unwrap_or_else(|e| panic!("{path}: {e}"));
-    model::run(designs::by_name("mainline").unwrap(), &s)
+    model::run(designs::by_name(design).unwrap(), &s)
         .last()
         .iomem
         .clone()
+}
+
+/// The tree cover letter [2] publishes (v4..v8).
+const COVER_2: &str = "850000000-284fffffff : CXL Window 0\n\
+                       \x20 850000000-284fffffff : Soft Reserved\n\
+                       \x20   850000000-284fffffff : dax0.0\n\
+                       \x20     850000000-284fffffff : System RAM (kmem)\n";
+
+/// Cover letter [2] on the designs the covers describe, byte for byte: v4 with built-in HMEM
+/// and modular CXL, and v4 and v5 with everything modular when udev loads dax_hmem first
+/// (v4 <https://lore.kernel.org/all/20251120031925.87762-1-Smita.KoralahalliChannabasappa@amd.com/>,
+/// v5 <https://lore.kernel.org/all/20260122045543.218194-1-Smita.KoralahalliChannabasappa@amd.com/>).
+#[test]
+fn cover_cxl_region_disabled_on_the_series() {
+    assert_eq!(
+        final_iomem_on("register_dax-v4", "corpus/cover-cxl-region-disabled.scn"),
+        COVER_2
+    );
+    for d in ["mainline", "register_dax-v4", "dax_cxl_mode-v5"] {
+        assert_eq!(
+            final_iomem_on(d, "corpus/cover-cxl-region-disabled-modular.scn"),
+            COVER_2,
+            "{d}"
+        );
+    }
 }
 
 /// Cover letter scenario [2] "CONFIG_CXL_REGION disabled", byte for byte (v4..v8 covers,
