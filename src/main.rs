@@ -507,11 +507,15 @@ fn census(
         old.sort_unstable();
         old.dedup();
     }
+    let per = |c: &str| new.iter().filter(|t| t.check == c).count();
     println!(
-        "{scenarios} scenarios in {:.1} s (seed {seed}): {} distinct new titles, {} distinct \
-         titles mainline shows too",
+        "{scenarios} scenarios in {:.1} s (seed {seed}): {} distinct new titles (spec {}, order \
+         {}, differential {}), {} distinct titles mainline shows too",
         start.elapsed().as_secs_f64(),
         new.len(),
+        per("spec"),
+        per("order"),
+        per("differential"),
         old.len()
     );
     for t in &new {

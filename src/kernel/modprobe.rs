@@ -443,6 +443,22 @@ pub fn offline_targets(k: &crate::kernel::Kernel) -> Vec<(u64, u64)> {
     v
 }
 
+/// The regions `DestroyRegion(i)` indexes: every region that got an HPA range so far, by
+/// address (then creation order), so that the user names the same region whatever order the
+/// kernel assembled them in — as a user naming a region by what it decodes does.
+pub fn destroy_targets(k: &crate::kernel::Kernel) -> Vec<u32> {
+    let mut v: Vec<(u64, u32)> = k
+        .cxl
+        .regions
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.end > r.start)
+        .map(|(i, r)| (r.start, i as u32))
+        .collect();
+    v.sort_unstable();
+    v.into_iter().map(|(_, i)| i).collect()
+}
+
 /// The userspace task: waits for `kernel_init`, then carries out the events in order; every
 /// `settle` records an observation.
 async fn userspace(k: KRef) {
@@ -528,10 +544,9 @@ async fn userspace(k: KRef) {
             Event::DestroyRegion(i) => {
                 {
                     let mut kb = k.borrow_mut();
-                    let r = if (i as usize) < kb.cxl.regions.len() {
-                        destroy_region(&mut kb, i as u32)
-                    } else {
-                        Err(Errno::ENODEV)
+                    let r = match destroy_targets(&kb).get(i as usize) {
+                        Some(&region) => destroy_region(&mut kb, region),
+                        None => Err(Errno::ENODEV),
                     };
                     if let Err(e) = r {
                         kb.log(LogEvent::UserError("destroy-region", e));

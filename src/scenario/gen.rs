@@ -30,8 +30,9 @@
 //! * HMAT targets mostly equal a Soft Reserved range, sometimes the window around one;
 //! * under quirks: Soft Reserved over uncommitted window space or across two neighbouring
 //!   windows, overlapping Soft Reserved entries, HMAT targets splitting an entry;
-//! * events look like a boot: udev's modprobes in a random order, `settle`, hot-adds of the
-//!   hot-pluggable memdevs, a few user actions, a final `settle`.
+//! * events look like a boot: sometimes a blacklisted module, sometimes explicit modprobes in
+//!   a random order (udev loads the rest by alias), `settle`, hot-adds of the hot-pluggable
+//!   memdevs, a few user actions, a final `settle`.
 //!
 //! Everything generated is valid for [`crate::scenario::text`]: indices are in range, sizes are
 //! nonzero, the platform validates, so `text::parse(text::print(s)) == Ok(s)`.
@@ -66,7 +67,9 @@ pub const MAX_EVENTS: usize = 16;
 pub const MAX_SCHEDULE: usize = 32;
 
 /// The modules udev loads by modalias (ACPI0017, the PCI class code, the cxl and dax bus
-/// devices, hmem_platform); `cxl_core` and `dax` come in as their dependencies.
+/// devices, hmem_platform); `cxl_core` and `dax` come in as their dependencies. The model's
+/// udev loads them by itself ([`crate::kernel::driver_core::Udev`]); the generator lists
+/// them explicitly too, as modules-load.d or a user would, to vary the order of loads.
 const UDEV_MODULES: [Module; 7] = [
     Module::CxlAcpi,
     Module::CxlPci,
@@ -576,17 +579,22 @@ fn user_action(u: &mut Unstructured<'_>, plat: &Platform) -> Event {
 
 fn gen_events(u: &mut Unstructured<'_>, plat: &Platform) -> Vec<Event> {
     let mut ev = Vec::new();
-    // udev's coldplug modprobes, in some order.
+    // Explicit modprobes at boot (modules-load.d, a user), in some order; udev loads the rest
+    // by alias by itself.
     let mut mods: Vec<Module> = match below(u, 8) {
-        0..=3 => UDEV_MODULES.to_vec(),
-        4 | 5 => UDEV_MODULES
+        0..=2 => UDEV_MODULES.to_vec(),
+        3 | 4 => UDEV_MODULES
             .iter()
             .copied()
             .filter(|_| !one_in(u, 3))
             .collect(),
-        6 => Module::ALL.to_vec(),
+        5 => Module::ALL.to_vec(),
         _ => Vec::new(),
     };
+    // A system that never autoloads a module (/etc/modprobe.d blacklist).
+    if one_in(u, 4) {
+        ev.push(Event::Blacklist(random_module(u)));
+    }
     permute(u, &mut mods);
     ev.extend(mods.into_iter().map(Event::Modprobe));
     if !one_in(u, 8) {

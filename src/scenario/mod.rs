@@ -216,7 +216,8 @@ pub enum Event {
     /// `daxctl offline-memory` of every dax device over a Soft Reserved range or region range,
     /// selected by index into the sorted list of such ranges.
     OfflineMemory(u8),
-    /// `cxl destroy-region` of the region with this index in creation order.
+    /// `cxl destroy-region -f` of the region with this index among the regions created so far, in
+    /// address order (so the same region whatever order the kernel assembled them in).
     DestroyRegion(u8),
     /// `blacklist MODULE` in /etc/modprobe.d: udev never loads MODULE by alias (explicit
     /// [`Event::Modprobe`]s still do). A setting, not an action: in effect for the whole run
