@@ -165,6 +165,7 @@ memdev host-bridge=0 capacity=64G presence=hotadd
 soft-reserved 0x850000000 size=128G
 soft-reserved 0x4850000000 size=4G
 hmat-target 0x850000000 size=128G nid=1
+soft-reserved 0x2850000000 size=64G
 ";
 
 /// BASE with lines replaced (1-based).
@@ -326,6 +327,7 @@ fn each_rule_is_refused_with_its_name_and_line() {
         with(&[
             (10, "soft-reserved 0x850000000 size=192G"),
             (12, "hmat-target 0x850000000 size=192G nid=1"),
+            (13, "# mem2's range is inside the entry above"),
         ]),
         10,
     );
@@ -338,6 +340,11 @@ fn each_rule_is_refused_with_its_name_and_line() {
         Rule::HmatOverlap,
         with(&[(11, "hmat-target 0x850000000 size=256G nid=2")]),
         12,
+    );
+    case(
+        Rule::RegionInSr,
+        with(&[(13, "# mem2's capacity is not in the memory map")]),
+        8,
     );
     case(
         Rule::HmatCoversSr,

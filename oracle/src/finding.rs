@@ -82,9 +82,20 @@ impl Finding {
         ctx: &Context,
         detail: String,
     ) -> Finding {
+        // A memory-safety error is one bug in one function whatever the configuration: its
+        // title names the design (and quirks) only.
+        let tags = if kind == FindingKind::MemorySafety {
+            let bare = Context {
+                disabled: Vec::new(),
+                ..ctx.clone()
+            };
+            tags(design, &bare)
+        } else {
+            tags(design, ctx)
+        };
         Finding {
             kind,
-            title: format!("{kind}: {} [{}]", erase_numbers(what), tags(design, ctx)),
+            title: format!("{kind}: {} [{tags}]", erase_numbers(what)),
             detail,
         }
     }

@@ -57,7 +57,8 @@ pub const MAX_WINDOWS: usize = 3;
 pub const MAX_HOST_BRIDGES: usize = 2;
 /// Most memdevs generated.
 pub const MAX_MEMDEVS: usize = 4;
-/// Most Soft Reserved ranges generated.
+/// Most Soft Reserved ranges generated, except that the entries over committed regions (at
+/// most one per memdev) always stay: committed capacity is in the memory map.
 pub const MAX_SOFT_RESERVED: usize = 3;
 /// Most HMAT targets generated.
 pub const MAX_HMAT_TARGETS: usize = 3;
@@ -391,7 +392,8 @@ fn committed_runs(w: &Window, intended: &[Intended]) -> (Vec<Range>, Vec<Range>)
 
 /// Soft Reserved entries that do not overlap (unless [`Quirk::OverlappingSr`]): per window,
 /// over its committed part (one entry per run of adjacent regions, so a window its regions
-/// fill gets one entry over the whole window), one per region, or half of a region; then
+/// fill gets one entry over the whole window) or one per region — half a region, or none,
+/// only under [`Quirk::RegionBeyondSr`]; then
 /// memmap-style entries above every window, often adjacent. Quirks add a whole window's entry
 /// over uncommitted HPA ([`Quirk::SrBeyondRegions`]), one entry spanning two neighbouring
 /// windows ([`Quirk::SrSpansWindows`]), or an entry overlapping another
@@ -405,17 +407,18 @@ fn gen_soft_reserved(
     let mut out: Vec<Range> = Vec::new();
     for w in windows {
         let (regs, runs) = committed_runs(w, intended);
+        let beyond = quirks.contains(Quirk::RegionBeyondSr);
         match below(u, 8) {
-            0..=3 => out.extend(runs),
             4 => out.extend(regs),
-            5 => {
+            5 if beyond => {
                 if let Some(&r) = regs.first() {
                     let second = below(u, 2) == 1;
                     out.push(half(r, second));
                 }
             }
             6 if quirks.contains(Quirk::SrBeyondRegions) => out.push(w.range),
-            _ => {}
+            7 if beyond => {}
+            _ => out.extend(runs),
         }
     }
     if quirks.contains(Quirk::SrSpansWindows) && windows.len() >= 2 && below(u, 2) == 1 {
@@ -434,10 +437,13 @@ fn gen_soft_reserved(
     let mut k = OUTSIDE_SLOT + below(u, 4) as u64;
     for _ in 0..n {
         let units = GRID_SIZES[below(u, 3)];
-        out.push(grid(k, units));
+        if out.len() < MAX_SOFT_RESERVED {
+            out.push(grid(k, units));
+        }
         k += units + [0, 0, 1][below(u, 3)];
     }
-    out.truncate(MAX_SOFT_RESERVED);
+    // The windows' entries always stay (committed capacity is Soft Reserved); only the
+    // memmap-style ones above yield to the bound.
     if quirks.contains(Quirk::OverlappingSr) && out.len() < MAX_SOFT_RESERVED && below(u, 2) == 1 {
         if let Some(r) = pick(u, &out) {
             let extra = match below(u, 3) {
@@ -785,7 +791,7 @@ mod tests {
             assert_eq!(p.validate(), Ok(()));
             assert!(p.windows.len() <= MAX_WINDOWS);
             assert!(p.memdevs.len() <= MAX_MEMDEVS);
-            assert!(p.soft_reserved.len() <= MAX_SOFT_RESERVED);
+            assert!(p.soft_reserved.len() <= MAX_SOFT_RESERVED.max(MAX_MEMDEVS) + 1);
             assert!(p.hmat_targets.len() <= MAX_HMAT_TARGETS);
             assert!(s.events.len() <= MAX_EVENTS);
             for w in &p.windows {

@@ -30,15 +30,21 @@ pub enum Quirk {
     /// An HMAT/SRAT memory target splits a Soft Reserved entry or covers only part of it (two
     /// proximity domains inside one SP range).
     HmatSplitsSr,
+    /// Committed decoders decode memory that the memory map does not mark Soft Reserved. On
+    /// real firmware that memory is conventional RAM the kernel onlines at boot (not modeled:
+    /// the model has no firmware System RAM over CXL), or, as with cxl_test's mock auto regions,
+    /// memory no memory-map entry describes at all.
+    RegionBeyondSr,
 }
 
 impl Quirk {
     /// Every quirk, in the order they print.
-    pub const ALL: [Quirk; 4] = [
+    pub const ALL: [Quirk; 5] = [
         Quirk::SrSpansWindows,
         Quirk::SrBeyondRegions,
         Quirk::OverlappingSr,
         Quirk::HmatSplitsSr,
+        Quirk::RegionBeyondSr,
     ];
 
     /// The stable name (`quirk <name>`, `SRFUZZ_QUIRKS=<name>,…`).
@@ -48,6 +54,7 @@ impl Quirk {
             Quirk::SrBeyondRegions => "sr-beyond-regions",
             Quirk::OverlappingSr => "overlapping-sr",
             Quirk::HmatSplitsSr => "hmat-splits-sr",
+            Quirk::RegionBeyondSr => "region-beyond-sr",
         }
     }
 
@@ -63,6 +70,7 @@ impl Quirk {
             Quirk::SrBeyondRegions => &[Rule::SrUncommitted],
             Quirk::OverlappingSr => &[Rule::SrOverlap],
             Quirk::HmatSplitsSr => &[Rule::HmatCoversSr],
+            Quirk::RegionBeyondSr => &[Rule::RegionInSr],
         }
     }
 
@@ -186,6 +194,10 @@ pub enum Rule {
     RegionMembers,
     /// Committed decoders with different ranges do not overlap.
     RegionOverlap,
+    /// A committed decoder's range lies in Soft Reserved: firmware describes the capacity it
+    /// programmed in the memory map, and the model's only kind of CXL memory there is
+    /// EFI_MEMORY_SP.
+    RegionInSr,
     /// Soft Reserved entries do not overlap.
     SrOverlap,
     /// A Soft Reserved entry that intersects a window lies inside that one window.
@@ -200,7 +212,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order `validate` checks them.
-    pub const ALL: [Rule; 19] = [
+    pub const ALL: [Rule; 20] = [
         Rule::HostBridgeUidUnique,
         Rule::WindowAlignment,
         Rule::WindowWays,
@@ -215,6 +227,7 @@ impl Rule {
         Rule::DecoderOnHotadd,
         Rule::RegionMembers,
         Rule::RegionOverlap,
+        Rule::RegionInSr,
         Rule::SrOverlap,
         Rule::SrWindowStraddle,
         Rule::SrUncommitted,
@@ -239,6 +252,7 @@ impl Rule {
             Rule::DecoderOnHotadd => "decoder-on-hotadd",
             Rule::RegionMembers => "region-members",
             Rule::RegionOverlap => "region-overlap",
+            Rule::RegionInSr => "region-in-sr",
             Rule::SrOverlap => "sr-overlap",
             Rule::SrWindowStraddle => "sr-window-straddle",
             Rule::SrUncommitted => "sr-uncommitted",
@@ -661,6 +675,25 @@ pub fn violations(p: &Platform) -> Vec<Violation> {
                     ),
                 );
             }
+        }
+    }
+
+    // Committed capacity is in the memory map, as Soft Reserved.
+    for (i, m) in p.memdevs.iter().enumerate() {
+        let Some(d) = m.decoder else { continue };
+        let first = p.memdevs[..i]
+            .iter()
+            .all(|o| o.decoder.is_none_or(|od| od.hpa != d.hpa));
+        if first && !covered(&d.hpa, &p.soft_reserved) {
+            push(
+                Rule::RegionInSr,
+                vec![Item::Memdev(i)],
+                format!(
+                    "the committed decoder of mem{i} decodes {} beyond Soft Reserved: firmware \
+                     describes the capacity it programmed in the memory map",
+                    iomem(&d.hpa)
+                ),
+            );
         }
     }
 
