@@ -250,6 +250,11 @@ pub fn context(k: &Kernel) -> Context {
             })
             .map(|m| m.name())
             .collect(),
+        user_removed: Module::ALL
+            .into_iter()
+            .filter(|m| k.user_removed[m.idx()] && k.modules[m.idx()] != ModState::Live)
+            .map(|m| m.name())
+            .collect(),
         firmware_regions: firmware_regions(k),
         quirks: k.plat.quirks.iter().map(|q| q.name()).collect(),
     }

@@ -248,3 +248,35 @@ settle
         "the schedules tried never changed which region was created first"
     );
 }
+
+/// After the user unloads the driver that owned a range (`rmmod dax_cxl`), nobody is expected
+/// to take the memory over: the spec and the stranded-capacity rule stay silent on a system
+/// the user took drivers out of, for every design. (Without the rule, the spec would want
+/// HMEM to own the region's Soft Reserved range, as dax_cxl is gone.)
+#[test]
+fn no_ownership_expectation_after_the_user_removes_a_driver() {
+    let s = scenario(&format!("{PLATFORM}rmmod dax_cxl\nsettle\n"));
+    for (d, j) in judge_all(&s) {
+        let end = model::run(d, &s).observations.last().cloned().unwrap();
+        assert_eq!(end.context.user_removed, ["dax_cxl"], "{}", d.name);
+        assert!(
+            !j.findings.iter().chain(&j.pre_existing).any(|f| matches!(
+                f.kind,
+                FindingKind::SpecDeviation | FindingKind::StrandedCapacity
+            )),
+            "{}: {:?}",
+            d.name,
+            j.findings
+        );
+    }
+    // Loading it again restores the expectations (and the ownership).
+    let s = scenario(&format!(
+        "{PLATFORM}rmmod dax_cxl\nsettle\nmodprobe dax_cxl\nsettle\n"
+    ));
+    let end = model::run(designs::by_name("mainline").unwrap(), &s)
+        .observations
+        .last()
+        .cloned()
+        .unwrap();
+    assert!(end.context.user_removed.is_empty());
+}

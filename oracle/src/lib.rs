@@ -186,6 +186,10 @@ pub struct Context {
     /// the user unloaded with `rmmod` and did not load again, or one blacklisted and never
     /// loaded): the drivers the spec may count on, whether or not they happen to be loaded.
     pub available: Vec<&'static str>,
+    /// Modules the user unloaded (`rmmod`) and did not load again. On a system the user took
+    /// drivers out of, no one is expected to own anything in particular: the spec and the
+    /// stranded-capacity rule hold only while this is empty.
+    pub user_removed: Vec<&'static str>,
     /// Regions firmware describes (every member of a committed decoder set present at boot)
     /// that the configuration can assemble (the CXL stack and CXL_REGION built), as `(start,
     /// end)`.

@@ -72,7 +72,8 @@ pub struct CxlRegion {
     /// Reached CXL_CONFIG_COMMIT at some point (judges: a committed region torn down by a
     /// design still counts as one the spec gives CXL).
     pub ever_committed: bool,
-    /// Destroyed by the user (`cxl destroy-region`), not by the kernel.
+    /// Taken down by a user action — `cxl destroy-region`, or an `rmmod` that unregistered it
+    /// or detached one of its decoders — rather than by kernel code on its own.
     pub user_destroyed: bool,
 }
 

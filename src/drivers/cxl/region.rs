@@ -409,8 +409,13 @@ pub fn cxld_unregister(k: &mut Kernel, memdev: u64) {
     let bound = k.dev(r.dev).driver.is_some();
     let own_online = region_dax_online_bytes(k, region);
     cxl_decoder_detach(k, region, pos);
+    let cause = k.cause("cxld_unregister");
+    if cause.is_user() {
+        // The region lost a member to a user action (`rmmod cxl_pci`, …): what follows for
+        // its memory is the user's doing.
+        k.cxl.regions[region as usize].user_destroyed = true;
+    }
     if bound && own_online > 0 && k.cxl.regions[region as usize].cxlr_dax.is_none() {
-        let cause = k.cause("cxld_unregister");
         let r = &k.cxl.regions[region as usize];
         let (id, start, end) = (r.id, r.start, r.end);
         k.teardowns.push(srfuzz_oracle::TeardownObs {
