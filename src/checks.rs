@@ -329,7 +329,8 @@ pub fn order_findings_in(s: &Scenario, d: &'static Design, inputs: &model::Input
     differences(&a.observations, &b.observations)
         .into_iter()
         .map(|diff| {
-            let what = format!("{} differs: {}", diff.kind, diff.key_body());
+            // Two schedules' outcomes have no order: one title for either direction.
+            let what = format!("{} differs: {}", diff.kind, diff.unordered_key_body());
             let detail = diff.describe("this schedule", "the canonical schedule");
             Finding::new(FindingKind::OrderDependence, &what, d.name, &ctx, detail)
         })

@@ -89,6 +89,14 @@ impl Difference {
         )
     }
 
+    /// [`Difference::key_body`] with the two sides in a fixed order: for a difference with no
+    /// direction (two schedules of one design), `A | B` and `B | A` are one problem.
+    pub fn unordered_key_body(&self) -> String {
+        let (a, b) = (erase_numbers(&self.a), erase_numbers(&self.b));
+        let (x, y) = if a <= b { (a, b) } else { (b, a) };
+        format!("{} | {x} | {y}", erase_numbers(&self.subject))
+    }
+
     /// One line naming both designs, e.g. `at end, region 850000000-284fffffff (auto):
     /// register_dax-v4 has "committed, no dax" but mainline has "committed, dax bound …"`.
     pub fn describe(&self, a_name: &str, b_name: &str) -> String {
