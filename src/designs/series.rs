@@ -147,8 +147,10 @@ pub fn dax_hmem_platform_probe(k: &mut Kernel, pdev: DevId) -> KResult {
 /// as what it does: an invalid free on every run of the action (unbind, failed probe, module
 /// unload), and the work left alone — if it is queued or running while dax_hmem is being
 /// unloaded, its function runs from freed module text (use-after-free). What the kernel does
-/// after either error is not modeled: the work is then dropped, so that no later state depends
-/// on it. <https://lore.kernel.org/all/20251120031925.87762-5-Smita.KoralahalliChannabasappa@amd.com/>,
+/// after either error is not modeled: a queued work is then dropped, so that no later state
+/// depends on it. (In the kernel, KASAN reports and skips the bad `kfree`, the object leaks,
+/// and a queued `process_defer_work` still runs — with `work->pdev` overwritten by the
+/// off-queue bits `cancel_work_sync` wrote there — and oopses in `walk_hmem_resources`.) <https://lore.kernel.org/all/20251120031925.87762-5-Smita.KoralahalliChannabasappa@amd.com/>,
 /// <https://lore.kernel.org/all/20260122045543.218194-7-Smita.KoralahalliChannabasappa@amd.com/>
 fn kill_defer_work(k: &mut Kernel, w: u64) {
     let w = WorkId(w as u32);
