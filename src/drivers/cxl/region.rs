@@ -305,21 +305,9 @@ pub fn unregister_region(k: &mut Kernel, region: u64) {
     let region = region as u32;
     let r = &k.cxl.regions[region as usize];
     if r.end > r.start {
-        // Recorded for the judges: what was online and who did it.
-        let (start, end, id) = (r.start, r.end, r.id);
         let own = region_dax_online_bytes(k, region);
         let cause = k.cause("unregister_region");
-        if cause.is_user() {
-            k.cxl.regions[region as usize].user_destroyed = true;
-        }
-        k.teardowns.push(srfuzz_oracle::TeardownObs {
-            region: format!("region{id}"),
-            start,
-            end,
-            own_online_bytes: own,
-            other_online_bytes: k.mem.online_bytes(start, end).saturating_sub(own),
-            cause,
-        });
+        record_teardown(k, region, own, cause);
     }
     let dev = k.cxl.regions[region as usize].dev;
     k.device_unregister(dev);
@@ -416,17 +404,25 @@ pub fn cxld_unregister(k: &mut Kernel, memdev: u64) {
         k.cxl.regions[region as usize].user_destroyed = true;
     }
     if bound && own_online > 0 && k.cxl.regions[region as usize].cxlr_dax.is_none() {
-        let r = &k.cxl.regions[region as usize];
-        let (id, start, end) = (r.id, r.start, r.end);
-        k.teardowns.push(srfuzz_oracle::TeardownObs {
-            region: format!("region{id}"),
-            start,
-            end,
-            own_online_bytes: own_online,
-            other_online_bytes: k.mem.online_bytes(start, end).saturating_sub(own_online),
-            cause,
-        });
+        record_teardown(k, region, own_online, cause);
     }
+}
+
+/// Records for the judges that `region` was taken down with `own_online` bytes of its own
+/// memory online, and why; a user action marks the region as the user's doing.
+fn record_teardown(k: &mut Kernel, region: u32, own_online: u64, cause: srfuzz_oracle::Cause) {
+    let r = &mut k.cxl.regions[region as usize];
+    r.user_destroyed |= cause.is_user();
+    let (id, start, end) = (r.id, r.start, r.end);
+    let other = k.mem.online_bytes(start, end).saturating_sub(own_online);
+    k.teardowns.push(srfuzz_oracle::TeardownObs {
+        region: format!("region{id}"),
+        start,
+        end,
+        own_online_bytes: own_online,
+        other_online_bytes: other,
+        cause,
+    });
 }
 
 /// Bytes online as System RAM through the region's own dax devices (dax_cxl's dax region of
