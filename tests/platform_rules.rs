@@ -338,13 +338,21 @@ fn each_rule_is_refused_with_its_name_and_line() {
     );
     case(
         Rule::HmatOverlap,
-        with(&[(11, "hmat-target 0x850000000 size=256G nid=2")]),
+        with(&[
+            (11, "hmat-target 0x10850000000 size=16G nid=2"),
+            (12, "hmat-target 0x10850000000 size=8G nid=1"),
+        ]),
         12,
     );
     case(
         Rule::RegionInSr,
         with(&[(13, "# mem2's capacity is not in the memory map")]),
         8,
+    );
+    case(
+        Rule::HmatInSr,
+        with(&[(12, "hmat-target 0x4850000000 size=8G nid=1")]),
+        12,
     );
     case(
         Rule::HmatCoversSr,

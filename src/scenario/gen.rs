@@ -471,15 +471,18 @@ fn gen_soft_reserved(
 /// Whether `t` may join the HMAT targets `out`: no overlap with them, and every Soft Reserved
 /// entry it touches wholly inside it (unless [`Quirk::HmatSplitsSr`]).
 fn hmat_fits(t: &Range, out: &[HmatTarget], sr: &[Range], quirks: Quirks) -> bool {
+    let touches = sr.iter().any(|r| overlaps(r, t));
     !out.iter().any(|o| overlaps(&o.range, t))
         && (quirks.contains(Quirk::HmatSplitsSr)
-            || sr
+            || (sr
                 .iter()
-                .all(|r| !overlaps(r, t) || (t.start <= r.start && r.end() <= t.end())))
+                .all(|r| !overlaps(r, t) || (t.start <= r.start && r.end() <= t.end()))
+                && (!touches || covered(t, sr))))
 }
 
-/// HMAT targets: mostly exactly a Soft Reserved entry, sometimes the window around one, or
-/// memory that is not Soft Reserved; halves or a part of an entry under [`Quirk::HmatSplitsSr`].
+/// HMAT targets: mostly exactly a Soft Reserved entry, or memory that is not Soft Reserved;
+/// the window around an entry (reaching beyond it), halves or a part of an entry under
+/// [`Quirk::HmatSplitsSr`].
 fn gen_hmat(
     u: &mut Unstructured<'_>,
     sr: &[Range],

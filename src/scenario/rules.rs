@@ -27,8 +27,10 @@ pub enum Quirk {
     /// firmware already reports, or a firmware e820 table with overlapping entries (the reason
     /// `e820__update_table` exists).
     OverlappingSr,
-    /// An HMAT/SRAT memory target splits a Soft Reserved entry or covers only part of it (two
-    /// proximity domains inside one SP range).
+    /// An HMAT/SRAT memory target's boundaries differ from the Soft Reserved entries': it
+    /// splits one or covers only part of it (two proximity domains inside one SP range), or
+    /// reaches beyond SP memory into memory the model does not describe (the conventional RAM
+    /// next to it would make the kernel's Soft Reserved test see REGION_MIXED).
     HmatSplitsSr,
     /// Committed decoders decode memory that the memory map does not mark Soft Reserved. On
     /// real firmware that memory is conventional RAM the kernel onlines at boot (not modeled:
@@ -69,7 +71,7 @@ impl Quirk {
             Quirk::SrSpansWindows => &[Rule::SrWindowStraddle],
             Quirk::SrBeyondRegions => &[Rule::SrUncommitted],
             Quirk::OverlappingSr => &[Rule::SrOverlap],
-            Quirk::HmatSplitsSr => &[Rule::HmatCoversSr],
+            Quirk::HmatSplitsSr => &[Rule::HmatCoversSr, Rule::HmatInSr],
             Quirk::RegionBeyondSr => &[Rule::RegionInSr],
         }
     }
@@ -208,11 +210,13 @@ pub enum Rule {
     HmatOverlap,
     /// An HMAT target that intersects a Soft Reserved entry contains all of it.
     HmatCoversSr,
+    /// An HMAT target that intersects Soft Reserved lies within Soft Reserved.
+    HmatInSr,
 }
 
 impl Rule {
     /// Every rule, in the order `validate` checks them.
-    pub const ALL: [Rule; 20] = [
+    pub const ALL: [Rule; 21] = [
         Rule::HostBridgeUidUnique,
         Rule::WindowAlignment,
         Rule::WindowWays,
@@ -233,6 +237,7 @@ impl Rule {
         Rule::SrUncommitted,
         Rule::HmatOverlap,
         Rule::HmatCoversSr,
+        Rule::HmatInSr,
     ];
 
     /// The stable name.
@@ -258,6 +263,7 @@ impl Rule {
             Rule::SrUncommitted => "sr-uncommitted",
             Rule::HmatOverlap => "hmat-overlap",
             Rule::HmatCoversSr => "hmat-covers-sr",
+            Rule::HmatInSr => "hmat-in-sr",
         }
     }
 
@@ -711,6 +717,19 @@ pub fn violations(p: &Platform) -> Vec<Violation> {
                     ),
                 );
             }
+        }
+        if p.soft_reserved.iter().any(|r| overlaps(&t.range, r))
+            && !covered(&t.range, &p.soft_reserved)
+        {
+            push(
+                Rule::HmatInSr,
+                vec![Item::HmatTarget(i)],
+                format!(
+                    "hmat-target {i} {} reaches beyond the Soft Reserved it covers: SRAT \
+                     describes memory that exists, and the model's only memory is Soft Reserved",
+                    iomem(&t.range)
+                ),
+            );
         }
         for (j, r) in p.soft_reserved.iter().enumerate() {
             if overlaps(&t.range, r) && !contains(&t.range, r) {
