@@ -312,7 +312,8 @@ pub fn check_spec(s: &Scenario, known: &KnownList) {
 
 /// The order-independence check for design `d`: the scenario under its own schedule and under
 /// the canonical one (always the oldest runnable task) must end the same. Each difference is a
-/// finding titled after it.
+/// finding titled after what differs (a region, a Soft Reserved range's owner, online memory,
+/// unbound devices), with both outcomes in its detail.
 pub fn order_findings(s: &Scenario, d: &'static Design) -> Vec<Finding> {
     order_findings_in(s, d, &model::Inputs::of(s))
 }
@@ -329,8 +330,8 @@ pub fn order_findings_in(s: &Scenario, d: &'static Design, inputs: &model::Input
     differences(&a.observations, &b.observations)
         .into_iter()
         .map(|diff| {
-            // Two schedules' outcomes have no order: one title for either direction.
-            let what = format!("{} differs: {}", diff.kind, diff.unordered_key_body());
+            // The title names what the schedule changes; both outcomes are in the detail.
+            let what = format!("{} differs: {}", diff.kind, diff.subject_key());
             let detail = diff.describe("this schedule", "the canonical schedule");
             Finding::new(FindingKind::OrderDependence, &what, d.name, &ctx, detail)
         })

@@ -89,12 +89,11 @@ impl Difference {
         )
     }
 
-    /// [`Difference::key_body`] with the two sides in a fixed order: for a difference with no
-    /// direction (two schedules of one design), `A | B` and `B | A` are one problem.
-    pub fn unordered_key_body(&self) -> String {
-        let (a, b) = (erase_numbers(&self.a), erase_numbers(&self.b));
-        let (x, y) = if a <= b { (a, b) } else { (b, a) };
-        format!("{} | {x} | {y}", erase_numbers(&self.subject))
+    /// What differs, numbers erased, without either side ("region N-N (auto)"): for a
+    /// difference with no direction and many possible symptoms (two schedules of one design),
+    /// the race is the problem and the two outcomes are its detail.
+    pub fn subject_key(&self) -> String {
+        erase_numbers(&self.subject)
     }
 
     /// One line naming both designs, e.g. `at end, region 850000000-284fffffff (auto):
