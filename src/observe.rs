@@ -208,22 +208,10 @@ pub fn observe(
 
 /// The configuration facts and loaded modules the judges read.
 pub fn context(k: &Kernel) -> Context {
-    use crate::kernel::kconfig::{Sym, Tristate};
     use crate::kernel::module::{ModState, Module};
-    const JUDGED: [(Sym, &str); 6] = [
-        (Sym::CXL_REGION, "CXL_REGION"),
-        (Sym::CXL_ACPI, "CXL_ACPI"),
-        (Sym::DEV_DAX_HMEM, "DEV_DAX_HMEM"),
-        (Sym::DEV_DAX_CXL, "DEV_DAX_CXL"),
-        (Sym::DEV_DAX_KMEM, "DEV_DAX_KMEM"),
-        (Sym::EFI_SOFT_RESERVE, "EFI_SOFT_RESERVE"),
-    ];
+    let fixed = k.run_facts.get_or_init(|| RunFacts::of(k));
     Context {
-        disabled: JUDGED
-            .iter()
-            .filter(|(s, _)| k.cfg.get(*s) == Tristate::N)
-            .map(|&(_, n)| n)
-            .collect(),
+        disabled: fixed.disabled.clone(),
         live: Module::ALL
             .into_iter()
             .filter(|m| k.modules[m.idx()] == ModState::Live)
@@ -238,25 +226,71 @@ pub fn context(k: &Kernel) -> Context {
                 (r.start, r.end)
             })
             .collect(),
-        available: Module::ALL
-            .into_iter()
-            .filter(|&m| {
+        available: OWNERS
+            .iter()
+            .zip(fixed.owners)
+            .filter(|&(&m, (loadable, blacklisted))| {
                 let live = k.modules[m.idx()] == ModState::Live;
-                let blacklisted = k
-                    .events
-                    .iter()
-                    .any(|e| *e == crate::scenario::Event::Blacklist(m));
-                loadable(k, m) && (live || !(k.user_removed[m.idx()] || blacklisted))
+                loadable && (live || !(k.user_removed[m.idx()] || blacklisted))
             })
-            .map(|m| m.name())
+            .map(|(m, _)| m.name())
             .collect(),
         user_removed: Module::ALL
             .into_iter()
             .filter(|m| k.user_removed[m.idx()] && k.modules[m.idx()] != ModState::Live)
             .map(|m| m.name())
             .collect(),
-        firmware_regions: firmware_regions(k),
-        quirks: k.plat.quirks.iter().map(|q| q.name()).collect(),
+        firmware_regions: fixed.firmware_regions.clone(),
+        quirks: fixed.quirks.clone(),
+    }
+}
+
+/// The drivers that take ownership of memory, the only modules whose availability the judges
+/// ask about ([`Context::available`]).
+const OWNERS: [crate::kernel::module::Module; 2] = [
+    crate::kernel::module::Module::DaxCxl,
+    crate::kernel::module::Module::DaxHmem,
+];
+
+/// The parts of [`Context`] that only the configuration, the platform and the events decide:
+/// computed once per run, at its first observation.
+#[derive(Debug)]
+pub struct RunFacts {
+    disabled: Vec<&'static str>,
+    /// Per [`OWNERS`] entry: (loadable, blacklisted).
+    owners: [(bool, bool); 2],
+    firmware_regions: Vec<(u64, u64)>,
+    quirks: Vec<&'static str>,
+}
+
+impl RunFacts {
+    fn of(k: &Kernel) -> RunFacts {
+        use crate::kernel::kconfig::{Sym, Tristate};
+        const JUDGED: [(Sym, &str); 6] = [
+            (Sym::CXL_REGION, "CXL_REGION"),
+            (Sym::CXL_ACPI, "CXL_ACPI"),
+            (Sym::DEV_DAX_HMEM, "DEV_DAX_HMEM"),
+            (Sym::DEV_DAX_CXL, "DEV_DAX_CXL"),
+            (Sym::DEV_DAX_KMEM, "DEV_DAX_KMEM"),
+            (Sym::EFI_SOFT_RESERVE, "EFI_SOFT_RESERVE"),
+        ];
+        let owners = OWNERS.map(|m| {
+            let blacklisted = k
+                .events
+                .iter()
+                .any(|e| *e == crate::scenario::Event::Blacklist(m));
+            (loadable(k, m), blacklisted)
+        });
+        RunFacts {
+            disabled: JUDGED
+                .iter()
+                .filter(|(s, _)| k.cfg.get(*s) == Tristate::N)
+                .map(|&(_, n)| n)
+                .collect(),
+            owners,
+            firmware_regions: firmware_regions(k),
+            quirks: k.plat.quirks.iter().map(|q| q.name()).collect(),
+        }
     }
 }
 

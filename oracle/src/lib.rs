@@ -182,9 +182,10 @@ pub struct Context {
     pub live: Vec<&'static str>,
     /// CXL windows cxl_acpi has published, as `(start, end)`.
     pub windows: Vec<(u64, u64)>,
-    /// Modules the configuration builds (y or m) and the user did not take away (a module
-    /// the user unloaded with `rmmod` and did not load again, or one blacklisted and never
-    /// loaded): the drivers the spec may count on, whether or not they happen to be loaded.
+    /// The memory-owning drivers (dax_cxl, dax_hmem) that the configuration builds (y or m) in
+    /// a form that links, and that the user did not take away (unloaded with `rmmod` and not
+    /// loaded again, or blacklisted and never loaded): the drivers the spec may count on,
+    /// whether or not they happen to be loaded.
     pub available: Vec<&'static str>,
     /// Modules the user unloaded (`rmmod`) and did not load again. On a system the user took
     /// drivers out of, no one is expected to own anything in particular: the spec and the

@@ -115,6 +115,9 @@ pub struct Kernel {
     /// Modules the user unloaded with `rmmod` (a later load clears it): the judges do not count
     /// on a driver the user took away.
     pub user_removed: [bool; 9],
+    /// What the observations' context takes from the configuration, platform and events
+    /// alone, computed at the first observation.
+    pub run_facts: std::cell::OnceCell<crate::observe::RunFacts>,
     /// Whether the run keeps what only reports read: the timeline and the /proc/iomem text of
     /// observations (judges read neither, and both are a measurable share of a fuzzing run).
     pub reporting: bool,
@@ -159,6 +162,7 @@ impl Kernel {
             teardowns: Vec::new(),
             causes: Vec::new(),
             user_removed: [false; 9],
+            run_facts: std::cell::OnceCell::new(),
         }
     }
 }

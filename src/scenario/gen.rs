@@ -591,13 +591,13 @@ fn gen_events(u: &mut Unstructured<'_>, plat: &Platform) -> Vec<Event> {
     // Explicit modprobes at boot (modules-load.d, a user), in some order; udev loads the rest
     // by alias by itself.
     let mut mods: Vec<Module> = match below(u, 8) {
-        0..=2 => UDEV_MODULES.to_vec(),
-        3 | 4 => UDEV_MODULES
+        0 => UDEV_MODULES.to_vec(),
+        1 => UDEV_MODULES
             .iter()
             .copied()
             .filter(|_| !one_in(u, 3))
             .collect(),
-        5 => Module::ALL.to_vec(),
+        2 => Module::ALL.to_vec(),
         _ => Vec::new(),
     };
     // A system that never autoloads a module (/etc/modprobe.d blacklist).
