@@ -148,6 +148,21 @@ pub fn observe(
                     .map(|e| e.name().to_string())
                     .unwrap_or_default(),
                 deferred: d.deferred,
+                cause: d.probe_err_by.as_ref().map(|(drv, task, frame)| {
+                    frame
+                        .clone()
+                        .unwrap_or_else(|| srfuzz_oracle::Cause::Kernel {
+                            function: format!(
+                                "{} probe, run by {}",
+                                drv.name(),
+                                k.sched
+                                    .tasks
+                                    .get(task.0 as usize)
+                                    .map_or_else(|| "-".to_string(), |t| task_name(k, t.body))
+                            ),
+                            patch: None,
+                        })
+                }),
             })
             .collect();
     let warns = k

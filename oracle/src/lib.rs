@@ -123,7 +123,9 @@ pub struct DaxRegionObs {
 pub enum Cause {
     /// A userspace action, spelled as the scenario's `[events]` line (`rmmod cxl_acpi`).
     User(String),
-    /// Kernel code: the function that did it, and the patch it comes from (`None`: mainline).
+    /// Kernel code: the function that did it, and the patch it comes from when a design's own
+    /// function started it (`None`: no design function is known to have: mainline code, or a
+    /// path that no design function marks).
     Kernel {
         /// The kernel function, e.g. "cxl_region_teardown".
         function: String,
@@ -146,11 +148,11 @@ impl fmt::Display for Cause {
             Cause::Kernel {
                 function,
                 patch: None,
-            } => write!(f, "{function} (mainline)"),
+            } => write!(f, "kernel code: {function}"),
             Cause::Kernel {
                 function,
                 patch: Some(p),
-            } => write!(f, "{function} (patch \"{p}\")"),
+            } => write!(f, "kernel code: {function}, added by patch \"{p}\""),
         }
     }
 }
@@ -227,6 +229,9 @@ pub struct DeviceIssue {
     pub error: String,
     /// On the deferred-probe list.
     pub deferred: bool,
+    /// Why its last probe ran and failed: a user action, or the driver's probe run by a kernel
+    /// task (`None` in runs made only to be judged: reports read it, judges do not).
+    pub cause: Option<Cause>,
 }
 
 /// A task that had not finished.
@@ -331,14 +336,18 @@ impl Observation {
         }
         for d in &self.unbound {
             s += &format!(
-                "  unbound {}: {}{}\n",
+                "  unbound {}: {}{}{}\n",
                 d.device,
                 if d.error.is_empty() {
                     "no driver"
                 } else {
                     &d.error
                 },
-                if d.deferred { " (deferred)" } else { "" }
+                if d.deferred { " (deferred)" } else { "" },
+                d.cause
+                    .as_ref()
+                    .map(|c| format!(", by {c}"))
+                    .unwrap_or_default()
             );
         }
         for t in &self.blocked {

@@ -164,6 +164,13 @@ pub struct Device {
     pub devres: Vec<Devres>,
     /// The last probe's error, cleared when a probe succeeds.
     pub probe_err: Option<Errno>,
+    /// Who ran that failed probe: the driver, the task, and the current task's cause frame if
+    /// it had one (a user action, a design patch's function).
+    pub probe_err_by: Option<(
+        DrvKind,
+        crate::kernel::sched::TaskId,
+        Option<srfuzz_oracle::Cause>,
+    )>,
     /// On the deferred-probe pending or active list.
     pub deferred: bool,
     /// `dev->p->async_driver`: an async attach is scheduled.
@@ -264,6 +271,7 @@ impl Kernel {
             registered: false,
             devres: Vec::new(),
             probe_err: None,
+            probe_err_by: None,
             deferred: false,
             async_pending: false,
             bind_seq: 0,
@@ -374,6 +382,32 @@ impl Kernel {
         }
     }
 
+    /// What a failed probe of driver `kind` records about its cause (only in runs kept for
+    /// reports; judges do not read it).
+    fn probe_failure_cause(
+        &self,
+        kind: DrvKind,
+    ) -> Option<(
+        DrvKind,
+        crate::kernel::sched::TaskId,
+        Option<srfuzz_oracle::Cause>,
+    )> {
+        if !self.reporting {
+            return None;
+        }
+        let me = self
+            .sched
+            .current
+            .unwrap_or(crate::kernel::sched::TaskId(u32::MAX));
+        let frame = self
+            .causes
+            .iter()
+            .rev()
+            .find(|(t, _)| *t == me)
+            .map(|(_, c)| c.clone());
+        Some((kind, me, frame))
+    }
+
     /// `cancel_work_sync()` called from a devm action (which cannot sleep in the model): a
     /// pending instance is cancelled now; a running one is waited for by the task that started
     /// the teardown (see the module docs).
@@ -475,7 +509,10 @@ impl Kernel {
             // really_probe(): `if (!list_empty(&dev->devres_head)) { dev_crit(dev, "Resources
             // present before probing\n"); ret = -EBUSY; goto done; }` — nothing is released.
             self.dbg("really_probe", "Resources present before probing");
-            self.dev_mut(d).probe_err = Some(Errno::EBUSY);
+            let by = self.probe_failure_cause(kind);
+            let dev = self.dev_mut(d);
+            dev.probe_err = Some(Errno::EBUSY);
+            dev.probe_err_by = by;
             self.log(LogEvent::ProbeFailed(d, kind, Errno::EBUSY));
             return Err(Errno::EBUSY);
         }
@@ -499,9 +536,11 @@ impl Kernel {
             }
             Err(e) => {
                 self.devres_release_all(d);
+                let by = self.probe_failure_cause(kind);
                 let dev = self.dev_mut(d);
                 dev.driver = None;
                 dev.probe_err = Some(e);
+                dev.probe_err_by = by;
                 if e == Errno::EPROBE_DEFER {
                     self.driver_deferred_probe_add(d);
                     // "Did a trigger occur while probing? Need to re-trigger if yes"
