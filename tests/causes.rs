@@ -280,3 +280,94 @@ fn no_ownership_expectation_after_the_user_removes_a_driver() {
         .unwrap();
     assert!(end.context.user_removed.is_empty());
 }
+
+/// A failed probe records who ran it: with dax_hmem blacklisted, v5's `cxl_dax_region_probe`
+/// defers forever, and the observation says it was the driver's probe run by the modprobe of
+/// dax_cxl; for a region the user creates, the last attempt is the deferred-probe work's
+/// retry after the user's `create-region` first probed it.
+#[test]
+fn failed_probes_name_who_ran_them() {
+    let s = scenario(
+        "\
+[platform]
+soft-reserved 0x850000000 size=128G
+host-bridge 0
+window 0x850000000 size=128G targets=0
+memdev host-bridge=0 capacity=128G presence=boot decoder=0x850000000,size=128G,ways=1,pos=0
+[kconfig]
+CONFIG_CXL_BUS=m
+CONFIG_CXL_REGION=y
+CONFIG_DAX=m
+CONFIG_DEV_DAX=m
+CONFIG_DEV_DAX_CXL=m
+CONFIG_DEV_DAX_KMEM=m
+[events]
+blacklist dax_hmem
+settle
+",
+    );
+    let run = model::run(designs::by_name("dax_cxl_mode-v5").unwrap(), &s);
+    let end = run.observations.last().unwrap();
+    let d = end
+        .unbound
+        .iter()
+        .find(|d| d.device == "dax_region0")
+        .expect("dax_region0 stays unbound");
+    assert_eq!(d.error, "EPROBE_DEFER");
+    assert_eq!(
+        d.cause,
+        Some(Cause::Kernel {
+            function: "cxl_dax_region probe, run by modprobe dax_cxl".into(),
+            patch: None
+        })
+    );
+    // The same deferral of a region the user creates: its last probe is the retry the
+    // deferred-probe work makes after a later bind.
+    let s2 = scenario(
+        "\
+[platform]
+host-bridge 0
+window 0x850000000 size=128G targets=0
+memdev host-bridge=0 capacity=128G presence=boot
+[kconfig]
+CONFIG_CXL_BUS=m
+CONFIG_CXL_REGION=y
+CONFIG_DAX=m
+CONFIG_DEV_DAX=m
+CONFIG_DEV_DAX_CXL=m
+CONFIG_DEV_DAX_KMEM=m
+[events]
+blacklist dax_hmem
+modprobe dax_cxl
+settle
+create-region window=0 memdevs=0
+settle
+",
+    );
+    let run = model::run(designs::by_name("dax_cxl_mode-v5").unwrap(), &s2);
+    let d = run
+        .observations
+        .last()
+        .unwrap()
+        .unbound
+        .iter()
+        .find(|d| d.device.starts_with("dax_region"))
+        .cloned()
+        .expect("the user region's dax_region stays unbound");
+    assert_eq!(
+        d.cause,
+        Some(Cause::Kernel {
+            function: "cxl_dax_region probe, run by kworker: deferred_probe_work".into(),
+            patch: None
+        })
+    );
+    // Runs made only to be judged do not pay for it.
+    let judged = model::run_for_judging(designs::by_name("dax_cxl_mode-v5").unwrap(), &s);
+    assert!(judged
+        .observations
+        .last()
+        .unwrap()
+        .unbound
+        .iter()
+        .all(|d| d.cause.is_none()));
+}

@@ -476,10 +476,15 @@ async fn userspace(k: KRef) {
     k.borrow_mut().udev_coldplug(blacklist);
     let mut settles = 0;
     for ev in events.iter() {
-        // What the user does here is the user's doing: teardowns it causes are not a design's.
+        // What the user does here is the user's doing: teardowns (and failed probes) it causes
+        // directly are not a design's; a design function that acts pushes its own frame.
         let user_action = matches!(
             ev,
-            Event::Rmmod(_) | Event::OfflineMemory(_) | Event::DestroyRegion(_)
+            Event::Rmmod(_)
+                | Event::OfflineMemory(_)
+                | Event::DestroyRegion(_)
+                | Event::CreateRamRegion { .. }
+                | Event::HotAddMemdev(_)
         );
         if user_action {
             k.borrow_mut().push_cause(srfuzz_oracle::Cause::User(
