@@ -150,7 +150,7 @@ pub fn observe(
                 deferred: d.deferred,
                 cause: d.probe_err_by.as_ref().map(|(drv, task, frame)| {
                     frame
-                        .clone()
+                        .map(|f| f.cause())
                         .unwrap_or_else(|| srfuzz_oracle::Cause::Kernel {
                             function: format!(
                                 "{} probe, run by {}",

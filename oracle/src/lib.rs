@@ -300,7 +300,8 @@ pub struct Observation {
     pub dax_regions: Vec<DaxRegionObs>,
     /// Ranges online as System RAM, one per kmem hot-add, in order.
     pub online: Vec<(u64, u64)>,
-    /// Regions unregistered so far, with what was online and why.
+    /// Regions unregistered so far, with what was online and why (in runs made only to be
+    /// judged, only those with their own memory online: the ones the judges weigh).
     pub teardowns: Vec<TeardownObs>,
     /// Configuration and loaded modules.
     pub context: Context,

@@ -169,7 +169,7 @@ pub struct Device {
     pub probe_err_by: Option<(
         DrvKind,
         crate::kernel::sched::TaskId,
-        Option<srfuzz_oracle::Cause>,
+        Option<crate::kernel::cause::Frame>,
     )>,
     /// On the deferred-probe pending or active list.
     pub deferred: bool,
@@ -390,7 +390,7 @@ impl Kernel {
     ) -> Option<(
         DrvKind,
         crate::kernel::sched::TaskId,
-        Option<srfuzz_oracle::Cause>,
+        Option<crate::kernel::cause::Frame>,
     )> {
         if !self.reporting {
             return None;
@@ -399,13 +399,7 @@ impl Kernel {
             .sched
             .current
             .unwrap_or(crate::kernel::sched::TaskId(u32::MAX));
-        let frame = self
-            .causes
-            .iter()
-            .rev()
-            .find(|(t, _)| *t == me)
-            .map(|(_, c)| c.clone());
-        Some((kind, me, frame))
+        Some((kind, me, self.frame()))
     }
 
     /// `cancel_work_sync()` called from a devm action (which cannot sleep in the model): a

@@ -111,7 +111,7 @@ pub struct Kernel {
     /// Regions unregistered, with what was online in their range and why, in order.
     pub teardowns: Vec<srfuzz_oracle::TeardownObs>,
     /// Cause frames per task ([`cause`]).
-    pub causes: Vec<(TaskId, srfuzz_oracle::Cause)>,
+    pub causes: Vec<(TaskId, cause::Frame)>,
     /// Modules the user unloaded with `rmmod` (a later load clears it): the judges do not count
     /// on a driver the user took away.
     pub user_removed: [bool; 9],

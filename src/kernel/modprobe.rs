@@ -487,9 +487,8 @@ async fn userspace(k: KRef) {
                 | Event::HotAddMemdev(_)
         );
         if user_action {
-            k.borrow_mut().push_cause(srfuzz_oracle::Cause::User(
-                crate::scenario::text::format_event(ev),
-            ));
+            k.borrow_mut()
+                .push_cause(crate::kernel::cause::Frame::User(*ev));
         }
         match *ev {
             Event::Blacklist(_) => {}

@@ -413,6 +413,10 @@ pub fn cxld_unregister(k: &mut Kernel, memdev: u64) {
 fn record_teardown(k: &mut Kernel, region: u32, own_online: u64, cause: srfuzz_oracle::Cause) {
     let r = &mut k.cxl.regions[region as usize];
     r.user_destroyed |= cause.is_user();
+    if own_online == 0 && !k.reporting {
+        // Judges weigh only teardowns with the region's own memory online; reports list all.
+        return;
+    }
     let (id, start, end) = (r.id, r.start, r.end);
     let other = k.mem.online_bytes(start, end).saturating_sub(own_online);
     k.teardowns.push(srfuzz_oracle::TeardownObs {
