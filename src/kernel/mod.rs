@@ -154,7 +154,7 @@ impl Kernel {
             dax,
             hmem,
             mem: MemoryHotplug::default(),
-            timeline: Vec::with_capacity(64),
+            timeline: Vec::new(),
             warns: Vec::new(),
             memory_errors: Vec::new(),
             observations: Vec::new(),
