@@ -150,14 +150,6 @@ pub fn quirks_from_env() -> Result<Quirks, String> {
     }
 }
 
-/// [`quirks_from_env`], read once per process, for callers with no error path (fuzz targets):
-/// panics with the message on a bad name, so a misspelt quirk fails loudly instead of
-/// silently fuzzing without it.
-pub fn env_quirks() -> Quirks {
-    static Q: std::sync::OnceLock<Quirks> = std::sync::OnceLock::new();
-    *Q.get_or_init(|| quirks_from_env().unwrap_or_else(|e| panic!("{e}")))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Draw helpers: each returns its first choice (0 / false) when the input is exhausted.
 
