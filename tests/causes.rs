@@ -5,43 +5,22 @@
 use srfuzz::checks::{judge_all, judge_design};
 use srfuzz::designs;
 use srfuzz::model;
-use srfuzz::scenario::{text, Scenario};
 use srfuzz_oracle::{Cause, FindingKind};
 
-fn scenario(t: &str) -> Scenario {
-    text::parse(t).unwrap_or_else(|e| panic!("{e}"))
-}
+mod common;
+use common::{scenario, ALL_MODULAR, BOOT, ONE_X1_REGION};
 
-const PLATFORM: &str = "\
-[platform]
-soft-reserved 0x850000000 size=128G
-host-bridge 0
-window 0x850000000 size=128G targets=0
-memdev host-bridge=0 capacity=128G presence=boot decoder=0x850000000,size=128G,ways=1,pos=0
-[kconfig]
-CONFIG_CXL_BUS=m
-CONFIG_CXL_REGION=y
-CONFIG_DAX=m
-CONFIG_DEV_DAX=m
-CONFIG_DEV_DAX_HMEM=m
-CONFIG_DEV_DAX_CXL=m
-CONFIG_DEV_DAX_KMEM=m
-[events]
-modprobe cxl_acpi
-modprobe cxl_pci
-modprobe cxl_mem
-modprobe dax_cxl
-modprobe kmem
-modprobe dax_hmem
-settle
-";
+/// The series' test machine, everything modular, booted: what each test then does follows.
+fn booted(then: &str) -> String {
+    format!("{ONE_X1_REGION}{ALL_MODULAR}[events]{BOOT}{then}")
+}
 
 /// `rmmod cxl_acpi` with the region's memory online: every design and mainline unregister the
 /// region and kmem keeps the memory until reboot. The teardown is recorded with the user's
 /// action as its cause, and no design is charged with it.
 #[test]
 fn users_rmmod_with_memory_online_is_no_design_finding() {
-    let s = scenario(&format!("{PLATFORM}rmmod cxl_acpi\nsettle\n"));
+    let s = scenario(&booted("rmmod cxl_acpi\nsettle\n"));
     for d in designs::all() {
         let run = model::run(d, &s);
         let end = run.observations.last().unwrap();
@@ -178,7 +157,7 @@ settle
 /// mainline (which has no deferred work).
 #[test]
 fn kill_defer_work_is_an_invalid_free() {
-    let s = scenario(&format!("{PLATFORM}rmmod dax_hmem\nsettle\n"));
+    let s = scenario(&booted("rmmod dax_hmem\nsettle\n"));
     for (d, j) in judge_all(&s) {
         let kasan: Vec<&str> = j
             .findings
@@ -255,7 +234,7 @@ settle
 /// HMEM to own the region's Soft Reserved range, as dax_cxl is gone.)
 #[test]
 fn no_ownership_expectation_after_the_user_removes_a_driver() {
-    let s = scenario(&format!("{PLATFORM}rmmod dax_cxl\nsettle\n"));
+    let s = scenario(&booted("rmmod dax_cxl\nsettle\n"));
     for (d, j) in judge_all(&s) {
         let end = model::run(d, &s).observations.last().cloned().unwrap();
         assert_eq!(end.context.user_removed, ["dax_cxl"], "{}", d.name);
@@ -270,9 +249,7 @@ fn no_ownership_expectation_after_the_user_removes_a_driver() {
         );
     }
     // Loading it again restores the expectations (and the ownership).
-    let s = scenario(&format!(
-        "{PLATFORM}rmmod dax_cxl\nsettle\nmodprobe dax_cxl\nsettle\n"
-    ));
+    let s = scenario(&booted("rmmod dax_cxl\nsettle\nmodprobe dax_cxl\nsettle\n"));
     let end = model::run(designs::by_name("mainline").unwrap(), &s)
         .observations
         .last()

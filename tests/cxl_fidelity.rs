@@ -10,41 +10,8 @@ use srfuzz::kernel::log::LogEvent;
 use srfuzz::model::{self, Run};
 use srfuzz::scenario::text;
 
-/// One window of 128G at 0x850000000, one Soft Reserved range over it, one x1 memdev whose
-/// firmware-committed decoder covers it (the series' test machine, cover letters [1] and [2]).
-const ONE_X1_REGION: &str = "
-[platform]
-soft-reserved 0x850000000 size=128G
-host-bridge 0
-window 0x850000000 size=128G targets=0
-memdev host-bridge=0 capacity=128G presence=boot decoder=0x850000000,size=128G,ways=1,pos=0
-";
-
-/// Everything modular, as the series' tests run.
-const ALL_MODULAR: &str = "
-[kconfig]
-CONFIG_CXL_BUS=m
-CONFIG_CXL_PCI=m
-CONFIG_CXL_ACPI=m
-CONFIG_CXL_MEM=m
-CONFIG_CXL_REGION=y
-CONFIG_DAX=m
-CONFIG_DEV_DAX=m
-CONFIG_DEV_DAX_HMEM=m
-CONFIG_DEV_DAX_CXL=m
-CONFIG_DEV_DAX_KMEM=m
-";
-
-/// udev's modprobes and a settle.
-const BOOT: &str = "
-modprobe cxl_acpi
-modprobe cxl_pci
-modprobe cxl_mem
-modprobe dax_cxl
-modprobe kmem
-modprobe dax_hmem
-settle
-";
+mod common;
+use common::{ALL_MODULAR, BOOT, ONE_X1_REGION};
 
 fn run_text(design: &str, src: &str) -> Run {
     let s = text::parse(src).unwrap_or_else(|e| panic!("{e}\n{src}"));

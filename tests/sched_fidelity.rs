@@ -17,10 +17,6 @@ use srfuzz_oracle::Owner;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-fn scenario(t: &str) -> Scenario {
-    text::parse(t).unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn run(design: &str, s: &Scenario) -> model::Run {
     model::run(designs::by_name(design).unwrap(), s)
 }
@@ -38,29 +34,8 @@ fn at(lines: &[String], needle: &str) -> usize {
         .unwrap_or_else(|| panic!("no `{needle}` in the timeline:\n{}", lines.join("\n")))
 }
 
-/// One x1 region that firmware committed over the whole Soft Reserved range, in one window.
-const PLATFORM_ONE_REGION: &str = "\
-[platform]
-soft-reserved 0x850000000 size=128G
-host-bridge 0
-window 0x850000000 size=128G targets=0
-memdev host-bridge=0 capacity=128G presence=boot decoder=0x850000000,size=128G,ways=1,pos=0
-";
-
-/// Every component modular (udev's normal case).
-const ALL_MODULAR: &str = "\
-[kconfig]
-CONFIG_CXL_BUS=m
-CONFIG_CXL_PCI=m
-CONFIG_CXL_ACPI=m
-CONFIG_CXL_MEM=m
-CONFIG_CXL_REGION=y
-CONFIG_DAX=m
-CONFIG_DEV_DAX=m
-CONFIG_DEV_DAX_HMEM=m
-CONFIG_DEV_DAX_CXL=m
-CONFIG_DEV_DAX_KMEM=m
-";
+mod common;
+use common::{scenario, ALL_MODULAR, ONE_X1_REGION};
 
 // ---------------------------------------------------------------------------------------------
 // F2: cxl_bus_rescan() is queued on cxl_bus_wq.
@@ -87,7 +62,7 @@ CONFIG_DEV_DAX_KMEM=m
 #[test]
 fn cxl_bus_rescan_runs_after_hmem_deferred_work_decided() {
     let s = scenario(&format!(
-        "{PLATFORM_ONE_REGION}{ALL_MODULAR}
+        "{ONE_X1_REGION}{ALL_MODULAR}
 [events]
 blacklist cxl_acpi
 blacklist dax_hmem
@@ -148,7 +123,7 @@ settle
 #[test]
 fn cxl_bus_rescan_first_under_the_default_schedule() {
     let s = scenario(&format!(
-        "{PLATFORM_ONE_REGION}{ALL_MODULAR}
+        "{ONE_X1_REGION}{ALL_MODULAR}
 [events]
 blacklist cxl_acpi
 blacklist dax_hmem
@@ -185,7 +160,7 @@ thread_local! {
 #[test]
 fn rmmod_cxl_acpi_drains_the_rescan() {
     RESCAN_PENDING_AT_RMMOD_RETURN.with(|c| c.set(None));
-    let s = scenario(&format!("{PLATFORM_ONE_REGION}{ALL_MODULAR}"));
+    let s = scenario(&format!("{ONE_X1_REGION}{ALL_MODULAR}"));
     let k = kernel_for(&s);
     fn make(k: &KRef, body: TaskBody) -> BoxFut<()> {
         match body {
@@ -307,7 +282,7 @@ thread_local! {
 #[test]
 fn request_module_returns_after_the_async_probes_it_started() {
     MEM0_AT_RETURN.with(|c| c.set(None));
-    let s = scenario(&format!("{PLATFORM_ONE_REGION}{ALL_MODULAR}"));
+    let s = scenario(&format!("{ONE_X1_REGION}{ALL_MODULAR}"));
     let k = kernel_for(&s);
     fn make(k: &KRef, body: TaskBody) -> BoxFut<()> {
         match body {
@@ -339,9 +314,7 @@ fn request_module_returns_after_the_async_probes_it_started() {
 /// (`MODULE_ALIAS_DAX_DEVICE(0)`). Mainline ends with CXL owning the region's memory.
 #[test]
 fn udev_loads_the_stack_by_modalias() {
-    let s = scenario(&format!(
-        "{PLATFORM_ONE_REGION}{ALL_MODULAR}[events]\nsettle\n"
-    ));
+    let s = scenario(&format!("{ONE_X1_REGION}{ALL_MODULAR}[events]\nsettle\n"));
     assert!(!s.events.iter().any(|e| matches!(e, Event::Modprobe(_))));
     let r = run("mainline", &s);
     let tl = timeline(&r);
@@ -370,7 +343,7 @@ fn udev_loads_the_stack_by_modalias() {
 #[test]
 fn udev_skips_a_blacklisted_module() {
     let s = scenario(&format!(
-        "{PLATFORM_ONE_REGION}{ALL_MODULAR}[events]\nblacklist dax_cxl\nsettle\n"
+        "{ONE_X1_REGION}{ALL_MODULAR}[events]\nblacklist dax_cxl\nsettle\n"
     ));
     let r = run("mainline", &s);
     let end = r.last();
@@ -384,7 +357,7 @@ fn udev_skips_a_blacklisted_module() {
 #[test]
 fn explicit_modprobe_loads_a_blacklisted_module() {
     let s = scenario(&format!(
-        "{PLATFORM_ONE_REGION}{ALL_MODULAR}[events]\nblacklist dax_cxl\nmodprobe dax_cxl\nsettle\n"
+        "{ONE_X1_REGION}{ALL_MODULAR}[events]\nblacklist dax_cxl\nmodprobe dax_cxl\nsettle\n"
     ));
     let end = run("mainline", &s).last().clone();
     assert!(end.context.live.contains(&"dax_cxl"));
