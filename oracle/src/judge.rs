@@ -4,7 +4,10 @@
 //! Invariants are checked at every quiescent point (each `settle` and the end); the ones about
 //! how things *end* (leaks, stranded capacity, hangs) only at the end. The spec is about final
 //! ownership and is checked at the end. Both read only the observation: the spec is stated from
-//! facts (windows, committed regions, configuration, loaded modules), never by running a design.
+//! facts (published windows, the regions firmware describes, the drivers the configuration builds
+//! and the user left available), never by running a design. Designs answer only for what kernel
+//! code did: teardowns a user action caused, and ownership after the user took drivers out or
+//! regions down, are not theirs.
 
 use crate::finding::{Finding, FindingKind};
 use crate::{Cause, Observation, Outcome, Owner, RangeOwnership, RegionObs};

@@ -280,8 +280,8 @@ pub struct Observation {
     pub point: String,
     /// /proc/iomem as root reads it; empty for runs made only to be judged.
     pub iomem: String,
-    /// Each Soft Reserved range of the sanitized e820 table (overlapping and adjacent entries
-    /// merged), in address order.
+    /// Each Soft Reserved entry of the sanitized e820 table (never merged; overlapping entries
+    /// split at every boundary), in address order.
     pub soft_reserved: Vec<RangeOwnership>,
     /// Every CXL region created so far, in creation order.
     pub regions: Vec<RegionObs>,
