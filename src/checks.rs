@@ -92,43 +92,62 @@ pub fn known_from_env() -> &'static KnownList {
 }
 
 /// Runs `s` on both designs and returns every difference in what they leave the user, in
-/// order (see [`srfuzz_oracle::differences`]).
-pub fn differential_all(s: &Scenario, a: &'static Design, b: &'static Design) -> Vec<Difference> {
+/// order (see [`srfuzz_oracle::differences`]), each with its finding.
+pub fn differential_all(s: &Scenario, a: &'static Design, b: &'static Design) -> Vec<Divergence> {
     let inputs = model::Inputs::of(s);
     let ra = model::run_for_judging_in(a, s, &inputs);
     let rb = model::run_for_judging_in(b, s, &inputs);
-    differences(&ra.observations, &rb.observations)
+    let diffs = differences(&ra.observations, &rb.observations);
+    if diffs.is_empty() {
+        return Vec::new();
+    }
+    let (ca, cb) = (&ra.last().context, &rb.last().context);
+    diffs
+        .into_iter()
+        .map(|difference| Divergence {
+            finding: Finding::from_difference(&difference, a.name, b.name, ca, cb),
+            difference,
+        })
+        .collect()
+}
+
+/// One difference of the differential check, with its finding (title and detail).
+#[derive(Clone, Debug)]
+pub struct Divergence {
+    /// What differs.
+    pub difference: Difference,
+    /// The difference as a finding: the title names both designs and the configuration.
+    pub finding: Finding,
 }
 
 /// The first difference between the two designs on `s`.
 pub fn differential(s: &Scenario, a: &'static Design, b: &'static Design) -> Option<Difference> {
-    differential_all(s, a, b).into_iter().next()
+    differential_all(s, a, b)
+        .into_iter()
+        .next()
+        .map(|d| d.difference)
 }
 
-/// The first difference whose finding (see [`Finding::from_difference`]) `known` does not
-/// cover.
+/// The first difference whose finding `known` does not cover.
 pub fn new_difference(
     s: &Scenario,
     a: &'static Design,
     b: &'static Design,
     known: &KnownList,
-) -> Option<Difference> {
-    let mut diffs = differential_all(s, a, b).into_iter();
-    if known.entries.is_empty() {
-        // Nothing to skip: no need to title every difference (this runs per fuzz iteration).
-        return diffs.next();
-    }
-    diffs.find(|d| {
-        known
-            .lookup(&Finding::from_difference(d, a.name, b.name))
-            .is_none()
-    })
+) -> Option<Divergence> {
+    differential_all(s, a, b)
+        .into_iter()
+        .find(|d| known.lookup(&d.finding).is_none())
 }
 
 /// [`new_difference`], panicking from a function specific to the difference's kind.
 pub fn check_differential(s: &Scenario, a: &'static Design, b: &'static Design, known: &KnownList) {
-    if let Some(d) = new_difference(s, a, b, known) {
-        let msg = d.describe(a.name, b.name);
+    if let Some(Divergence {
+        difference: d,
+        finding,
+    }) = new_difference(s, a, b, known)
+    {
+        let msg = format!("{}\n  {}", finding.title, finding.detail);
         match d.kind {
             DiffKind::Build => found_build_divergence(&msg),
             DiffKind::Hang => found_hang_divergence(&msg),
@@ -442,4 +461,190 @@ fn found_memory_safety(msg: &str) -> ! {
 #[inline(never)]
 fn found_spec_deviation(msg: &str) -> ! {
     panic!("{msg}");
+}
+
+/// A check as a campaign runs it: what `triage`, `minimize`, `bisect` and `report` replay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// Two designs against each other ([`new_difference`]).
+    Differential(&'static Design, &'static Design),
+    /// Every design against its invariants and the spec ([`judge_all`]).
+    Spec,
+    /// Every design against itself under the canonical schedule ([`order_all`]).
+    Order,
+}
+
+impl PartialEq for Design {
+    fn eq(&self, other: &Design) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+impl Eq for Design {}
+
+/// What one check found on one scenario.
+#[derive(Clone, Debug, Default)]
+pub struct Verdict {
+    /// New findings the known list does not cover, first occurrence of each title, in order.
+    pub new: Vec<Finding>,
+    /// Findings mainline shows too on the same scenario.
+    pub pre_existing: Vec<Finding>,
+}
+
+impl Check {
+    /// The check named `name` (`differential`, `spec`, `order`); the differential check takes
+    /// its pair from `pair` ("a,b"; default [`DEFAULT_PAIR`]), the others refuse one.
+    pub fn from_name(name: &str, pair: Option<&str>) -> Result<Check, String> {
+        match (name, pair) {
+            ("differential", p) => {
+                let [a, b] = design_pair(p.unwrap_or(DEFAULT_PAIR))?;
+                Ok(Check::Differential(a, b))
+            }
+            ("spec", None) => Ok(Check::Spec),
+            ("order", None) => Ok(Check::Order),
+            ("spec" | "order", Some(p)) => Err(format!(
+                "the {name} check judges every design on its own: it takes no design pair \
+                 (got `{p}`)"
+            )),
+            (other, _) => Err(format!(
+                "unknown check `{other}`: expected differential, spec or order"
+            )),
+        }
+    }
+
+    /// The check's name, as [`Check::from_name`] reads it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Check::Differential(..) => "differential",
+            Check::Spec => "spec",
+            Check::Order => "order",
+        }
+    }
+
+    /// The design pair, for the differential check.
+    pub fn pair(&self) -> Option<[&'static Design; 2]> {
+        match *self {
+            Check::Differential(a, b) => Some([a, b]),
+            _ => None,
+        }
+    }
+
+    /// "differential register_dax-v4 vs mainline", "spec", "order".
+    pub fn describe(&self) -> String {
+        match self {
+            Check::Differential(a, b) => format!("differential {} vs {}", a.name, b.name),
+            other => other.name().to_string(),
+        }
+    }
+
+    /// What the check finds on `s`, as its fuzz target judges it: for the differential check,
+    /// the first difference `known` does not cover (what the target stops on); for spec and
+    /// order, every new finding of every design that `known` does not cover.
+    pub fn verdict(&self, s: &Scenario, known: &KnownList) -> Verdict {
+        let mut v = Verdict::default();
+        let add = |into: &mut Vec<Finding>, f: Finding| {
+            if !into.iter().any(|g| g.title == f.title) {
+                into.push(f);
+            }
+        };
+        match *self {
+            Check::Differential(a, b) => {
+                if let Some(d) = new_difference(s, a, b, known) {
+                    v.new.push(d.finding);
+                }
+            }
+            Check::Spec => {
+                for (_, j) in judge_all(s) {
+                    for f in j.findings {
+                        if known.lookup(&f).is_none() {
+                            add(&mut v.new, f);
+                        }
+                    }
+                    for f in j.pre_existing {
+                        add(&mut v.pre_existing, f);
+                    }
+                }
+            }
+            Check::Order => {
+                for (_, new, old) in order_all(s) {
+                    for f in new {
+                        if known.lookup(&f).is_none() {
+                            add(&mut v.new, f);
+                        }
+                    }
+                    for f in old {
+                        add(&mut v.pre_existing, f);
+                    }
+                }
+            }
+        }
+        v
+    }
+}
+
+/// One finding to reproduce: the check that makes it and its title. Minimization keeps it,
+/// bisection looks for the patches it needs, reports show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The check.
+    pub check: Check,
+    /// The finding's title.
+    pub title: String,
+}
+
+impl Target {
+    /// The designs whose patches the finding may come from: the design its title names (spec,
+    /// order), or each design of the pair that is not mainline (differential).
+    pub fn designs(&self) -> Vec<&'static Design> {
+        match self.check {
+            Check::Differential(a, b) => {
+                [a, b].into_iter().filter(|d| d.name != MAINLINE).collect()
+            }
+            Check::Spec | Check::Order => design_of_title(&self.title).into_iter().collect(),
+        }
+    }
+
+    /// Whether `s` shows the finding, new (not shown by mainline, not declared), whether or not
+    /// a known-findings entry covers it.
+    pub fn shows(&self, s: &Scenario) -> bool {
+        match self.check {
+            Check::Differential(a, b) => self.shows_with(s, &[a, b]),
+            _ => self.shows_with(s, &self.designs()),
+        }
+    }
+
+    /// [`Target::shows`] with the designs replaced by `designs` (variants of them with fewer
+    /// patches, [`Design::with_patches`]): the pair for the differential check, the one
+    /// design for spec and order.
+    pub fn shows_with(&self, s: &Scenario, designs: &[&'static Design]) -> bool {
+        match (self.check, designs) {
+            (Check::Differential(..), &[a, b]) => differential_all(s, a, b)
+                .iter()
+                .any(|d| d.finding.title == self.title),
+            (Check::Spec, &[d]) => judge_design(s, d)
+                .findings
+                .iter()
+                .any(|f| f.title == self.title),
+            (Check::Order, &[d]) => {
+                if d.declaration(&self.title).is_some() {
+                    return false;
+                }
+                let inputs = model::Inputs::of(s);
+                let mine = order_findings_in(s, d, &inputs);
+                if !mine.iter().any(|f| f.title == self.title) {
+                    return false;
+                }
+                let base = order_findings_in(s, mainline(), &inputs);
+                !in_mainline(&self.title, d, base.iter().map(|b| b.title.as_str()))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The design a one-design finding's title names: the first name in its closing `[…]`.
+pub fn design_of_title(title: &str) -> Option<&'static Design> {
+    let open = title.rfind('[')?;
+    let inner = &title[open + 1..];
+    let name = inner.split([',', ']']).next()?.trim();
+    designs::by_name(name)
 }

@@ -11,10 +11,14 @@
 #![allow(non_snake_case)]
 #![warn(missing_docs)]
 
+pub mod archive;
+pub mod bisect;
 pub mod checks;
 pub mod designs;
 pub mod drivers;
 pub mod kernel;
 pub mod model;
 pub mod observe;
+pub mod report;
 pub mod scenario;
+pub mod triage;

@@ -1,12 +1,24 @@
-//! The srfuzz command line: list designs, run scenarios on them, print artifacts as scenarios,
-//! and measure the model's speed.
+//! The srfuzz command line: a thin layer over the pipeline's stages — scenario files
+//! (`scenario::file`), runs (`model`), checks (`checks`), `minimize`, `bisect`, `report`,
+//! `triage` and the reports/ archive (`archive`).
+//!
+//! Exit codes: 0 nothing new found (or the command did what it was asked), 1 something new
+//! found (a finding, a difference, a root cause, a replayed finding, reports out of date), 2
+//! bad input or a misconfiguration. A closed pipe ends the process quietly, as for any Unix
+//! filter.
 
-use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
-use srfuzz::checks;
+use anyhow::{bail, Context as _, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use srfuzz::archive;
+use srfuzz::bisect::bisect;
+use srfuzz::checks::{self, Check, Target};
 use srfuzz::designs::{self, Design};
+use srfuzz::minimize::minimize;
 use srfuzz::model;
-use srfuzz::scenario::{gen, text, Scenario};
+use srfuzz::report;
+use srfuzz::scenario::file::{self, Loaded, Meta, ReadOptions};
+use srfuzz::scenario::{gen, text, Quirks, Scenario};
+use srfuzz::triage::{self, Campaign};
 use srfuzz_oracle::KnownList;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,14 +39,65 @@ struct Cli {
     cmd: Cmd,
 }
 
+/// How files are read: by content, or all as raw fuzzer input.
+#[derive(clap::Args, Clone, Copy)]
+struct Reading {
+    /// Read every file as raw fuzzer bytes, whatever its content (files are otherwise
+    /// recognized by content: scenario text starts with `#` or `[`).
+    #[arg(long)]
+    raw: bool,
+}
+
+/// Which finding a command works on.
+#[derive(clap::Args, Clone)]
+struct Which {
+    /// The check: differential, spec or order (default: the file's `# check:` stamp, else
+    /// spec with one design given, differential otherwise).
+    #[arg(long)]
+    check: Option<String>,
+    /// The designs: two for the differential check (default: the stamp's, else
+    /// register_dax-v4,dax_cxl_mode-v5), or one, whose findings alone are considered.
+    #[arg(long, value_delimiter = ',')]
+    designs: Vec<String>,
+    /// The finding's title (default: the file's `# finding:` stamp, else the check's first new
+    /// finding on the file).
+    #[arg(long)]
+    finding: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RunFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ReportFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
-    /// List the designs with one line each.
-    Designs,
-    /// Run scenario files (`.scn` text scenarios, anything else as a raw fuzzer artifact;
-    /// directories are walked) on designs and print /proc/iomem, ownership and outcome; with
-    /// exactly two designs, also their first difference. Exit 0: nothing found; 1: a problem
-    /// or a difference was found; 2: bad input.
+    /// List the designs, with their patches (`--patches`: and each patch's link).
+    Designs {
+        /// Also print each patch's link.
+        #[arg(long)]
+        patches: bool,
+    },
+    /// Run scenarios on designs: /proc/iomem, ownership, findings; with two designs, their
+    /// first difference. Exit 1 if a new finding or a difference is found.
+    #[command(
+        long_about = "Run scenario files (recognized by content: scenario text, stamped raw \
+        input or a raw fuzzer artifact; directories are walked for `.scn`, `.raw` and \
+        extension-less files) on designs and print, per design, the resolved Kconfig, \
+        /proc/iomem and ownership at every settle point and at the end, then the findings: \
+        FINDING (new), KNOWN (in the known list), DECLARED (the design does it knowingly), and \
+        how many mainline shows too (`--all` lists them). With exactly two designs, also their \
+        first difference. Ends with a summary table. Exit 0: nothing new; 1: a new finding or a \
+        difference; 2: bad input."
+    )]
     Run {
         /// Scenario files or directories.
         #[arg(required = true)]
@@ -45,40 +108,122 @@ enum Cmd {
         /// Also print each run's timeline.
         #[arg(long)]
         timeline: bool,
-        /// Also list the findings mainline shows too on the same scenario (counted, not
-        /// listed, by default).
+        /// Also list the findings mainline shows too (counted, not listed, by default).
         #[arg(long)]
         all: bool,
+        /// Print only the findings, the differences and the summary table.
+        #[arg(long)]
+        quiet: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: RunFormat,
+        #[command(flatten)]
+        reading: Reading,
     },
-    /// Group scenario files (fuzzer artifacts, `.scn`) by the first new finding a check makes
-    /// on them, as the fuzz target of that check would: one line per distinct finding title,
-    /// with how many files show it and the first of them.
-    Triage {
-        /// Scenario files or directories.
+    /// Replay saved repros: run the check and finding each file's stamp names. Exit 1 if a
+    /// finding is reproduced, 0 if none is.
+    Replay {
+        /// Stamped scenario files (reports/*/scenario.scn, `srfuzz minimize` output).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The check: differential, spec or order.
-        #[arg(long, default_value = "differential")]
-        check: String,
-        /// For the differential check, the two designs (default: register_dax-v4,dax_cxl_mode-v5).
-        #[arg(long, value_delimiter = ',')]
-        designs: Vec<String>,
-        /// Known-findings file whose entries are skipped, as the fuzz target does (`none`: skip
-        /// nothing; default: the shipped reports/known-findings.txt).
+    },
+    /// Group a campaign's inputs into root causes: replay each as the campaign judged it,
+    /// minimize and bisect each new title once. Exit 1 if a new root cause exists.
+    #[command(
+        long_about = "Group a campaign's inputs (fuzzer artifacts, scenario files) into root \
+        causes. Each file is judged with the check, design pair and known list the campaign \
+        recorded next to its artifacts (srfuzz-campaign.txt), or else given here; every new \
+        title is minimized once and bisected, and titles with the same kind, subject and \
+        culprit patches are one root cause. Prints one line per root cause with its titles \
+        folded under it. Exit 0: no new root cause; 1: new root causes; 2: bad input."
+    )]
+    Triage {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The check: differential, spec or order (default: the campaign's record, else
+        /// differential).
         #[arg(long)]
+        check: Option<String>,
+        /// For the differential check, the two designs (default: the campaign's record, else
+        /// register_dax-v4,dax_cxl_mode-v5).
+        #[arg(long, env = "SRFUZZ_DESIGNS")]
+        designs: Option<String>,
+        /// Known-findings file whose entries are skipped (`none`: nothing; `shipped`: the
+        /// shipped reports/known-findings.txt, the default).
+        #[arg(long, env = "SRFUZZ_KNOWN")]
         known: Option<String>,
+        /// Write each root cause's minimized repro and report to DIR/<name>/.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        reading: Reading,
     },
-    /// Print a raw fuzzer artifact as scenario text.
+    /// Reduce a scenario to a 1-minimal one that shows the same finding, and write it stamped.
+    Minimize {
+        /// The scenario (text or raw).
+        input: PathBuf,
+        /// Where to write the minimized scenario (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        which: Which,
+        #[command(flatten)]
+        reading: Reading,
+    },
+    /// Report a finding for a mail reply (text), a tracker (markdown) or tools (json).
+    Report {
+        /// The scenario (text or raw).
+        input: PathBuf,
+        #[command(flatten)]
+        which: Which,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
+        /// Write to FILE (atomically) instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        reading: Reading,
+    },
+    /// Name the patches a finding needs: the first patch of the stack that shows it, and the
+    /// smallest sets whose removal makes it go away.
+    Bisect {
+        /// The scenario (text or raw).
+        input: PathBuf,
+        #[command(flatten)]
+        which: Which,
+        #[command(flatten)]
+        reading: Reading,
+    },
+    /// Regenerate reports/ from each root cause's scenario.scn (`--verify`: only check that it
+    /// is up to date; exit 1 if not).
+    Reports {
+        /// The reports directory.
+        #[arg(long, default_value = "reports")]
+        dir: PathBuf,
+        /// Write nothing; exit 1 if a file is out of date or a repro no longer shows its finding.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Print a scenario file as canonical scenario text (raw input decoded by this generator).
     Fmt {
-        /// The artifact.
-        artifact: PathBuf,
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        reading: Reading,
     },
-    /// Generate random scenarios for a while and judge each with every check — the spec check
-    /// and order independence on every design, the differential check on the pairs given —
-    /// then print the distinct new finding titles with how often each appeared (new: neither
-    /// known, declared nor shown by mainline on the same scenario) and how many titles mainline
-    /// shares. With `--out DIR`, the first scenario of each new title is written there as text.
-    /// Platforms have no quirks unless `SRFUZZ_QUIRKS` names some.
+    /// Generate random scenarios for a while, judge each with every check, and print the
+    /// distinct new titles. Exit 1 if any.
+    #[command(
+        long_about = "Generate random scenarios for a while and judge each with every check — \
+        the spec check and order independence on every design, the differential check on the \
+        pairs given — then print the distinct new finding titles with how often each appeared \
+        (new: neither known, declared nor shown by mainline on the same scenario) and how many \
+        titles mainline shares. With `--out DIR`, the first scenario of each new title is \
+        written there as stamped text, with its stamped raw input. Platforms have no quirks \
+        unless SRFUZZ_QUIRKS names some."
+    )]
     Census {
         /// How long to generate.
         #[arg(long, default_value_t = 60.0)]
@@ -90,11 +235,11 @@ enum Cmd {
         /// and register_dax-v4,mainline).
         #[arg(long = "pair")]
         pairs: Vec<String>,
-        /// Directory to write one example scenario per new title into.
+        /// Directory to write one example per new title into.
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Measure scenario runs per second on generated scenarios (single thread).
+    /// Measure runs per second on generated scenarios (single thread).
     Bench {
         /// One design (scenario runs/s) or two, comma-separated (differential checks/s).
         #[arg(long, value_delimiter = ',', default_value = "mainline")]
@@ -109,6 +254,12 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    // A closed pipe (`srfuzz run corpus | head`) ends the process as it ends `cat`, instead of
+    // a panic in `println!`.
+    // SAFETY: setting a signal's disposition to the default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match real_main(cli) {
         Ok(code) => code,
@@ -119,13 +270,24 @@ fn main() -> ExitCode {
     }
 }
 
+fn code(found: bool) -> ExitCode {
+    if found {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn real_main(cli: Cli) -> Result<ExitCode> {
     match cli.cmd {
-        Cmd::Designs => {
+        Cmd::Designs { patches } => {
             for d in designs::all() {
                 println!("{:<24} {}", d.name, d.summary);
                 for p in d.patches {
-                    println!("{:<24}   + {}", "", p.subject);
+                    println!("    {:<22} {}", p.label, p.subject);
+                    if patches {
+                        println!("    {:<22} {}", "", p.link);
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -135,64 +297,152 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             designs,
             timeline,
             all,
+            quiet,
+            format,
+            reading,
         } => {
             let designs = pick_designs(&designs)?;
-            let mut files = Vec::new();
-            for p in &paths {
-                collect(p, &mut files)?;
+            let files = load_all(&paths, reading, None)?;
+            let known = known_list(None)?;
+            let opts = RunOpts {
+                timeline,
+                all,
+                quiet: quiet || format == RunFormat::Json,
+            };
+            let mut found = false;
+            let mut rows = Vec::new();
+            for f in &files {
+                let (hit, row) = run_file(f, &designs, &known, opts);
+                found |= hit;
+                rows.push(row);
             }
+            match format {
+                RunFormat::Text => print_summary(&rows, &designs),
+                RunFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+            }
+            Ok(code(found))
+        }
+        Cmd::Replay { paths } => {
+            let files = load_all(&paths, Reading { raw: false }, None)?;
             let mut found = false;
             for f in &files {
-                let s = load(f)?;
-                found |= run_file(f, &s, &designs, timeline, all);
+                let target = archive::target_of(&f.meta())
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", f.path.display()))?;
+                if target.shows(&f.scenario) {
+                    println!("REPRODUCED {}: {}", f.path.display(), target.title);
+                    found = true;
+                } else {
+                    println!("NOT REPRODUCED {}: {}", f.path.display(), target.title);
+                }
             }
-            Ok(if found {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(code(found))
         }
         Cmd::Triage {
             paths,
             check,
             designs,
             known,
+            out,
+            reading,
+        } => triage_cmd(&paths, check, designs, known, out.as_deref(), reading),
+        Cmd::Minimize {
+            input,
+            output,
+            which,
+            reading,
         } => {
-            let pair = if designs.is_empty() {
-                checks::DEFAULT_PAIR.to_string()
-            } else {
-                designs.join(",")
-            };
-            let [a, b] = checks::design_pair(&pair).map_err(anyhow::Error::msg)?;
-            let mut files = Vec::new();
-            for p in &paths {
-                collect(p, &mut files)?;
+            let loaded = load_one(&input, reading)?;
+            let target = resolve_target(&loaded, &which)?;
+            let start = std::time::Instant::now();
+            let m = minimize(&loaded.scenario, &mut |c| target.shows(c));
+            let stamp = stamp_for(&target);
+            let text = file::stamped_text(&m.scenario, &stamp);
+            // Replayed in a fresh parse and run before anything is written.
+            let back =
+                text::parse(&text).context("srfuzz bug: the minimized text does not parse")?;
+            if !target.shows(&back) {
+                bail!(
+                    "srfuzz bug: the minimized scenario does not show `{}`",
+                    target.title
+                );
             }
-            let known = match known.as_deref() {
-                None => KnownList::parse("reports/known-findings.txt", checks::KNOWN_FINDINGS),
-                Some("none") => Ok(KnownList::default()),
-                Some(path) => std::fs::read_to_string(path)
-                    .map_err(|e| format!("{path}: {e}"))
-                    .and_then(|t| KnownList::parse(path, &t)),
-            }
-            .map_err(anyhow::Error::msg)?;
-            let check = match check.as_str() {
-                "differential" => Check::Differential(a, b),
-                "spec" => Check::Spec,
-                "order" => Check::Order,
-                other => bail!("unknown check `{other}`: expected differential, spec or order"),
-            };
-            triage(&files, check, &known)?;
+            write_out(output.as_deref(), text.as_bytes())?;
+            eprintln!(
+                "srfuzz: minimized {} from {} to {} scenario lines ({} runs of the check, {} \
+                 accepted, {:.0} ms); replayed: it shows `{}`",
+                input.display(),
+                triage::scenario_lines(&loaded.scenario),
+                triage::scenario_lines(&m.scenario),
+                m.evaluations,
+                m.accepted,
+                start.elapsed().as_secs_f64() * 1e3,
+                target.title
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Fmt { artifact } => {
-            let bytes = std::fs::read(&artifact)
-                .with_context(|| format!("reading {}", artifact.display()))?;
-            let quirks = gen::quirks_from_env().map_err(anyhow::Error::msg)?;
-            print!(
-                "{}",
-                text::print(&gen::scenario_from_bytes_with(&bytes, quirks))
+        Cmd::Report {
+            input,
+            which,
+            format,
+            output,
+            reading,
+        } => {
+            let loaded = load_one(&input, reading)?;
+            let target = resolve_target(&loaded, &which)?;
+            let b = bisect(&target, &loaded.scenario);
+            let r = report::build(
+                &target,
+                &loaded.scenario,
+                &input.display().to_string(),
+                Some(&b),
             );
+            let body = match format {
+                ReportFormat::Text => report::text(&r),
+                ReportFormat::Markdown => report::markdown(&r),
+                ReportFormat::Json => report::json(&r),
+            };
+            write_out(output.as_deref(), body.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Bisect {
+            input,
+            which,
+            reading,
+        } => {
+            let loaded = load_one(&input, reading)?;
+            let target = resolve_target(&loaded, &which)?;
+            let b = bisect(&target, &loaded.scenario);
+            let r = report::build(
+                &target,
+                &loaded.scenario,
+                &input.display().to_string(),
+                Some(&b),
+            );
+            print!("{}", report::bisection_text(&r));
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Reports { dir, verify } => {
+            let r = archive::regenerate(&dir, verify);
+            for c in &r.changed {
+                println!("{} {c}", if verify { "OUT OF DATE" } else { "wrote" });
+            }
+            for p in &r.problems {
+                println!("PROBLEM {}: {}", p.path, p.msg);
+            }
+            println!(
+                "{} root-cause directories, {} file(s) {}, {} problem(s)",
+                r.dirs,
+                r.changed.len(),
+                if verify { "out of date" } else { "written" },
+                r.problems.len()
+            );
+            Ok(code(
+                !r.problems.is_empty() || (verify && !r.changed.is_empty()),
+            ))
+        }
+        Cmd::Fmt { file, reading } => {
+            let l = load_one(&file, reading)?;
+            print!("{}", text::print(&l.scenario));
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Census {
@@ -209,10 +459,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             } else {
                 pairs
             };
-            let pairs = pairs
-                .iter()
-                .map(|p| checks::design_pair(p).map_err(anyhow::Error::msg))
-                .collect::<Result<Vec<_>>>()?;
+            let pairs = pairs.iter().map(|p| pair(p)).collect::<Result<Vec<_>>>()?;
             census(seconds, seed, &pairs, out.as_deref())
         }
         Cmd::Bench {
@@ -230,23 +477,60 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Designs by name; duplicates are an error (a design compared with itself finds nothing).
 fn pick_designs(names: &[String]) -> Result<Vec<&'static Design>> {
     if names.is_empty() {
         return Ok(designs::all().iter().collect());
     }
-    names
-        .iter()
-        .map(|n| {
-            designs::by_name(n).with_context(|| {
-                let known: Vec<_> = designs::all().iter().map(|d| d.name).collect();
-                format!("unknown design `{n}`: expected one of {}", known.join(", "))
-            })
-        })
-        .collect()
+    let mut out: Vec<&'static Design> = Vec::new();
+    for n in names {
+        let n = n.trim();
+        let d = designs::by_name(n).with_context(|| {
+            let known: Vec<_> = designs::all().iter().map(|d| d.name).collect();
+            format!("unknown design `{n}`: expected one of {}", known.join(", "))
+        })?;
+        if out.iter().any(|o| std::ptr::eq(*o, d)) {
+            bail!("design `{n}` is given twice: a design compared with itself shows nothing");
+        }
+        out.push(d);
+    }
+    Ok(out)
 }
 
-/// Files below `p` (sorted, so runs are in a stable order).
-fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Two different designs, "a,b".
+fn pair(spec: &str) -> Result<[&'static Design; 2]> {
+    let [a, b] = checks::design_pair(spec).map_err(anyhow::Error::msg)?;
+    if std::ptr::eq(a, b) {
+        bail!(
+            "design `{}` is given twice in `{spec}`: expected two different designs",
+            a.name
+        );
+    }
+    Ok([a, b])
+}
+
+/// The known list: a path, `none`, `shipped`, or (None) `SRFUZZ_KNOWN`'s, else the shipped one.
+fn known_list(spec: Option<&str>) -> Result<KnownList> {
+    let spec = match spec {
+        Some(s) => Some(s.to_string()),
+        None => std::env::var("SRFUZZ_KNOWN").ok(),
+    };
+    match spec.as_deref() {
+        None | Some("shipped") => {
+            KnownList::parse("reports/known-findings.txt", checks::KNOWN_FINDINGS)
+        }
+        Some("none") => Ok(KnownList::default()),
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("{path}: {e}"))
+            .and_then(|t| KnownList::parse(path, &t)),
+    }
+    .map_err(anyhow::Error::msg)
+}
+
+/// Files below `p` (sorted, so runs are in a stable order). A directory walk takes scenario
+/// inputs only — `.scn`, `.raw` and extension-less files (fuzzer artifacts and corpus entries)
+/// — and skips hidden files and the campaign record; a file named explicitly is always read.
+fn collect(p: &Path, out: &mut Vec<PathBuf>, top: bool) -> Result<()> {
     let meta = std::fs::metadata(p).with_context(|| format!("reading {}", p.display()))?;
     if meta.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
@@ -256,45 +540,190 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
             .with_context(|| format!("listing {}", p.display()))?;
         entries.sort();
         for e in entries {
-            if e.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            {
-                continue;
-            }
-            collect(&e, out)?;
+            collect(&e, out, false)?;
         }
     } else {
-        out.push(p.to_path_buf());
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let input = match p.extension().and_then(|e| e.to_str()) {
+            None => !name.starts_with('.') && name != triage::MANIFEST,
+            Some(e) => (e == "scn" || e == "raw") && !name.starts_with('.'),
+        };
+        if top || input {
+            out.push(p.to_path_buf());
+        }
     }
     Ok(())
 }
 
-/// A text scenario (a `.scn` file) or a raw fuzzer artifact (anything else).
-fn load(path: &Path) -> Result<Scenario> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    if path.extension().is_some_and(|e| e == "scn") {
-        let text = std::str::from_utf8(&bytes)
-            .with_context(|| format!("{}: a .scn scenario must be UTF-8 text", path.display()))?;
-        return match text::parse(text) {
-            Ok(sc) => Ok(sc),
-            Err(e) => bail!("{}: {}", path.display(), e),
-        };
+/// Reads every file below `paths`; `campaign` supplies what bare raw input was made with.
+fn load_all(
+    paths: &[PathBuf],
+    reading: Reading,
+    campaign: Option<&Campaign>,
+) -> Result<Vec<Loaded>> {
+    let mut files = Vec::new();
+    for p in paths {
+        collect(p, &mut files, true)?;
     }
-    // An artifact found with SRFUZZ_QUIRKS set needs the same setting to replay.
-    let quirks = gen::quirks_from_env().map_err(anyhow::Error::msg)?;
-    Ok(gen::scenario_from_bytes_with(&bytes, quirks))
+    let opts = read_options(reading, campaign)?;
+    files
+        .iter()
+        .map(|f| file::load(f, opts).map_err(anyhow::Error::new))
+        .collect()
+}
+
+fn load_one(path: &Path, reading: Reading) -> Result<Loaded> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        bail!(
+            "{}: a directory; expected one scenario file",
+            path.display()
+        );
+    }
+    file::load(path, read_options(reading, None)?).map_err(anyhow::Error::new)
+}
+
+fn read_options(reading: Reading, campaign: Option<&Campaign>) -> Result<ReadOptions> {
+    let bare_quirks = match campaign.and_then(|c| c.quirks.as_deref()) {
+        Some(q) => Quirks::parse_list(q).map_err(anyhow::Error::msg)?,
+        None => gen::quirks_from_env().map_err(anyhow::Error::msg)?,
+    };
+    Ok(ReadOptions {
+        force_raw: reading.raw,
+        bare_quirks,
+        bare_generator: campaign.and_then(|c| c.generator),
+    })
+}
+
+/// The finding a command works on (see [`Which`]).
+fn resolve_target(l: &Loaded, which: &Which) -> Result<Target> {
+    let meta = l.meta();
+    let stamped = archive::target_of(&meta).ok();
+    let one_design = match which.designs.len() {
+        0 | 2 => None,
+        1 => Some(pick_designs(&which.designs)?[0]),
+        n => bail!("--designs takes one design or two, got {n}"),
+    };
+    let check_name = which
+        .check
+        .clone()
+        .or_else(|| stamped.as_ref().map(|t| t.check.name().to_string()))
+        .unwrap_or_else(|| {
+            if one_design.is_some() {
+                "spec"
+            } else {
+                "differential"
+            }
+            .into()
+        });
+    let check = match check_name.as_str() {
+        "differential" => {
+            let [a, b] = match (
+                which.designs.len(),
+                stamped.as_ref().and_then(|t| t.check.pair()),
+            ) {
+                (2, _) => pair(&which.designs.join(","))?,
+                (_, Some(p)) => p,
+                _ => pair(checks::DEFAULT_PAIR)?,
+            };
+            Check::Differential(a, b)
+        }
+        other => Check::from_name(other, None).map_err(anyhow::Error::msg)?,
+    };
+    let title = match (&which.finding, stamped.filter(|t| t.check == check)) {
+        (Some(t), _) => t.clone(),
+        (None, Some(t)) => t.title,
+        (None, None) => {
+            let known = KnownList::default();
+            let v = check.verdict(&l.scenario, &known);
+            let mine = |f: &&srfuzz_oracle::Finding| match one_design {
+                Some(d) => checks::design_of_title(&f.title).is_some_and(|x| std::ptr::eq(x, d)),
+                None => true,
+            };
+            match v.new.iter().find(mine) {
+                Some(f) => f.title.clone(),
+                None => bail!(
+                    "{}: no new finding under the {} check{}: nothing to work on",
+                    l.path.display(),
+                    check.describe(),
+                    one_design
+                        .map(|d| format!(" on {}", d.name))
+                        .unwrap_or_default()
+                ),
+            }
+        }
+    };
+    let target = Target { check, title };
+    if !target.shows(&l.scenario) {
+        bail!(
+            "{}: does not show `{}` under the {} check",
+            l.path.display(),
+            target.title,
+            check.describe()
+        );
+    }
+    Ok(target)
+}
+
+/// The stamp of a file written for `target`.
+fn stamp_for(target: &Target) -> Meta {
+    Meta {
+        check: Some(archive::check_stamp(target.check)),
+        finding: Some(target.title.clone()),
+        ..Meta::now()
+    }
+}
+
+fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match path {
+        Some(p) => file::write_atomic(p, bytes).with_context(|| format!("writing {}", p.display())),
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(bytes)?;
+            Ok(())
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct RunOpts {
+    timeline: bool,
+    all: bool,
+    quiet: bool,
+}
+
+/// One scenario's line in the summary (and its JSON record).
+#[derive(serde::Serialize)]
+struct Row {
+    file: String,
+    designs: Vec<DesignRow>,
+    difference: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct DesignRow {
+    design: &'static str,
+    outcome: String,
+    findings: Vec<String>,
+    known: Vec<String>,
+    declared: Vec<String>,
+    pre_existing: Vec<String>,
 }
 
 /// Runs one scenario on each design and prints what each did; with two designs, the first
 /// difference between them. True if a new problem or a difference was found.
-fn run_file(
-    path: &Path,
-    s: &Scenario,
-    designs: &[&'static Design],
-    timeline: bool,
-    all: bool,
-) -> bool {
-    println!("=== {}", path.display());
+fn run_file(f: &Loaded, designs: &[&'static Design], known: &KnownList, o: RunOpts) -> (bool, Row) {
+    let s = &f.scenario;
+    let mut row = Row {
+        file: f.path.display().to_string(),
+        designs: Vec::new(),
+        difference: None,
+    };
+    if !o.quiet {
+        println!("=== {}", f.path.display());
+    }
     let mut found = false;
     let mut runs = Vec::new();
     // Mainline's judgement is every design's baseline; its run serves mainline's own report.
@@ -308,157 +737,299 @@ fn run_file(
             Some(r) => r,
             None => model::run(d, s),
         };
-        println!(
-            "--- design {} ({} task steps, {} scheduling decisions)",
-            d.name, run.steps, run.decisions
-        );
-        println!("kconfig (as this design's rules resolve it):");
-        for l in run.kconfig.render().lines() {
-            println!("  {l}");
-        }
-        for o in &run.observations {
-            println!("[{}] outcome: {}", o.point, o.outcome);
-            println!("/proc/iomem:");
-            for l in o.iomem.lines() {
+        if !o.quiet {
+            println!(
+                "--- design {} ({} task steps, {} scheduling decisions)",
+                d.name, run.steps, run.decisions
+            );
+            println!("kconfig (as this design's rules resolve it):");
+            for l in run.kconfig.render().lines() {
                 println!("  {l}");
             }
-            println!("ownership:");
-            print!("{}", o.ownership_table());
+            for ob in &run.observations {
+                println!("[{}] outcome: {}", ob.point, ob.outcome);
+                println!("/proc/iomem:");
+                for l in ob.iomem.lines() {
+                    println!("  {l}");
+                }
+                println!("ownership:");
+                print!("{}", ob.ownership_table());
+            }
         }
         let mut judged = checks::judge_run(d, &run.observations);
         judged.split_baseline(d, &baseline);
-        let known = checks::known_from_env();
-        for f in &judged.findings {
-            match known.lookup(f) {
-                Some(k) => println!("KNOWN {}\n  {} ({})", f.title, k.reason, k.link),
+        let mut dr = DesignRow {
+            design: d.name,
+            outcome: run.last().outcome.to_string(),
+            findings: Vec::new(),
+            known: Vec::new(),
+            declared: Vec::new(),
+            pre_existing: Vec::new(),
+        };
+        for fd in &judged.findings {
+            match known.lookup(fd) {
+                Some(k) => {
+                    if !o.quiet {
+                        println!("KNOWN {}\n  {} ({})", fd.title, k.reason, k.link);
+                    }
+                    dr.known.push(fd.title.clone());
+                }
                 None => {
-                    println!("FINDING {}\n  {}", f.title, f.detail);
+                    if o.quiet {
+                        println!("FINDING {} ({})", fd.title, f.path.display());
+                    } else {
+                        println!("FINDING {}\n  {}", fd.title, fd.detail);
+                    }
+                    dr.findings.push(fd.title.clone());
                     found = true;
                 }
             }
         }
-        for (f, decl) in &judged.declared {
-            println!("DECLARED {}\n  {} ({})", f.title, decl.reason, decl.link);
-        }
-        if all {
-            for f in &judged.pre_existing {
-                println!("MAINLINE {}\n  {}", f.title, f.detail);
+        for (fd, decl) in &judged.declared {
+            if !o.quiet {
+                println!("DECLARED {}\n  {} ({})", fd.title, decl.reason, decl.link);
             }
-        } else if !judged.pre_existing.is_empty() {
-            println!(
-                "{} finding(s) mainline shows too on this scenario (--all lists them)",
-                judged.pre_existing.len()
-            );
+            dr.declared.push(fd.title.clone());
         }
-        if timeline {
+        if !o.quiet {
+            if o.all {
+                for fd in &judged.pre_existing {
+                    println!("MAINLINE {}\n  {}", fd.title, fd.detail);
+                }
+            } else if !judged.pre_existing.is_empty() {
+                println!(
+                    "{} finding(s) mainline shows too on this scenario (--all lists them)",
+                    judged.pre_existing.len()
+                );
+            }
+        }
+        dr.pre_existing = judged
+            .pre_existing
+            .iter()
+            .map(|f| f.title.clone())
+            .collect();
+        if o.timeline && !o.quiet {
             println!("timeline:");
             for line in srfuzz::observe::timeline(&run.kernel) {
                 println!("  {line}");
             }
         }
+        row.designs.push(dr);
         runs.push(run);
     }
     if let [a, b] = &runs[..] {
         match srfuzz_oracle::first_difference(&a.observations, &b.observations) {
             Some(d) => {
-                println!("DIFFERENCE: {}", d.describe(a.design, b.design));
+                let text = d.describe(a.design, b.design);
+                if o.quiet {
+                    println!("DIFFERENCE {} ({})", text, f.path.display());
+                } else {
+                    println!("DIFFERENCE: {text}");
+                }
+                row.difference = Some(text);
                 found = true;
             }
-            None => println!("no difference between {} and {}", a.design, b.design),
+            None if !o.quiet => println!("no difference between {} and {}", a.design, b.design),
+            None => {}
         }
+    } else if runs.len() > 2 && !o.quiet {
+        println!("(differences are shown for exactly two designs)");
     }
-    found
+    (found, row)
 }
 
-/// Which check `triage` replays.
-#[derive(Clone, Copy)]
-enum Check {
-    Differential(&'static Design, &'static Design),
-    Spec,
-    Order,
-}
-
-/// Prints one line per distinct new (not known, not declared) finding over `files`, in order
-/// of first appearance: for the differential check, each file's first new difference (what the
-/// fuzz target stops on); for spec and order, every new finding of every design.
-fn triage(files: &[PathBuf], check: Check, known: &KnownList) -> Result<()> {
-    let mut groups: Vec<(String, usize, PathBuf, String)> = Vec::new();
-    let mut none = 0;
-    let mut pre_existing: Vec<String> = Vec::new();
-    for f in files {
-        let s = load(f)?;
-        let (findings, old): (Vec<srfuzz_oracle::Finding>, Vec<srfuzz_oracle::Finding>) =
-            match check {
-                Check::Differential(a, b) => (
-                    checks::new_difference(&s, a, b, known)
-                        .map(|d| srfuzz_oracle::Finding::from_difference(&d, a.name, b.name))
-                        .into_iter()
-                        .collect(),
-                    Vec::new(),
-                ),
-                Check::Spec => {
-                    let mut new = Vec::new();
-                    let mut old = Vec::new();
-                    for (_, j) in checks::judge_all(&s) {
-                        new.extend(j.findings);
-                        old.extend(j.pre_existing);
-                    }
-                    (new, old)
-                }
-                Check::Order => {
-                    let mut new = Vec::new();
-                    let mut old = Vec::new();
-                    for (_, n, o) in checks::order_all(&s) {
-                        new.extend(n);
-                        old.extend(o);
-                    }
-                    (new, old)
-                }
-            };
-        let findings: Vec<_> = findings
-            .into_iter()
-            .filter(|fd| known.lookup(fd).is_none())
-            .collect();
-        for o in old {
-            if !pre_existing.contains(&o.title) {
-                pre_existing.push(o.title);
-            }
-        }
-        if findings.is_empty() {
-            none += 1;
-        }
-        for fd in findings {
-            match groups.iter_mut().find(|g| g.0 == fd.title) {
-                Some(g) => g.1 += 1,
-                None => groups.push((fd.title, 1, f.clone(), fd.detail)),
-            }
-        }
+/// The closing table: one line per scenario, one column per design.
+fn print_summary(rows: &[Row], designs: &[&'static Design]) {
+    println!();
+    println!("summary: new findings / known / declared / also in mainline, per design");
+    let width = rows
+        .iter()
+        .map(|r| short(&r.file).len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let mut head = format!("{:<width$}", "scenario");
+    for d in designs {
+        head.push_str(&format!("  {:>14}", abbreviate(d.name)));
     }
-    let what = match check {
-        Check::Differential(a, b) => format!("differential {} vs {}", a.name, b.name),
-        Check::Spec => "spec".into(),
-        Check::Order => "order".into(),
-    };
+    if designs.len() == 2 {
+        head.push_str("  differ");
+    }
+    println!("{head}");
+    for r in rows {
+        let mut line = format!("{:<width$}", short(&r.file));
+        for d in &r.designs {
+            let cell = format!(
+                "{}/{}/{}/{}",
+                d.findings.len(),
+                d.known.len(),
+                d.declared.len(),
+                d.pre_existing.len()
+            );
+            line.push_str(&format!("  {cell:>14}"));
+        }
+        if designs.len() == 2 {
+            line.push_str(if r.difference.is_some() {
+                "  yes"
+            } else {
+                "  no"
+            });
+        }
+        println!("{line}");
+    }
+    let total: usize = rows
+        .iter()
+        .flat_map(|r| &r.designs)
+        .map(|d| d.findings.len())
+        .sum();
+    let diffs = rows.iter().filter(|r| r.difference.is_some()).count();
     println!(
-        "{} files, {} distinct new findings ({what}), {none} without one; {} distinct titles \
-         mainline shows too",
-        files.len(),
-        groups.len(),
-        pre_existing.len(),
+        "{} scenario(s), {total} new finding(s){}",
+        rows.len(),
+        if designs.len() == 2 {
+            format!(", {diffs} difference(s)")
+        } else {
+            String::new()
+        }
     );
-    for (title, n, first, detail) in &groups {
-        println!("{n:6}  {title}");
-        println!("        e.g. {}: {detail}", first.display());
+}
+
+fn short(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string())
+}
+
+fn abbreviate(name: &str) -> &str {
+    match name {
+        "register_dax-v4-fixed" => "v4-fixed",
+        "register_dax-v4" => "v4",
+        "dax_cxl_mode-v5" => "v5",
+        other => other,
     }
-    Ok(())
+}
+
+/// See [`Cmd::Triage`].
+fn triage_cmd(
+    paths: &[PathBuf],
+    check: Option<String>,
+    designs: Option<String>,
+    known: Option<String>,
+    out: Option<&Path>,
+    reading: Reading,
+) -> Result<ExitCode> {
+    // The campaign record of the first directory given, if any; flags that contradict it are
+    // an error (the artifacts mean something only under the campaign's own check).
+    let record = paths
+        .iter()
+        .find(|p| p.is_dir())
+        .map(|d| Campaign::read(d))
+        .transpose()
+        .map_err(anyhow::Error::msg)?
+        .flatten();
+    let agree = |what: &str, flag: Option<String>, rec: Option<String>| -> Result<Option<String>> {
+        match (flag, rec) {
+            (Some(f), Some(r)) if f.trim() != r.trim() => bail!(
+                "the campaign record ({}) says {what} `{r}`, but `{f}` was given: drop the \
+                 option (or the SRFUZZ_ variable) to judge as the campaign did",
+                triage::MANIFEST
+            ),
+            (f, r) => Ok(f.or(r)),
+        }
+    };
+    let rec = record.clone().unwrap_or_default();
+    let check = agree("check", check, rec.check.clone())?.unwrap_or_else(|| "differential".into());
+    let designs = agree("designs", designs, rec.designs.clone())?;
+    let known_spec = agree("known", known, rec.known.clone())?;
+    let check = match check.as_str() {
+        "differential" => {
+            let [a, b] = pair(designs.as_deref().unwrap_or(checks::DEFAULT_PAIR))?;
+            Check::Differential(a, b)
+        }
+        // A design pair (say SRFUZZ_DESIGNS, set for another campaign) does not concern the
+        // spec and order checks, which judge every design on its own.
+        other => Check::from_name(other, None).map_err(anyhow::Error::msg)?,
+    };
+    let known = known_list(Some(known_spec.as_deref().unwrap_or("shipped")))?;
+    let files = load_all(paths, reading, record.as_ref())?;
+    let bar = indicatif::ProgressBar::new(files.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("triage {bar:30} {pos}/{len} files {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let t = triage::triage(&files, check, &known, &mut |i| bar.set_position(i as u64));
+    bar.finish_and_clear();
+    println!(
+        "{} files ({} check{}): {} new root cause(s) from {} new title(s); {} file(s) without a \
+         new finding; {} title(s) mainline shows too",
+        t.files,
+        check.describe(),
+        if record.is_some() {
+            ", as the campaign recorded"
+        } else {
+            ""
+        },
+        t.root_causes.len(),
+        t.titles(),
+        t.without,
+        t.pre_existing.len()
+    );
+    for (i, rc) in t.root_causes.iter().enumerate() {
+        println!("[{}] {}", i + 1, rc.key.subject);
+        if rc.key.patches.is_empty() {
+            println!("    blamed: no patch (bisection found none)");
+        }
+        for p in &rc.key.patches {
+            println!("    blamed: {p}");
+        }
+        for g in &rc.titles {
+            println!("    {:5}  {}", g.count, g.title);
+            println!(
+                "           e.g. {} ({} -> {} lines minimized)",
+                g.first.display(),
+                g.lines.0,
+                g.lines.1
+            );
+        }
+        if let Some(dir) = out {
+            let g = &rc.titles[0];
+            let target = Target {
+                check,
+                title: g.title.clone(),
+            };
+            let name = triage::slug(check, &g.title);
+            let d = dir.join(&name);
+            std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+            let stamp = Meta {
+                check: Some(archive::check_stamp(check)),
+                finding: Some(g.title.clone()),
+                ..Meta::now()
+            };
+            let scn = d.join("scenario.scn");
+            file::write_atomic(&scn, file::stamped_text(&g.minimized, &stamp).as_bytes())
+                .with_context(|| format!("writing {}", scn.display()))?;
+            let r = report::build(
+                &target,
+                &g.minimized,
+                &scn.display().to_string(),
+                Some(&g.bisection),
+            );
+            file::write_atomic(&d.join("report.txt"), report::text(&r).as_bytes())?;
+            file::write_atomic(&d.join("report.json"), report::json(&r).as_bytes())?;
+            println!("           written to {}", d.display());
+        }
+    }
+    Ok(code(!t.root_causes.is_empty()))
 }
 
 /// One title's tally in a census.
 struct Tally {
-    check: &'static str,
+    check: Check,
     title: String,
     count: usize,
     example: Scenario,
+    raw: Vec<u8>,
 }
 
 /// See [`Cmd::Census`].
@@ -468,51 +1039,40 @@ fn census(
     pairs: &[[&'static Design; 2]],
     out: Option<&Path>,
 ) -> Result<ExitCode> {
-    let known = checks::known_from_env();
+    let known = known_list(None)?;
     let quirks = gen::quirks_from_env().map_err(anyhow::Error::msg)?;
     let mut stream = gen::ByteStream::new(seed);
     let mut new: Vec<Tally> = Vec::new();
     let mut old: Vec<String> = Vec::new();
     let mut scenarios = 0u64;
     let start = std::time::Instant::now();
-    let mut tally = |check: &'static str, title: String, s: &Scenario| match new
-        .iter_mut()
-        .find(|t| t.check == check && t.title == title)
-    {
-        Some(t) => t.count += 1,
-        None => new.push(Tally {
-            check,
-            title,
-            count: 1,
-            example: s.clone(),
-        }),
-    };
+    let mut checks_run: Vec<Check> = vec![Check::Spec, Check::Order];
+    checks_run.extend(pairs.iter().map(|&[a, b]| Check::Differential(a, b)));
     while start.elapsed().as_secs_f64() < seconds {
         let len = 16 + stream.below(240);
-        let s = gen::scenario_from_bytes_with(&stream.bytes(len), quirks);
+        let raw = stream.bytes(len);
+        let s = gen::scenario_from_bytes_with(&raw, quirks);
         scenarios += 1;
-        for (_, j) in checks::judge_all(&s) {
-            for f in j.findings.iter().filter(|f| known.lookup(f).is_none()) {
-                tally("spec", f.title.clone(), &s);
+        for &c in &checks_run {
+            let v = c.verdict(&s, &known);
+            for f in v.new {
+                match new.iter_mut().find(|t| t.check == c && t.title == f.title) {
+                    Some(t) => t.count += 1,
+                    None => new.push(Tally {
+                        check: c,
+                        title: f.title,
+                        count: 1,
+                        example: s.clone(),
+                        raw: raw.clone(),
+                    }),
+                }
             }
-            old.extend(j.pre_existing.into_iter().map(|f| f.title));
-        }
-        for (_, n, o) in checks::order_all(&s) {
-            for f in n.iter().filter(|f| known.lookup(f).is_none()) {
-                tally("order", f.title.clone(), &s);
-            }
-            old.extend(o.into_iter().map(|f| f.title));
-        }
-        for [a, b] in pairs {
-            if let Some(d) = checks::new_difference(&s, a, b, known) {
-                let f = srfuzz_oracle::Finding::from_difference(&d, a.name, b.name);
-                tally("differential", f.title, &s);
-            }
+            old.extend(v.pre_existing.into_iter().map(|f| f.title));
         }
         old.sort_unstable();
         old.dedup();
     }
-    let per = |c: &str| new.iter().filter(|t| t.check == c).count();
+    let per = |c: &str| new.iter().filter(|t| t.check.name() == c).count();
     println!(
         "{scenarios} scenarios in {:.1} s (seed {seed}): {} distinct new titles (spec {}, order \
          {}, differential {}), {} distinct titles mainline shows too",
@@ -524,26 +1084,27 @@ fn census(
         old.len()
     );
     for t in &new {
-        println!("{:7}  {:<12} {}", t.count, t.check, t.title);
+        println!("{:7}  {:<12} {}", t.count, t.check.name(), t.title);
     }
     if let Some(dir) = out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         for (i, t) in new.iter().enumerate() {
-            let path = dir.join(format!("{i:03}-{}.scn", t.check));
-            let body = format!(
-                "# {} ({} of {scenarios} scenarios)\n{}",
-                t.title,
-                t.count,
-                text::print(&t.example)
-            );
-            std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
+            let base = format!("{i:03}-{}", t.check.name());
+            let stamp = Meta {
+                check: Some(archive::check_stamp(t.check)),
+                finding: Some(t.title.clone()),
+                raw: Some(format!("{base}.raw")),
+                ..Meta::now()
+            };
+            let scn = dir.join(format!("{base}.scn"));
+            file::write_atomic(&scn, file::stamped_text(&t.example, &stamp).as_bytes())
+                .with_context(|| format!("writing {}", scn.display()))?;
+            let raw = dir.join(format!("{base}.raw"));
+            file::write_atomic(&raw, &file::stamped_raw(&t.raw, quirks))
+                .with_context(|| format!("writing {}", raw.display()))?;
         }
     }
-    Ok(if new.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(code(!new.is_empty()))
 }
 
 /// Runs generated scenarios for `seconds` and prints the rate: scenario runs of one design,

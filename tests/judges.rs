@@ -92,6 +92,7 @@ static DOUBLE_CLAIM: Design = Design::new(
     "broken-double-claim",
     "HMEM ignores CXL windows",
     &[Patch {
+        label: "test",
         subject: "HMEM registers CXL-window ranges too",
         link: "tests/judges.rs",
         apply: |ops: &mut Ops| ops.hmem_register_device = hmem_register_soft_reserved,
@@ -103,6 +104,7 @@ static TEARDOWN: Design = Design::new(
     "broken-teardown",
     "dax_hmem tears down regions at load",
     &[Patch {
+        label: "test",
         subject: "cxl_region_teardown_all() at dax_hmem init",
         link: "tests/judges.rs",
         apply: |ops: &mut Ops| ops.dax_hmem_init = teardown_then_init,
@@ -122,6 +124,7 @@ static LEAK: Design = Design::new(
     "broken-leak",
     "cxl_region_probe never adds DAX",
     &[Patch {
+        label: "test",
         subject: "cxl_region_probe without devm_cxl_add_dax_region",
         link: "tests/judges.rs",
         apply: |ops: &mut Ops| ops.cxl_region_probe = |k, d| cxl_region_can_probe(k, d).map(|_| ()),
@@ -133,6 +136,7 @@ static STRANDED: Design = Design::new(
     "broken-stranded",
     "hmem_register_device does nothing",
     &[Patch {
+        label: "test",
         subject: "hmem_register_device returns 0",
         link: "tests/judges.rs",
         apply: |ops: &mut Ops| ops.hmem_register_device = |_, _, _, _, _| Ok(()),
@@ -144,6 +148,7 @@ static DEADLOCK: Design = Design::new(
     "broken-deadlock",
     "dax_hmem init waits for quiescence",
     &[Patch {
+        label: "test",
         subject: "dax_hmem_init sleeps until every task is done",
         link: "tests/judges.rs",
         apply: |ops: &mut Ops| {
@@ -162,6 +167,7 @@ static DEFERRED: Design = Design::new(
     "broken-deferred",
     "cxl_dax_region_probe always defers",
     &[Patch {
+        label: "test",
         subject: "cxl_dax_region_probe returns -EPROBE_DEFER",
         link: "tests/judges.rs",
         apply: |ops: &mut Ops| ops.cxl_dax_region_probe = |_, _| Err(Errno::EPROBE_DEFER),
@@ -173,6 +179,7 @@ static LIVELOCK: Design = Design::new(
     "broken-livelock",
     "a self-requeueing work item",
     &[Patch {
+        label: "test",
         subject: "dax_hmem_init queues a work that requeues itself",
         link: "tests/judges.rs",
         apply: |ops: &mut Ops| {
@@ -200,6 +207,7 @@ static WARN: Design = Design::new(
     "broken-warn",
     "flush_work on a zeroed work_struct",
     &[Patch {
+        label: "test",
         subject: "dax_hmem_init flushes an uninitialized work",
         link: "tests/judges.rs",
         apply: |ops: &mut Ops| {
@@ -221,11 +229,13 @@ static SPEC: Design = Design::new(
     "HMEM owns CXL regions' memory",
     &[
         Patch {
+            label: "test",
             subject: "HMEM registers CXL-window ranges too",
             link: "tests/judges.rs",
             apply: |ops: &mut Ops| ops.hmem_register_device = hmem_register_soft_reserved,
         },
         Patch {
+            label: "test",
             subject: "cxl_region_probe without devm_cxl_add_dax_region",
             link: "tests/judges.rs",
             apply: |ops: &mut Ops| {
@@ -330,6 +340,7 @@ static RACY: Design = Design::new(
     "broken-racy",
     "two work items race to decide whether HMEM registers",
     &[Patch {
+        label: "test",
         subject: "dax_hmem_init lets two work items race",
         link: "tests/judges.rs",
         apply: |ops: &mut Ops| {

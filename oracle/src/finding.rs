@@ -105,11 +105,33 @@ impl Finding {
         &self.title
     }
 
-    /// The differential check's difference between designs `a` and `b` as a finding.
-    pub fn from_difference(d: &Difference, a: &str, b: &str) -> Finding {
+    /// The differential check's difference between designs `a` and `b` as a finding. The title
+    /// carries the [`TITLE_TAGS`] either design's configuration disables (and the quirks), as
+    /// one design's titles do: the same divergence with DEV_DAX_HMEM on and off are two
+    /// problems, often with two fixes.
+    pub fn from_difference(
+        d: &Difference,
+        a: &str,
+        b: &str,
+        ctx_a: &Context,
+        ctx_b: &Context,
+    ) -> Finding {
+        let mut ctx = ctx_a.clone();
+        for s in &ctx_b.disabled {
+            if !ctx.disabled.contains(s) {
+                ctx.disabled.push(s);
+            }
+        }
+        ctx.disabled
+            .sort_by_key(|s| TITLE_TAGS.iter().position(|t| t == s));
         Finding {
             kind: FindingKind::OwnershipDivergence,
-            title: format!("{} divergence [{a} vs {b}]: {}", d.kind, d.key_body()),
+            title: format!(
+                "{} divergence [{}]: {}",
+                d.kind,
+                tags(&format!("{a} vs {b}"), &ctx),
+                d.key_body()
+            ),
             detail: d.describe(a, b),
         }
     }

@@ -61,42 +61,50 @@ pub const DECLARED: [Declared; 2] = [
 /// 20260122045543.218194-1).
 pub const V5: [Patch; 8] = [
     Patch::new(
+        "bc62f5b3 (v5's base)",
         "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready (base, merged)",
         "https://github.com/torvalds/linux/commit/bc62f5b308cbdedf29132fe96e9d591e526527e1",
         series::defer_soft_reserved_insertion,
     ),
     Patch::new(
+        "v5 1/7",
         "dax/hmem: Request cxl_acpi and cxl_pci before walking Soft Reserved ranges",
         "https://lore.kernel.org/all/20260122045543.218194-2-Smita.KoralahalliChannabasappa@amd.com/",
         series::request_cxl_acpi_and_cxl_pci,
     ),
     Patch::new(
+        "v5 2/7",
         "dax/hmem: Gate Soft Reserved deferral on DEV_DAX_CXL",
         "https://lore.kernel.org/all/20260122045543.218194-3-Smita.KoralahalliChannabasappa@amd.com/",
         series::gate_on_dev_dax_cxl,
     ),
     Patch::new(
+        "v5 3/7",
         "cxl/region: Skip decoder reset on detach for autodiscovered regions",
         "https://lore.kernel.org/all/20260122045543.218194-4-Smita.KoralahalliChannabasappa@amd.com/",
         |ops| ops.cxl_region_detach = cxl_region_detach,
     ),
     Patch::new(
+        "v5 4/7",
         "cxl/region: Add helper to check Soft Reserved containment by CXL regions",
         "https://lore.kernel.org/all/20260122045543.218194-5-Smita.KoralahalliChannabasappa@amd.com/",
         // Adds cxl_region_contains_soft_reserve(), first used by 6/7: no behaviour by itself.
         |_| {},
     ),
     Patch::new(
+        "v5 5/7",
         "dax: Introduce dax_cxl_mode for CXL coordination",
         "https://lore.kernel.org/all/20260122045543.218194-6-Smita.KoralahalliChannabasappa@amd.com/",
         |ops| ops.dax_cxl_mode = bus_c_dax_cxl_mode,
     ),
     Patch::new(
+        "v5 6/7",
         "dax/hmem, cxl: Defer and resolve ownership of Soft Reserved memory ranges",
         "https://lore.kernel.org/all/20260122045543.218194-7-Smita.KoralahalliChannabasappa@amd.com/",
         defer_and_resolve_ownership,
     ),
     Patch::new(
+        "v5 7/7",
         "dax/hmem: Reintroduce Soft Reserved ranges back into the iomem tree",
         "https://lore.kernel.org/all/20260122045543.218194-8-Smita.KoralahalliChannabasappa@amd.com/",
         series::reintroduce_soft_reserved,

@@ -1,7 +1,7 @@
 //! Designs as patch stacks: mainline (before the series) is the base [`Ops`] table; a design is
 //! mainline plus an ordered list of [`Patch`]es, each replacing only the kernel functions its
-//! real patch changes. Any one patch can be left out ([`Design::ops_without`]), so a finding can
-//! be bisected to the patches that cause it.
+//! real patch changes. Any set of patches can be left out ([`Design::with_patches`]), so a
+//! finding can be bisected to the patches that cause it (`crate::bisect`).
 
 pub mod dax_cxl_mode;
 pub mod mainline;
@@ -16,6 +16,8 @@ use std::sync::OnceLock;
 /// One posted patch, as a change to the ops table (and Kconfig rules).
 #[derive(Clone, Copy, Debug)]
 pub struct Patch {
+    /// Where it sits in its series, as a reviewer cites it: "v4 6/9", or a commit id.
+    pub label: &'static str,
     /// The patch's subject line.
     pub subject: &'static str,
     /// Where it was posted (lore) or merged.
@@ -25,9 +27,16 @@ pub struct Patch {
 }
 
 impl Patch {
-    /// A patch: its subject, its link, and what it changes in the ops table.
-    pub const fn new(subject: &'static str, link: &'static str, apply: fn(&mut Ops)) -> Patch {
+    /// A patch: its place in the series, its subject, its link, and what it changes in the ops
+    /// table.
+    pub const fn new(
+        label: &'static str,
+        subject: &'static str,
+        link: &'static str,
+        apply: fn(&mut Ops),
+    ) -> Patch {
         Patch {
+            label,
             subject,
             link,
             apply,
@@ -109,22 +118,47 @@ impl Design {
 
     /// The design's ops: mainline with every patch applied. Built once per process.
     pub fn ops(&self) -> &'static Ops {
-        self.ops
-            .get_or_init(|| Box::leak(Box::new(self.build(None))))
+        self.ops.get_or_init(|| Box::leak(Box::new(self.build())))
     }
 
-    /// The design's ops with patch `skip` (index into [`Design::patches`]) left out. Each call
-    /// builds a new table (bisection runs it a handful of times per finding).
-    pub fn ops_without(&self, skip: usize) -> &'static Ops {
-        Box::leak(Box::new(self.build(Some(skip))))
+    /// The design with only the patches whose bit is set in `keep` (bit i: patch i, in stack
+    /// order), for bisection. The variant keeps the design's name and declarations, so a finding
+    /// has the same title on it as on the design. Variants are built once per process and
+    /// shared.
+    pub fn with_patches(&'static self, keep: u64) -> &'static Design {
+        let all = if self.patches.len() >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.patches.len()) - 1
+        };
+        if keep & all == all {
+            return self;
+        }
+        type Variants = Vec<(&'static str, u64, &'static Design)>;
+        static VARIANTS: std::sync::Mutex<Variants> = std::sync::Mutex::new(Vec::new());
+        let mut seen = VARIANTS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&(_, _, d)) = seen.iter().find(|v| v.0 == self.name && v.1 == keep & all) {
+            return d;
+        }
+        let patches: Vec<Patch> = (0..self.patches.len())
+            .filter(|i| keep & (1 << i) != 0)
+            .map(|i| self.patches[i])
+            .collect();
+        let d: &'static Design = Box::leak(Box::new(Design {
+            name: self.name,
+            summary: self.summary,
+            patches: Box::leak(patches.into_boxed_slice()),
+            declared: self.declared,
+            ops: OnceLock::new(),
+        }));
+        seen.push((self.name, keep & all, d));
+        d
     }
 
-    fn build(&self, skip: Option<usize>) -> Ops {
+    fn build(&self) -> Ops {
         let mut ops = Ops::mainline();
-        for (i, p) in self.patches.iter().enumerate() {
-            if Some(i) != skip {
-                (p.apply)(&mut ops);
-            }
+        for p in self.patches {
+            (p.apply)(&mut ops);
         }
         ops.kconfig_id = rules_id(&ops.kconfig);
         ops

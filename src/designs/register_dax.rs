@@ -43,46 +43,55 @@ use crate::kernel::{honor_pending_waits, KRef, Kernel};
 /// The nine v4 patches, in posting order (cover: 20251120031925.87762-1).
 pub const V4: [Patch; 9] = [
     Patch::new(
+        "v4 1/9",
         "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready",
         "https://lore.kernel.org/all/20251120031925.87762-2-Smita.KoralahalliChannabasappa@amd.com/",
         series::defer_soft_reserved_insertion,
     ),
     Patch::new(
+        "v4 2/9",
         "dax/hmem: Request cxl_acpi and cxl_pci before walking Soft Reserved ranges",
         "https://lore.kernel.org/all/20251120031925.87762-3-Smita.KoralahalliChannabasappa@amd.com/",
         series::request_cxl_acpi_and_cxl_pci,
     ),
     Patch::new(
+        "v4 3/9",
         "dax/hmem: Gate Soft Reserved deferral on DEV_DAX_CXL",
         "https://lore.kernel.org/all/20251120031925.87762-4-Smita.KoralahalliChannabasappa@amd.com/",
         series::gate_on_dev_dax_cxl,
     ),
     Patch::new(
+        "v4 4/9",
         "dax/hmem: Defer handling of Soft Reserved ranges that overlap CXL windows",
         "https://lore.kernel.org/all/20251120031925.87762-5-Smita.KoralahalliChannabasappa@amd.com/",
         defer_overlapping_ranges,
     ),
     Patch::new(
+        "v4 5/9",
         "cxl/region, dax/hmem: Arbitrate Soft Reserved ownership with cxl_regions_fully_map()",
         "https://lore.kernel.org/all/20251120031925.87762-6-Smita.KoralahalliChannabasappa@amd.com/",
         arbitrate_with_cxl_regions_fully_map,
     ),
     Patch::new(
+        "v4 6/9",
         "cxl/region: Add register_dax flag to defer DAX setup",
         "https://lore.kernel.org/all/20251120031925.87762-7-Smita.KoralahalliChannabasappa@amd.com/",
         add_register_dax_flag,
     ),
     Patch::new(
+        "v4 7/9",
         "cxl/region, dax/hmem: Register devdax only when CXL owns Soft Reserved span",
         "https://lore.kernel.org/all/20251120031925.87762-8-Smita.KoralahalliChannabasappa@amd.com/",
         |ops| ops.cxl_register_dax = Some(cxl_register_dax),
     ),
     Patch::new(
+        "v4 8/9",
         "cxl/region, dax/hmem: Tear down CXL regions when HMEM reclaims Soft Reserved",
         "https://lore.kernel.org/all/20251120031925.87762-9-Smita.KoralahalliChannabasappa@amd.com/",
         |ops| ops.cxl_region_teardown = Some(cxl_region_teardown),
     ),
     Patch::new(
+        "v4 9/9",
         "dax/hmem: Reintroduce Soft Reserved ranges back into the iomem tree",
         "https://lore.kernel.org/all/20251120031925.87762-10-Smita.KoralahalliChannabasappa@amd.com/",
         series::reintroduce_soft_reserved,
@@ -93,6 +102,7 @@ pub const V4: [Patch; 9] = [
 /// when HMEM exists to create it later, `if (IS_ENABLED(CONFIG_DEV_DAX_HMEM) &&
 /// !p->register_dax) return 0;`.
 pub const FIX_NO_HMEM: Patch = Patch::new(
+    "fix for v4 6/9",
     "cxl/region: Only skip probe-time DAX when DEV_DAX_HMEM can register it (proposed fix)",
     "https://lore.kernel.org/all/20251120031925.87762-7-Smita.KoralahalliChannabasappa@amd.com/",
     |ops| ops.cxl_region_probe = cxl_region_probe_fixed,

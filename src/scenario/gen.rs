@@ -47,6 +47,12 @@ use super::{
 use crate::kernel::kconfig::KconfigRequest;
 use crate::kernel::module::Module;
 
+/// The generator's version. A raw fuzzer input means something only to the generator that
+/// read it: any change to what bytes generate must bump this number (a test pins a digest of
+/// generated scenarios to it), and saved raw inputs stamped with another version are refused
+/// (`scenario::file`). Scenario text is the repro that replays on every later srfuzz.
+pub const GENERATOR_VERSION: u32 = 1;
+
 /// Grid positions a generated range may start at (`GRID_BASE + k * GRID_UNIT`, `k < GRID_SLOTS`).
 pub const GRID_SLOTS: u64 = 24;
 /// Range sizes the generator uses, in grid units.

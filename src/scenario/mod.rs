@@ -13,6 +13,7 @@
 //! from a small grid ([`GRID_BASE`], [`GRID_UNIT`]) so that equal, nested, overlapping and
 //! adjacent ranges are common, and exhausted input bytes fill in defaults.
 
+pub mod file;
 pub mod gen;
 pub mod rules;
 pub mod text;

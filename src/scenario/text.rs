@@ -4,7 +4,7 @@
 //! one). The format is described in `docs/scenario-format.md`; in short:
 //!
 //! ```text
-//! # srfuzz scenario
+//! # srfuzz scenario, format 1
 //! [platform]
 //! soft-reserved 0x850000000 size=128G
 //! hmat-target 0x850000000 size=128G nid=1
@@ -52,6 +52,9 @@ const KIB: u64 = 1 << 10;
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
 const TIB: u64 = 1 << 40;
+
+/// The first line [`print`] writes: the format's name and version (`super::file::FORMAT`).
+pub const HEADER: &str = "# srfuzz scenario, format 1";
 
 const SECTIONS: [&str; 4] = ["platform", "kconfig", "events", "schedule"];
 
@@ -120,7 +123,7 @@ pub fn print(s: &Scenario) -> String {
     let p = &s.platform;
     let mut o = String::new();
     // `write!` to a String cannot fail.
-    let _ = writeln!(o, "# srfuzz scenario");
+    let _ = writeln!(o, "{HEADER}");
     let _ = writeln!(o, "[platform]");
     for q in p.quirks.iter() {
         let relaxes: Vec<&str> = q.relaxes().iter().map(|r| r.name()).collect();

@@ -1,0 +1,174 @@
+//! Cause bisection over a patch stack: which patches of a design a finding needs.
+//!
+//! syzbot bisects a kernel's history to the first commit that shows a crash. A design here is
+//! mainline plus an ordered patch stack ([`crate::designs`]), and any subset of the stack is a
+//! design of its own ([`Design::with_patches`]), so two questions have exact answers:
+//!
+//! * **the first patch**: applying the stack one patch at a time on mainline, the first prefix
+//!   that shows the finding — the patch that introduces it in the series' order, what a
+//!   reviewer replies to;
+//! * **the culprits**: the smallest sets of patches whose removal from the whole design makes
+//!   the finding go away (every such set of the smallest size, up to [`MAX_CULPRITS`] patches),
+//!   which is what a fix has to change. A finding that survives the removal of any
+//!   [`MAX_CULPRITS`] patches has none listed.
+//!
+//! Patches are not independent in the kernel (a later patch may call what an earlier one
+//! added); in the model each patch replaces `Ops` entries, so every subset is a design that
+//! runs, and a removal set can name a patch whose code only matters together with another's.
+//! Both answers are over the model's patches, one design at a time; for a differential finding
+//! between two designs, each design that is not mainline is bisected with the other held whole.
+
+use crate::checks::Target;
+use crate::designs::{Design, Patch};
+use crate::scenario::Scenario;
+
+/// The largest removal set tried.
+pub const MAX_CULPRITS: usize = 3;
+
+/// The bisection of one design.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DesignBisection {
+    /// The design bisected.
+    pub design: &'static Design,
+    /// Index of the patch whose addition first shows the finding, applying the stack in order
+    /// on mainline. None when no prefix shows it, or when the empty prefix already does (a
+    /// differential finding the other design makes on its own).
+    pub first: Option<usize>,
+    /// Whether every longer prefix shows it too (the finding stays once introduced).
+    pub stays: bool,
+    /// The smallest removal sets (indices into the stack), each sorted, in lexicographic order.
+    pub culprits: Vec<Vec<usize>>,
+}
+
+impl DesignBisection {
+    /// The first patch, if any.
+    pub fn first_patch(&self) -> Option<&'static Patch> {
+        self.first.map(|i| &self.design.patches[i])
+    }
+
+    /// Every patch any culprit set names, in stack order.
+    pub fn culprit_patches(&self) -> Vec<&'static Patch> {
+        let mut idx: Vec<usize> = self.culprits.iter().flatten().copied().collect();
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter().map(|i| &self.design.patches[i]).collect()
+    }
+}
+
+/// A finding's bisection: one entry per design its patches may come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bisection {
+    /// Per design, in the order of [`Target::designs`].
+    pub designs: Vec<DesignBisection>,
+    /// Runs of the check made.
+    pub evaluations: usize,
+}
+
+impl Bisection {
+    /// The root cause's patch subjects: every culprit patch of every design, sorted and
+    /// deduplicated (designs share patches: v4's and v5's common ones have one subject).
+    pub fn culprit_subjects(&self) -> Vec<&'static str> {
+        let mut v: Vec<&'static str> = self
+            .designs
+            .iter()
+            .flat_map(|d| d.culprit_patches())
+            .map(|p| p.subject)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// Bisects `target` on `s`, which must show it. Deterministic; at most
+/// 1 + n + C(n,1) + … + C(n, MAX_CULPRITS) runs of the check per design of n patches.
+pub fn bisect(target: &Target, s: &Scenario) -> Bisection {
+    let mut evaluations = 0usize;
+    let mut out = Vec::new();
+    for d in target.designs() {
+        let n = d.patches.len();
+        let full: u64 = if n >= 64 { u64::MAX } else { (1 << n) - 1 };
+        let mut shows = |mask: u64| {
+            evaluations += 1;
+            let variant = d.with_patches(mask);
+            let designs: Vec<&'static Design> = match target.check.pair() {
+                Some([a, b]) => [a, b]
+                    .into_iter()
+                    .map(|x| if std::ptr::eq(x, d) { variant } else { x })
+                    .collect(),
+                None => vec![variant],
+            };
+            target.shows_with(s, &designs)
+        };
+        // Prefixes: mainline + patches[..k], k = 0..=n.
+        let prefix = |k: usize| if k >= 64 { u64::MAX } else { (1u64 << k) - 1 };
+        let verdicts: Vec<bool> = (0..=n).map(|k| shows(prefix(k))).collect();
+        let first_k = verdicts.iter().position(|&v| v);
+        let first = first_k.and_then(|k| k.checked_sub(1));
+        let stays = first_k.is_some_and(|k| verdicts[k..].iter().all(|&v| v));
+        // Smallest removal sets.
+        let mut culprits = Vec::new();
+        for size in 1..=MAX_CULPRITS.min(n) {
+            for set in subsets(n, size) {
+                let mask = set.iter().fold(full, |m, &i| m & !(1u64 << i));
+                if !shows(mask) {
+                    culprits.push(set);
+                }
+            }
+            if !culprits.is_empty() {
+                break;
+            }
+        }
+        out.push(DesignBisection {
+            design: d,
+            first,
+            stays,
+            culprits,
+        });
+    }
+    Bisection {
+        designs: out,
+        evaluations,
+    }
+}
+
+/// Every `size`-subset of `0..n`, each sorted, in lexicographic order.
+fn subsets(n: usize, size: usize) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut cur = Vec::with_capacity(size);
+    fn rec(start: usize, n: usize, size: usize, cur: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        if cur.len() == size {
+            out.push(cur.clone());
+            return;
+        }
+        for i in start..n {
+            cur.push(i);
+            rec(i + 1, n, size, cur, out);
+            cur.pop();
+        }
+    }
+    rec(0, n, size, &mut cur, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subsets;
+
+    #[test]
+    fn subsets_are_lexicographic_and_complete() {
+        assert_eq!(
+            subsets(4, 2),
+            vec![
+                vec![0, 1],
+                vec![0, 2],
+                vec![0, 3],
+                vec![1, 2],
+                vec![1, 3],
+                vec![2, 3]
+            ]
+        );
+        assert_eq!(subsets(3, 3), vec![vec![0, 1, 2]]);
+        assert_eq!(subsets(5, 1).len(), 5);
+    }
+}

@@ -1,0 +1,329 @@
+//! Triage: a campaign's artifacts, grouped into root causes.
+//!
+//! A campaign writes raw inputs (libFuzzer artifacts) into a directory and records next to them
+//! how it judged them ([`Campaign`], the file [`MANIFEST`]): the check, the design pair, the
+//! known-findings list and the generator version. Triage replays every artifact with exactly
+//! that check, keeps the titles that are new (neither known, declared nor shown by mainline),
+//! minimizes the first file of each title once, bisects the minimized scenario, and groups
+//! titles into **root causes**: the same finding kind and subject (the title without its
+//! `[design, Kconfig]` tags) blamed on the same patches. One root cause is typically one problem
+//! seen on several designs (v4 and v4-fixed share nine patches) or configurations.
+
+use crate::bisect::{bisect, Bisection};
+use crate::checks::{Check, Target};
+use crate::minimize::minimize;
+use crate::scenario::file::Loaded;
+use crate::scenario::Scenario;
+use srfuzz_oracle::KnownList;
+use std::path::{Path, PathBuf};
+
+/// The file in a campaign's artifact directory that records how the campaign judged.
+pub const MANIFEST: &str = "srfuzz-campaign.txt";
+
+/// How a campaign judged its inputs (the [`MANIFEST`] file: `key: value` lines).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Campaign {
+    /// `check:` differential, spec or order.
+    pub check: Option<String>,
+    /// `designs:` the pair, "a,b" (differential only).
+    pub designs: Option<String>,
+    /// `known:` `shipped`, `none`, or a path.
+    pub known: Option<String>,
+    /// `generator:` the generator version the artifacts' bytes are for.
+    pub generator: Option<u32>,
+    /// `quirks:` the quirks the generator was allowed (comma-separated).
+    pub quirks: Option<String>,
+}
+
+impl Campaign {
+    /// Reads `dir/MANIFEST`, if there is one.
+    pub fn read(dir: &Path) -> Result<Option<Campaign>, String> {
+        let path = dir.join(MANIFEST);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        Campaign::parse(&path.display().to_string(), &text).map(Some)
+    }
+
+    /// Parses the manifest text; errors name `file:line`.
+    pub fn parse(file: &str, text: &str) -> Result<Campaign, String> {
+        let mut c = Campaign::default();
+        for (i, line) in text.lines().enumerate() {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let bad = |m: String| format!("{file}: line {}: {m}", i + 1);
+            let Some((k, v)) = t.split_once(':') else {
+                return Err(bad(format!("expected `key: value`, found `{t}`")));
+            };
+            let v = v.trim();
+            let v_opt = (!v.is_empty()).then(|| v.to_string());
+            match k.trim() {
+                "check" => c.check = v_opt,
+                "designs" => c.designs = v_opt,
+                "known" => c.known = v_opt,
+                "quirks" => c.quirks = v_opt,
+                "generator" => {
+                    c.generator = Some(v.parse().map_err(|_| {
+                        bad(format!("bad generator version `{v}`: expected a number"))
+                    })?)
+                }
+                other => {
+                    return Err(bad(format!(
+                        "unknown key `{other}`: expected check, designs, known, generator or quirks"
+                    )))
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// The manifest text.
+    pub fn render(&self) -> String {
+        let mut o =
+            String::from("# srfuzz campaign: how the inputs in this directory were judged\n");
+        let mut kv = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                o.push_str(&format!("{k}: {v}\n"));
+            }
+        };
+        kv("check", &self.check);
+        kv("designs", &self.designs);
+        kv("known", &self.known);
+        kv("generator", &self.generator.map(|g| g.to_string()));
+        kv("quirks", &self.quirks);
+        o
+    }
+}
+
+/// One title over a campaign's files.
+#[derive(Clone, Debug)]
+pub struct TitleGroup {
+    /// The title.
+    pub title: String,
+    /// Files that show it.
+    pub count: usize,
+    /// The first of them.
+    pub first: PathBuf,
+    /// Its detail on that file.
+    pub detail: String,
+    /// That file's scenario, minimized for this title.
+    pub minimized: Scenario,
+    /// Scenario lines before and after minimization.
+    pub lines: (usize, usize),
+    /// The minimized scenario's bisection.
+    pub bisection: Bisection,
+}
+
+/// What makes two titles one root cause.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RootKey {
+    /// The finding kind and subject: the title without its design and Kconfig tags.
+    pub subject: String,
+    /// The patches blamed: every culprit's subject (or, when no small removal set exists, the
+    /// first patch that shows it), sorted.
+    pub patches: Vec<&'static str>,
+}
+
+/// A root cause and the titles it covers.
+#[derive(Clone, Debug)]
+pub struct RootCause {
+    /// Its key.
+    pub key: RootKey,
+    /// Its titles, in order of first appearance.
+    pub titles: Vec<TitleGroup>,
+}
+
+/// The outcome of a triage.
+#[derive(Clone, Debug, Default)]
+pub struct Triage {
+    /// Files read.
+    pub files: usize,
+    /// Files that show no new finding.
+    pub without: usize,
+    /// Distinct titles mainline shows too.
+    pub pre_existing: Vec<String>,
+    /// Root causes, in order of first appearance.
+    pub root_causes: Vec<RootCause>,
+}
+
+impl Triage {
+    /// Distinct new titles.
+    pub fn titles(&self) -> usize {
+        self.root_causes.iter().map(|r| r.titles.len()).sum()
+    }
+}
+
+/// The title without its `[design, tags]` part: the problem's kind and subject.
+pub fn subject_of(check: Check, title: &str) -> String {
+    match check {
+        Check::Differential(..) => match title.split_once(" [") {
+            Some((head, rest)) => match rest.split_once("]: ") {
+                Some((_, body)) => format!("{head}: {body}"),
+                None => title.to_string(),
+            },
+            None => title.to_string(),
+        },
+        _ => match title.rfind(" [") {
+            Some(i) => title[..i].to_string(),
+            None => title.to_string(),
+        },
+    }
+}
+
+/// The root-cause key of `title` with its bisection.
+pub fn root_key(check: Check, title: &str, b: &Bisection) -> RootKey {
+    let mut patches = b.culprit_subjects();
+    if patches.is_empty() {
+        patches = b
+            .designs
+            .iter()
+            .filter_map(|d| d.first_patch())
+            .map(|p| p.subject)
+            .collect();
+        patches.sort_unstable();
+        patches.dedup();
+    }
+    RootKey {
+        subject: subject_of(check, title),
+        patches,
+    }
+}
+
+/// Non-comment, non-blank lines of a scenario's text.
+pub fn scenario_lines(s: &Scenario) -> usize {
+    crate::scenario::text::print(s)
+        .lines()
+        .filter(|l| {
+            let t = l.trim();
+            !t.is_empty() && !t.starts_with('#')
+        })
+        .count()
+}
+
+/// Triages `files` under `check`, skipping what `known` covers. `progress` is called after
+/// each file (for a progress bar).
+pub fn triage(
+    files: &[Loaded],
+    check: Check,
+    known: &KnownList,
+    progress: &mut dyn FnMut(usize),
+) -> Triage {
+    let mut t = Triage {
+        files: files.len(),
+        ..Triage::default()
+    };
+    let mut groups: Vec<TitleGroup> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let v = check.verdict(&f.scenario, known);
+        for o in v.pre_existing {
+            if !t.pre_existing.contains(&o.title) {
+                t.pre_existing.push(o.title);
+            }
+        }
+        if v.new.is_empty() {
+            t.without += 1;
+        }
+        for fd in v.new {
+            if let Some(g) = groups.iter_mut().find(|g| g.title == fd.title) {
+                g.count += 1;
+                continue;
+            }
+            let target = Target {
+                check,
+                title: fd.title.clone(),
+            };
+            let m = minimize(&f.scenario, &mut |c| target.shows(c));
+            let bisection = bisect(&target, &m.scenario);
+            groups.push(TitleGroup {
+                lines: (scenario_lines(&f.scenario), scenario_lines(&m.scenario)),
+                title: fd.title,
+                count: 1,
+                first: f.path.clone(),
+                detail: fd.detail,
+                minimized: m.scenario,
+                bisection,
+            });
+        }
+        progress(i + 1);
+    }
+    for g in groups {
+        let key = root_key(check, &g.title, &g.bisection);
+        match t.root_causes.iter_mut().find(|r| r.key == key) {
+            Some(r) => r.titles.push(g),
+            None => t.root_causes.push(RootCause {
+                key,
+                titles: vec![g],
+            }),
+        }
+    }
+    t
+}
+
+/// A directory name for a root cause: the first title's design, then the subject's words.
+pub fn slug(check: Check, title: &str) -> String {
+    let design = match check {
+        Check::Differential(a, b) => format!("{}-vs-{}", a.name, b.name),
+        _ => crate::checks::design_of_title(title)
+            .map(|d| d.name.to_string())
+            .unwrap_or_default(),
+    };
+    let subject = subject_of(check, title);
+    let words: String = subject
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let words: Vec<&str> = words
+        .split('-')
+        .filter(|w| !w.is_empty() && *w != "n")
+        .take(8)
+        .collect();
+    format!("{design}-{}", words.join("-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_drop_the_tags() {
+        assert_eq!(
+            subject_of(
+                Check::Spec,
+                "leak: region never gets dax [register_dax-v4, DEV_DAX_HMEM=n]"
+            ),
+            "leak: region never gets dax"
+        );
+        let [a, b] = crate::checks::design_pair("register_dax-v4,mainline").unwrap();
+        assert_eq!(
+            subject_of(
+                Check::Differential(a, b),
+                "region divergence [register_dax-v4 vs mainline, DEV_DAX_HMEM=n]: region N-N | x | y"
+            ),
+            "region divergence: region N-N | x | y"
+        );
+    }
+
+    #[test]
+    fn manifest_round_trips_and_errors_name_the_line() {
+        let c = Campaign {
+            check: Some("differential".into()),
+            designs: Some("register_dax-v4,mainline".into()),
+            known: Some("shipped".into()),
+            generator: Some(1),
+            quirks: None,
+        };
+        assert_eq!(Campaign::parse("m", &c.render()), Ok(c));
+        let e = Campaign::parse("m", "check: spec\ncolour: red\n").unwrap_err();
+        assert!(e.starts_with("m: line 2: unknown key `colour`"), "{e}");
+    }
+}
