@@ -4,7 +4,8 @@
 //! Layers, bottom up: [`kernel`] (resource trees, driver core, modules, Kconfig, scheduler),
 //! [`drivers`] (CXL, DAX, HMEM, kmem as mainline has them), [`designs`] (patch stacks over
 //! mainline), [`scenario`] (inputs and their text form), [`model`] (one run of one design),
-//! [`observe`] (what a run looks like to a judge).
+//! [`observe`] (what a run looks like to a judge); [`minimize`] shrinks a scenario while a
+//! check still reports what it reported.
 
 // Kernel functions keep their kernel names (`__request_region`, `e820__reserve_resources_late`)
 // so that a grep finds the C function they model.
@@ -17,6 +18,7 @@ pub mod checks;
 pub mod designs;
 pub mod drivers;
 pub mod kernel;
+pub mod minimize;
 pub mod model;
 pub mod observe;
 pub mod report;

@@ -434,3 +434,87 @@ fn generation_never_fails_and_is_not_trivial() {
         assert!(k * 100 >= n * min, "only {k} of {n} scenarios have {what}");
     }
 }
+
+/// `well_formed` answers exactly what the parser (without the platform rules) answers for the
+/// printed scenario, and with `validate` exactly what `parse` answers: over generated scenarios
+/// and structural mutations of them that break one index, range or decoder field at a time.
+#[test]
+fn well_formed_is_what_the_parser_accepts() {
+    use srfuzz::scenario::{CommittedDecoder, Range};
+    let mut rng = XorShift::new(0x5eed_f00d);
+    let mut broken = 0;
+    for (_, s) in scenarios(1500, 0x77) {
+        for round in 0..10 {
+            let mut c = s.clone();
+            if round > 0 {
+                let p = &mut c.platform;
+                let big = rng.below(4) as u8;
+                match rng.below(12) {
+                    0 => p.host_bridges.truncate(rng.below(p.host_bridges.len() + 1)),
+                    1 => p
+                        .windows
+                        .iter_mut()
+                        .for_each(|w| w.targets.truncate(rng.below(2))),
+                    2 => p.memdevs.iter_mut().for_each(|m| m.host_bridge += big),
+                    3 => {
+                        if let Some(r) = p.soft_reserved.first_mut() {
+                            r.size = [0, 1, u64::MAX, r.size][rng.below(4)];
+                        }
+                    }
+                    4 => {
+                        if let Some(t) = p.hmat_targets.first_mut() {
+                            t.range.start = [u64::MAX, 0, t.range.start][rng.below(3)];
+                        }
+                    }
+                    5 => {
+                        if let Some(w) = p.windows.first_mut() {
+                            w.range = Range {
+                                start: 1 << 63,
+                                size: [1 << 63, (1 << 63) + 1][rng.below(2)],
+                            };
+                        }
+                    }
+                    6 | 7 => {
+                        if let Some(m) = p.memdevs.first_mut() {
+                            let d = m.decoder.get_or_insert(CommittedDecoder {
+                                hpa: Range { start: 0, size: 1 },
+                                ways: 1,
+                                position: 0,
+                            });
+                            d.ways = big;
+                            d.position = rng.below(4) as u8;
+                            if rng.below(2) == 0 {
+                                d.hpa.size = 0;
+                            }
+                        }
+                    }
+                    8 => p.memdevs.truncate(rng.below(p.memdevs.len() + 1)),
+                    9 => p.windows.truncate(rng.below(p.windows.len() + 1)),
+                    10 => c.events.push(Event::HotAddMemdev(big)),
+                    _ => c.events.push(Event::CreateRamRegion {
+                        window: big,
+                        memdevs: 1 << rng.below(8),
+                    }),
+                }
+            }
+            let printed = text::print(&c);
+            let parsed = text::parse_unvalidated(&printed);
+            assert_eq!(
+                text::well_formed(&c),
+                parsed.is_ok(),
+                "{parsed:?}\n{printed}"
+            );
+            assert_eq!(
+                text::well_formed(&c) && c.platform.validate().is_ok(),
+                text::parse(&printed).is_ok(),
+                "{printed}"
+            );
+            if parsed.is_ok() {
+                assert_eq!(parsed, Ok(c.clone()), "{printed}");
+            } else {
+                broken += 1;
+            }
+        }
+    }
+    assert!(broken > 3000, "only {broken} mutations broke the form");
+}

@@ -790,6 +790,81 @@ fn parse_platform_line(
     Ok(())
 }
 
+/// An index that refers to nothing (a line the text does not have), found once everything is
+/// read. Plain data: [`well_formed`] asks only whether there is one.
+enum IndexFault {
+    /// Window `i` has no targets.
+    WindowNoTargets(usize),
+    /// Window `i` targets host bridge `t`, which does not exist.
+    WindowTarget(usize, u8),
+    /// Memdev `i` sits below host bridge `t`, which does not exist.
+    MemdevHostBridge(usize, u8),
+    /// Event `i` hot-adds memdev `m`, which does not exist.
+    HotaddMemdev(usize, u8),
+    /// Event `i` creates a region in window `w`, which does not exist.
+    RegionWindow(usize, u8),
+    /// Event `i` creates a region over memdev `m`, which does not exist.
+    RegionMemdev(usize, u8),
+}
+
+/// The first index fault of `s`, in the order the parser reports them: windows, memdevs, events.
+fn first_index_fault(s: &Scenario) -> Option<IndexFault> {
+    let p = &s.platform;
+    let nhb = p.host_bridges.len();
+    for (i, w) in p.windows.iter().enumerate() {
+        if w.targets.is_empty() {
+            return Some(IndexFault::WindowNoTargets(i));
+        }
+        if let Some(&t) = w.targets.iter().find(|&&t| t as usize >= nhb) {
+            return Some(IndexFault::WindowTarget(i, t));
+        }
+    }
+    for (i, m) in p.memdevs.iter().enumerate() {
+        if m.host_bridge as usize >= nhb {
+            return Some(IndexFault::MemdevHostBridge(i, m.host_bridge));
+        }
+    }
+    let nmem = p.memdevs.len();
+    let nwin = p.windows.len();
+    for (i, e) in s.events.iter().enumerate() {
+        match *e {
+            Event::HotAddMemdev(m) if m as usize >= nmem => {
+                return Some(IndexFault::HotaddMemdev(i, m));
+            }
+            Event::CreateRamRegion { window, memdevs } => {
+                if window as usize >= nwin {
+                    return Some(IndexFault::RegionWindow(i, window));
+                }
+                if let Some(m) = (0..8u8).find(|&m| memdevs & (1 << m) != 0 && m as usize >= nmem) {
+                    return Some(IndexFault::RegionMemdev(i, m));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether the text form of `s` parses when the platform rules are not applied:
+/// `parse_unvalidated(&print(s)).is_ok()`, without printing. Every range (Soft Reserved, HMAT
+/// target, window, committed decoder) is nonempty and does not wrap past 2^64, every committed
+/// decoder has `ways >= 1` and `pos < ways`, and every index is in range (window targets and
+/// memdev host bridges below the number of host bridges, windows with at least one target,
+/// events' window and memdev indices below the number of windows and memdevs). With
+/// [`Platform::validate`](super::Platform::validate) it is exactly what [`parse`] accepts.
+pub fn well_formed(s: &Scenario) -> bool {
+    let p = &s.platform;
+    let range_ok = |r: &Range| check_range(r.start, r.size).is_ok();
+    p.soft_reserved.iter().all(range_ok)
+        && p.hmat_targets.iter().all(|t| range_ok(&t.range))
+        && p.windows.iter().all(|w| range_ok(&w.range))
+        && p.memdevs.iter().all(|m| {
+            m.decoder
+                .is_none_or(|d| range_ok(&d.hpa) && d.ways >= 1 && d.position < d.ways)
+        })
+        && first_index_fault(s).is_none()
+}
+
 /// Checks indices that refer to other lines, once everything is read.
 fn check_indices(
     s: &Scenario,
@@ -797,8 +872,13 @@ fn check_indices(
     memdev_lines: &[usize],
     event_lines: &[usize],
 ) -> Result<(), ParseError> {
+    let Some(fault) = first_index_fault(s) else {
+        return Ok(());
+    };
     let p = &s.platform;
     let nhb = p.host_bridges.len();
+    let nmem = p.memdevs.len();
+    let nwin = p.windows.len();
     let hb_msg = |what: &str, i: u8| {
         format!(
             "{what} refers to host bridge {i}, but there {} ({})",
@@ -810,56 +890,28 @@ fn check_indices(
             "host bridges are numbered in order from 0"
         )
     };
-    for (w, &line) in p.windows.iter().zip(window_lines) {
-        if w.targets.is_empty() {
-            return Err(ParseError {
-                line,
-                msg: "a window needs at least one target".into(),
-            });
-        }
-        if let Some(&t) = w.targets.iter().find(|&&t| t as usize >= nhb) {
-            return Err(ParseError {
-                line,
-                msg: hb_msg("the window", t),
-            });
-        }
-    }
-    for (m, &line) in p.memdevs.iter().zip(memdev_lines) {
-        if m.host_bridge as usize >= nhb {
-            return Err(ParseError {
-                line,
-                msg: hb_msg("the memdev", m.host_bridge),
-            });
-        }
-    }
-    let nmem = p.memdevs.len();
-    let nwin = p.windows.len();
-    for (e, &line) in s.events.iter().zip(event_lines) {
-        let msg = match *e {
-            Event::HotAddMemdev(i) if i as usize >= nmem => Some(format!(
-                "memdev mem{i} does not exist: the platform has {nmem} memdev(s), mem0..mem{}",
+    let (line, msg) = match fault {
+        IndexFault::WindowNoTargets(i) => (
+            window_lines[i],
+            "a window needs at least one target".to_string(),
+        ),
+        IndexFault::WindowTarget(i, t) => (window_lines[i], hb_msg("the window", t)),
+        IndexFault::MemdevHostBridge(i, t) => (memdev_lines[i], hb_msg("the memdev", t)),
+        IndexFault::HotaddMemdev(i, m) => (
+            event_lines[i],
+            format!(
+                "memdev mem{m} does not exist: the platform has {nmem} memdev(s), mem0..mem{}",
                 nmem.saturating_sub(1)
-            )),
-            Event::CreateRamRegion { window, memdevs } => {
-                if window as usize >= nwin {
-                    Some(format!(
-                        "window {window} does not exist: the platform has {nwin} window(s)"
-                    ))
-                } else {
-                    (0..8)
-                        .find(|&i| memdevs & (1 << i) != 0 && i >= nmem)
-                        .map(|i| {
-                            format!(
-                                "memdev mem{i} does not exist: the platform has {nmem} memdev(s)"
-                            )
-                        })
-                }
-            }
-            _ => None,
-        };
-        if let Some(msg) = msg {
-            return Err(ParseError { line, msg });
-        }
-    }
-    Ok(())
+            ),
+        ),
+        IndexFault::RegionWindow(i, w) => (
+            event_lines[i],
+            format!("window {w} does not exist: the platform has {nwin} window(s)"),
+        ),
+        IndexFault::RegionMemdev(i, m) => (
+            event_lines[i],
+            format!("memdev mem{m} does not exist: the platform has {nmem} memdev(s)"),
+        ),
+    };
+    Err(ParseError { line, msg })
 }
