@@ -850,7 +850,7 @@ fn print_summary(rows: &[Row], designs: &[&'static Design]) {
         .max(8);
     let mut head = format!("{:<width$}", "scenario");
     for d in designs {
-        head.push_str(&format!("  {:>14}", abbreviate(d.name)));
+        head.push_str(&format!("  {:>9}", abbreviate(d.name)));
     }
     if designs.len() == 2 {
         head.push_str("  differ");
@@ -866,7 +866,7 @@ fn print_summary(rows: &[Row], designs: &[&'static Design]) {
                 d.declared.len(),
                 d.pre_existing.len()
             );
-            line.push_str(&format!("  {cell:>14}"));
+            line.push_str(&format!("  {cell:>9}"));
         }
         if designs.len() == 2 {
             line.push_str(if r.difference.is_some() {

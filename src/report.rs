@@ -323,7 +323,7 @@ fn novelty(target: &Target, s: &Scenario) -> String {
         Check::Differential(a, b) if a.name == checks::MAINLINE || b.name == checks::MAINLINE => {
             let d = if a.name == checks::MAINLINE { b } else { a };
             format!(
-                "new in {}: mainline, the base of the series, behaves otherwise",
+                "new in {}; mainline, the base of the series, behaves otherwise",
                 d.name
             )
         }
@@ -354,7 +354,7 @@ fn novelty(target: &Target, s: &Scenario) -> String {
         }
         _ => {
             let d = target.designs().first().map(|d| d.name).unwrap_or("?");
-            format!("new in {d}: mainline does not show it on this scenario")
+            format!("new in {d}; mainline does not show it on this scenario")
         }
     }
 }
@@ -561,16 +561,19 @@ pub fn text(r: &Report) -> String {
     wrap(&mut o, &format!("Subject: {}", r.subject), "");
     fold_subject(&mut o);
     o.push('\n');
-    wrap(&mut o, &format!("Found by srfuzz, {} check:", r.check), "");
-    wrap(&mut o, &r.title, "  ");
-    o.push('\n');
-    wrap(&mut o, &capitalize(&r.novelty), "");
+    wrap(
+        &mut o,
+        &format!("srfuzz, {} check: {}.", r.check, r.novelty),
+        "",
+    );
     if !r.also_on.is_empty() {
         wrap(&mut o, &format!("Also on: {}.", r.also_on.join(", ")), "");
     }
     o.push('\n');
-    wrap(&mut o, &format!("Broken: {}.", r.rule), "");
-    wrap(&mut o, &r.detail, "  ");
+    if r.kind != "divergence" {
+        wrap(&mut o, &format!("Broken: {}.", r.rule), "");
+    }
+    wrap(&mut o, &capitalize(&r.detail), "");
     for b in &r.bisection {
         o.push('\n');
         wrap(&mut o, &format!("Bisection of {}:", b.design), "");

@@ -193,13 +193,15 @@ pub fn root_key(check: Check, title: &str, b: &Bisection) -> RootKey {
     }
 }
 
-/// Non-comment, non-blank lines of a scenario's text.
+/// Lines of a scenario's text that say something: not blank, not a comment (a
+/// `# CONFIG_X is not set` line is a setting and counts).
 pub fn scenario_lines(s: &Scenario) -> usize {
     crate::scenario::text::print(s)
         .lines()
         .filter(|l| {
             let t = l.trim();
-            !t.is_empty() && !t.starts_with('#')
+            !t.is_empty()
+                && (!t.starts_with('#') || t.trim_start_matches(['#', ' ']).starts_with("CONFIG_"))
         })
         .count()
 }

@@ -172,14 +172,24 @@ pub fn print(s: &Scenario) -> String {
             presence_word(m.presence),
         );
     }
-    let _ = writeln!(o, "extra-hmem-platforms {}", p.extra_hmem_platforms);
-    let _ = writeln!(o, "[kconfig]");
-    o.push_str(&s.kconfig.render());
-    let _ = writeln!(o, "[events]");
+    if p.extra_hmem_platforms != 0 {
+        let _ = writeln!(o, "extra-hmem-platforms {}", p.extra_hmem_platforms);
+    }
+    // Empty sections are left out: a missing section is empty.
+    let kconfig = s.kconfig.render();
+    if !kconfig.is_empty() {
+        let _ = writeln!(o, "[kconfig]");
+        o.push_str(&kconfig);
+    }
+    if !s.events.is_empty() {
+        let _ = writeln!(o, "[events]");
+    }
     for e in &s.events {
         let _ = writeln!(o, "{}", format_event(e));
     }
-    let _ = writeln!(o, "[schedule]");
+    if !s.schedule.is_empty() {
+        let _ = writeln!(o, "[schedule]");
+    }
     for chunk in s.schedule.chunks(16) {
         let line: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
         let _ = writeln!(o, "{}", line.join(" "));
