@@ -1274,10 +1274,14 @@ mod tests {
     /// without DAX, which mainline onlines.
     #[test]
     fn the_register_dax_v4_repro_minimizes_and_keeps_hmem_off() {
-        let s = text::parse(include_str!(
-            "../reports/register_dax-v4-no-hmem-auto-region-no-dax/scenario.scn"
-        ))
-        .unwrap();
+        // The raw input it was found from (the scenario.scn beside it is already minimal).
+        let raw = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reports/register_dax-v4-no-hmem-auto-region-no-dax/input.raw"
+        );
+        let s = crate::scenario::file::load(raw.as_ref(), Default::default())
+            .unwrap()
+            .scenario;
         let v4 = designs::by_name("register_dax-v4").unwrap();
         let mainline = designs::by_name("mainline").unwrap();
         let keeps = |s: &Scenario| {
