@@ -392,7 +392,7 @@ fn order_dependence_is_caught_and_mainline_is_order_independent() {
 /// The titles of the v4 HMEM-disabled repro, pinned.
 #[test]
 fn finding_titles_are_golden() {
-    let s = file("reports/register_dax-v4-no-hmem-auto-region-no-dax/scenario.scn");
+    let s = file("tests/fixtures/v4-no-hmem-boot.scn");
     let v4 = designs::by_name("register_dax-v4").unwrap();
     let titles: Vec<String> = kinds(&s, v4).into_iter().map(|(_, t)| t).collect();
     assert_eq!(
@@ -420,7 +420,7 @@ fn finding_titles_are_golden() {
 #[test]
 fn titles_carry_no_incidental_numbers() {
     let base = std::fs::read_to_string(format!(
-        "{}/reports/register_dax-v4-no-hmem-auto-region-no-dax/scenario.scn",
+        "{}/tests/fixtures/v4-no-hmem-boot.scn",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
