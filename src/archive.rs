@@ -166,7 +166,7 @@ fn one(dir: &Path, name: &str, verify: bool, out: &mut Regeneration) -> Result<S
     }
     let rel = format!("reports/{name}/scenario.scn");
     let b = bisect(&target, &m.scenario);
-    let r = report::build(&target, &m.scenario, &rel, Some(&b));
+    let r = report::build(&target, &m.scenario, &rel, true, Some(&b));
     put(&scn, text.as_bytes(), verify, out);
     put(
         &d.join("report.txt"),

@@ -308,6 +308,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 timeline,
                 all,
                 quiet: quiet || format == RunFormat::Json,
+                silent: format == RunFormat::Json,
             };
             let mut found = false;
             let mut rows = Vec::new();
@@ -394,6 +395,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 &target,
                 &loaded.scenario,
                 &input.display().to_string(),
+                archive::target_of(&loaded.meta()).is_ok_and(|t| t == target),
                 Some(&b),
             );
             let body = match format {
@@ -416,6 +418,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 &target,
                 &loaded.scenario,
                 &input.display().to_string(),
+                archive::target_of(&loaded.meta()).is_ok_and(|t| t == target),
                 Some(&b),
             );
             print!("{}", report::bisection_text(&r));
@@ -691,7 +694,10 @@ fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
 struct RunOpts {
     timeline: bool,
     all: bool,
+    /// Only findings, differences and the summary.
     quiet: bool,
+    /// Nothing but the JSON at the end.
+    silent: bool,
 }
 
 /// One scenario's line in the summary (and its JSON record).
@@ -775,9 +781,9 @@ fn run_file(f: &Loaded, designs: &[&'static Design], known: &KnownList, o: RunOp
                     dr.known.push(fd.title.clone());
                 }
                 None => {
-                    if o.quiet {
+                    if o.quiet && !o.silent {
                         println!("FINDING {} ({})", fd.title, f.path.display());
-                    } else {
+                    } else if !o.quiet {
                         println!("FINDING {}\n  {}", fd.title, fd.detail);
                     }
                     dr.findings.push(fd.title.clone());
@@ -821,9 +827,9 @@ fn run_file(f: &Loaded, designs: &[&'static Design], known: &KnownList, o: RunOp
         match srfuzz_oracle::first_difference(&a.observations, &b.observations) {
             Some(d) => {
                 let text = d.describe(a.design, b.design);
-                if o.quiet {
+                if o.quiet && !o.silent {
                     println!("DIFFERENCE {} ({})", text, f.path.display());
-                } else {
+                } else if !o.quiet {
                     println!("DIFFERENCE: {text}");
                 }
                 row.difference = Some(text);
@@ -1013,6 +1019,7 @@ fn triage_cmd(
                 &target,
                 &g.minimized,
                 &scn.display().to_string(),
+                true,
                 Some(&g.bisection),
             );
             file::write_atomic(&d.join("report.txt"), report::text(&r).as_bytes())?;

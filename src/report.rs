@@ -122,8 +122,15 @@ impl PatchRef {
 }
 
 /// Builds the report of `target` on `s` (which must show it). `path` is the scenario file the
-/// replay command names.
-pub fn build(target: &Target, s: &Scenario, path: &str, bisection: Option<&Bisection>) -> Report {
+/// replay command names; `stamped` says whether it carries this target as its stamp (then
+/// `srfuzz replay` replays it; else the command runs the designs on it).
+pub fn build(
+    target: &Target,
+    s: &Scenario,
+    path: &str,
+    stamped: bool,
+    bisection: Option<&Bisection>,
+) -> Report {
     let (runs, point, detail, rule, designs_run): (
         Vec<model::Run>,
         String,
@@ -269,7 +276,18 @@ pub fn build(target: &Target, s: &Scenario, path: &str, bisection: Option<&Bisec
         runs: run_reports,
         iomem_diff,
         bisection: bis,
-        replay: format!("cargo run --release -- replay {path}"),
+        replay: if stamped {
+            format!("cargo run --release -- replay {path}")
+        } else {
+            let names: Vec<&str> = match target.check {
+                Check::Differential(a, b) => vec![a.name, b.name],
+                _ => target.designs().iter().map(|d| d.name).collect(),
+            };
+            format!(
+                "cargo run --release -- run {path} --designs {}",
+                names.join(",")
+            )
+        },
     }
 }
 
@@ -667,13 +685,19 @@ pub fn text(r: &Report) -> String {
     }
     o.push('\n');
     o.push_str("Replay (from a clone of srfuzz):\n");
-    // A command is never broken inside a word: the path goes on a line of its own.
-    match r.replay.rsplit_once(' ') {
-        Some((cmd, path)) if r.replay.len() + 2 > WIDTH => {
-            o.push_str(&format!("  {cmd} \\\n      {path}\n"));
+    // A command is never broken inside a word: it continues on the next line after a `\`.
+    let mut line = String::from(" ");
+    for tok in r.replay.split(' ') {
+        if line.len() + 1 + tok.len() + 2 > WIDTH && !line.trim().is_empty() {
+            o.push_str(&line);
+            o.push_str(" \\\n");
+            line = String::from("     ");
         }
-        _ => o.push_str(&format!("  {}\n", r.replay)),
+        line.push(' ');
+        line.push_str(tok);
     }
+    o.push_str(&line);
+    o.push('\n');
     o
 }
 

@@ -58,13 +58,14 @@ pub fn kind_of(bytes: &[u8]) -> Kind {
         return Kind::StampedRaw;
     }
     let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
-    let looks_like_text = std::str::from_utf8(first_line).is_ok_and(|l| {
-        let t = l.trim_start();
-        (t.is_empty() || t.starts_with('#') || t.starts_with('['))
-            && !l
-                .chars()
-                .any(|c| c.is_control() && !matches!(c, '\t' | '\r'))
-    });
+    // Read leniently: a first line that is text but for a stray non-UTF-8 byte (a Latin-1
+    // comment) is still text, and gets a line-numbered error instead of a wrong decoding.
+    let l = String::from_utf8_lossy(first_line);
+    let t = l.trim_start();
+    let looks_like_text = (t.is_empty() || t.starts_with('#') || t.starts_with('['))
+        && !l
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\r'));
     if bytes.is_empty() || looks_like_text {
         Kind::Text
     } else {
