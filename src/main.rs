@@ -239,11 +239,16 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Measure runs per second on generated scenarios (single thread).
+    /// Measure runs per second on generated scenarios (single thread); with `--minimize DIR`,
+    /// time the minimization of every repro below DIR instead.
     Bench {
         /// One design (scenario runs/s) or two, comma-separated (differential checks/s).
         #[arg(long, value_delimiter = ',', default_value = "mainline")]
         designs: Vec<String>,
+        /// Time `minimize` on each root-cause directory below DIR (its raw input, else its
+        /// scenario), five times each: median, min, max.
+        #[arg(long)]
+        minimize: Option<PathBuf>,
         /// How long to run.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
@@ -466,9 +471,14 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             census(seconds, seed, &pairs, out.as_deref())
         }
         Cmd::Bench {
+            minimize: Some(dir),
+            ..
+        } => bench_minimize(&dir),
+        Cmd::Bench {
             designs,
             seconds,
             seed,
+            minimize: None,
         } => {
             let ds = pick_designs(&designs)?;
             if ds.len() > 2 {
@@ -981,6 +991,7 @@ fn triage_cmd(
         t.without,
         t.pre_existing.len()
     );
+    let mut written: Vec<String> = Vec::new();
     for (i, rc) in t.root_causes.iter().enumerate() {
         println!("[{}] {}", i + 1, rc.key.subject);
         if rc.key.patches.is_empty() {
@@ -1004,12 +1015,24 @@ fn triage_cmd(
                 check,
                 title: g.title.clone(),
             };
-            let name = triage::slug(check, &g.title);
+            let base = triage::slug(check, &g.title);
+            let mut name = base.clone();
+            for n in 2.. {
+                if !written.contains(&name) {
+                    break;
+                }
+                name = format!("{base}-{n}");
+            }
+            written.push(name.clone());
             let d = dir.join(&name);
             std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+            if let Some((data, quirks)) = &g.raw {
+                file::write_atomic(&d.join("input.raw"), &file::stamped_raw(data, *quirks))?;
+            }
             let stamp = Meta {
                 check: Some(archive::check_stamp(check)),
                 finding: Some(g.title.clone()),
+                raw: g.raw.as_ref().map(|_| "input.raw".to_string()),
                 ..Meta::now()
             };
             let scn = d.join("scenario.scn");
@@ -1112,6 +1135,59 @@ fn census(
         }
     }
     Ok(code(!new.is_empty()))
+}
+
+/// See [`Cmd::Bench`]: minimization time per repro.
+fn bench_minimize(dir: &Path) -> Result<ExitCode> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("scenario.scn").is_file())
+        .collect();
+    dirs.sort();
+    if dirs.is_empty() {
+        bail!("{}: no directory with a scenario.scn", dir.display());
+    }
+    let mut medians = Vec::new();
+    for d in &dirs {
+        let stamped = load_one(&d.join("scenario.scn"), Reading { raw: false })?;
+        let target = archive::target_of(&stamped.meta())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))?;
+        let raw = d.join("input.raw");
+        let input = if raw.is_file() {
+            load_one(&raw, Reading { raw: false })?
+        } else {
+            stamped
+        };
+        let mut times = Vec::new();
+        let mut m = None;
+        for _ in 0..5 {
+            let start = std::time::Instant::now();
+            m = Some(minimize(&input.scenario, &mut |c| target.shows(c)));
+            times.push(start.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        let m = m.expect("five runs");
+        println!(
+            "{:<56} {:>3} -> {:>2} lines, {:>4} runs of the check: median {:.1} ms (min {:.1}, max {:.1})",
+            short(&d.display().to_string()),
+            triage::scenario_lines(&input.scenario),
+            triage::scenario_lines(&m.scenario),
+            m.evaluations,
+            times[2] * 1e3,
+            times[0] * 1e3,
+            times[4] * 1e3
+        );
+        medians.push(times[2]);
+    }
+    medians.sort_by(f64::total_cmp);
+    println!(
+        "{} repro(s): median of medians {:.1} ms, max {:.1} ms",
+        medians.len(),
+        medians[medians.len() / 2] * 1e3,
+        medians[medians.len() - 1] * 1e3
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs generated scenarios for `seconds` and prints the rate: scenario runs of one design,

@@ -108,6 +108,8 @@ pub struct TitleGroup {
     pub count: usize,
     /// The first of them.
     pub first: PathBuf,
+    /// Its raw bytes and quirks, when it is raw fuzzer input (kept beside the repro).
+    pub raw: Option<(Vec<u8>, crate::scenario::Quirks)>,
     /// Its detail on that file.
     pub detail: String,
     /// That file's scenario, minimized for this title.
@@ -245,6 +247,12 @@ pub fn triage(
                 title: fd.title,
                 count: 1,
                 first: f.path.clone(),
+                raw: match &f.origin {
+                    crate::scenario::file::Origin::Raw { data, quirks, .. } => {
+                        Some((data.clone(), *quirks))
+                    }
+                    crate::scenario::file::Origin::Text(_) => None,
+                },
                 detail: fd.detail,
                 minimized: m.scenario,
                 bisection,

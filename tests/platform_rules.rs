@@ -323,6 +323,11 @@ fn each_rule_is_refused_with_its_name_and_line() {
         11,
     );
     case(
+        Rule::SrPages,
+        with(&[(12, "soft-reserved 0x4850000000 size=0x1001")]),
+        12,
+    );
+    case(
         Rule::SrWindowStraddle,
         with(&[
             (10, "soft-reserved 0x850000000 size=192G"),

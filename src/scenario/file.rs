@@ -51,22 +51,26 @@ pub enum Kind {
     BareRaw,
 }
 
-/// Recognizes a file's kind from its bytes.
+/// Recognizes a file's kind from its bytes: scenario text has a first non-blank line starting
+/// with `#` or `[` and no control byte anywhere (tabs and line ends aside); fuzzer bytes almost
+/// never pass both.
 pub fn kind_of(bytes: &[u8]) -> Kind {
     let bytes = strip_bom(bytes);
     if bytes.starts_with(RAW_MAGIC.as_bytes()) {
         return Kind::StampedRaw;
     }
-    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
-    // Read leniently: a first line that is text but for a stray non-UTF-8 byte (a Latin-1
-    // comment) is still text, and gets a line-numbered error instead of a wrong decoding.
-    let l = String::from_utf8_lossy(first_line);
-    let t = l.trim_start();
-    let looks_like_text = (t.is_empty() || t.starts_with('#') || t.starts_with('['))
-        && !l
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\t' | '\r'));
-    if bytes.is_empty() || looks_like_text {
+    if bytes.is_empty() {
+        return Kind::Text;
+    }
+    let first = bytes
+        .split(|&b| b == b'\n')
+        .map(|l| l.trim_ascii_start())
+        .find(|l| !l.is_empty());
+    let starts_like_text = first.is_some_and(|l| l[0] == b'#' || l[0] == b'[');
+    let no_control = !bytes
+        .iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f);
+    if starts_like_text && no_control {
         Kind::Text
     } else {
         Kind::BareRaw

@@ -200,6 +200,9 @@ pub enum Rule {
     /// programmed in the memory map, and the model's only kind of CXL memory there is
     /// EFI_MEMORY_SP.
     RegionInSr,
+    /// A Soft Reserved entry starts and ends on a 4 KiB page boundary (an EFI memory descriptor
+    /// is a run of whole pages).
+    SrPages,
     /// Soft Reserved entries do not overlap.
     SrOverlap,
     /// A Soft Reserved entry that intersects a window lies inside that one window.
@@ -216,7 +219,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order `validate` checks them.
-    pub const ALL: [Rule; 21] = [
+    pub const ALL: [Rule; 22] = [
         Rule::HostBridgeUidUnique,
         Rule::WindowAlignment,
         Rule::WindowWays,
@@ -232,6 +235,7 @@ impl Rule {
         Rule::RegionMembers,
         Rule::RegionOverlap,
         Rule::RegionInSr,
+        Rule::SrPages,
         Rule::SrOverlap,
         Rule::SrWindowStraddle,
         Rule::SrUncommitted,
@@ -258,6 +262,7 @@ impl Rule {
             Rule::RegionMembers => "region-members",
             Rule::RegionOverlap => "region-overlap",
             Rule::RegionInSr => "region-in-sr",
+            Rule::SrPages => "sr-pages",
             Rule::SrOverlap => "sr-overlap",
             Rule::SrWindowStraddle => "sr-window-straddle",
             Rule::SrUncommitted => "sr-uncommitted",
@@ -354,6 +359,8 @@ impl std::error::Error for PlatformError {}
 /// `eiw_to_ways` / `ways_to_eiw`).
 pub const VALID_WAYS: [u64; 8] = [1, 2, 4, 8, 16, 3, 6, 12];
 
+/// One page, the granule of EFI memory descriptors.
+pub const SZ_4K: u64 = 4 << 10;
 /// HDM decoder and CFMWS address granularity (256 MiB).
 pub const SZ_256M: u64 = 256 << 20;
 
@@ -636,6 +643,16 @@ pub fn violations(p: &Platform) -> Vec<Violation> {
     // Soft Reserved.
     let regions: Vec<Range> = decs.iter().map(|(_, d)| d.hpa).collect();
     for (i, r) in p.soft_reserved.iter().enumerate() {
+        if !r.start.is_multiple_of(SZ_4K) || !r.size.is_multiple_of(SZ_4K) {
+            push(
+                Rule::SrPages,
+                vec![Item::SoftReserved(i)],
+                format!(
+                    "soft-reserved {i} {} must start and end on 4K page boundaries",
+                    iomem(r)
+                ),
+            );
+        }
         for (j, o) in p.soft_reserved[..i].iter().enumerate() {
             if overlaps(r, o) {
                 push(
