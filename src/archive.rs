@@ -192,6 +192,56 @@ fn one(dir: &Path, name: &str, verify: bool, out: &mut Regeneration) -> Result<S
     ))
 }
 
+/// Writes a root cause found by triage as `dir/<name>/` (its first title's minimized repro,
+/// stamped; the raw input it came from, stamped; the report; the bisection), naming it after
+/// the root cause and never reusing a name in `taken`. Returns the directory. `srfuzz
+/// reports` then keeps it up to date.
+pub fn write_root_cause(
+    dir: &Path,
+    check: Check,
+    rc: &crate::triage::RootCause,
+    taken: &mut Vec<String>,
+) -> Result<std::path::PathBuf, String> {
+    let g = &rc.titles[0];
+    let base = crate::triage::slug(check, &g.title);
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&name) || dir.join(&name).exists() {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    taken.push(name.clone());
+    let d = dir.join(&name);
+    let io = |e: std::io::Error| format!("{}: {e}", d.display());
+    std::fs::create_dir_all(&d).map_err(io)?;
+    if let Some((data, quirks)) = &g.raw {
+        file::write_atomic(&d.join("input.raw"), &file::stamped_raw(data, *quirks)).map_err(io)?;
+    }
+    let stamp = Meta {
+        check: Some(check_stamp(check)),
+        finding: Some(g.title.clone()),
+        raw: g.raw.as_ref().map(|_| "input.raw".to_string()),
+        ..Meta::now()
+    };
+    let scn = d.join("scenario.scn");
+    file::write_atomic(&scn, file::stamped_text(&g.minimized, &stamp).as_bytes()).map_err(io)?;
+    let target = Target {
+        check,
+        title: g.title.clone(),
+    };
+    let r = report::build(
+        &target,
+        &g.minimized,
+        &scn.display().to_string(),
+        true,
+        Some(&g.bisection),
+    );
+    file::write_atomic(&d.join("report.txt"), report::text(&r).as_bytes()).map_err(io)?;
+    file::write_atomic(&d.join("report.json"), report::json(&r).as_bytes()).map_err(io)?;
+    file::write_atomic(&d.join("bisect.txt"), report::bisection_text(&r).as_bytes()).map_err(io)?;
+    Ok(d)
+}
+
 /// Writes `bytes` to `path` unless it already holds them; records the change.
 fn put(path: &Path, bytes: &[u8], verify: bool, out: &mut Regeneration) {
     if std::fs::read(path).is_ok_and(|old| old == bytes) {

@@ -13,7 +13,9 @@
 #![warn(missing_docs)]
 
 pub mod archive;
+pub mod bench;
 pub mod bisect;
+pub mod census;
 pub mod checks;
 pub mod designs;
 pub mod drivers;

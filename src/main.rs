@@ -17,8 +17,9 @@ use srfuzz::minimize::minimize;
 use srfuzz::model;
 use srfuzz::report;
 use srfuzz::scenario::file::{self, Loaded, Meta, ReadOptions};
-use srfuzz::scenario::{gen, text, Quirks, Scenario};
+use srfuzz::scenario::{gen, text, Quirks};
 use srfuzz::triage::{self, Campaign};
+use srfuzz::{bench, census};
 use srfuzz_oracle::KnownList;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -468,7 +469,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 pairs
             };
             let pairs = pairs.iter().map(|p| pair(p)).collect::<Result<Vec<_>>>()?;
-            census(seconds, seed, &pairs, out.as_deref())
+            census_cmd(seconds, seed, &pairs, out.as_deref())
         }
         Cmd::Bench {
             minimize: Some(dir),
@@ -484,7 +485,18 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             if ds.len() > 2 {
                 bail!("bench takes one design or two, got {}", ds.len());
             }
-            bench(&ds, seconds, seed);
+            let (runs, secs) = bench::rate(&ds, seconds, seed);
+            let what = match &ds[..] {
+                [d] => format!("design {}: {runs} runs", d.name),
+                _ => format!(
+                    "designs {},{}: {runs} differential checks",
+                    ds[0].name, ds[1].name
+                ),
+            };
+            println!(
+                "{what} in {secs:.2} s = {:.0}/s (generated scenarios, seed {seed}, one thread)",
+                runs as f64 / secs
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -540,47 +552,13 @@ fn known_list(spec: Option<&str>) -> Result<KnownList> {
     .map_err(anyhow::Error::msg)
 }
 
-/// Files below `p` (sorted, so runs are in a stable order). A directory walk takes scenario
-/// inputs only — `.scn`, `.raw` and extension-less files (fuzzer artifacts and corpus entries)
-/// — and skips hidden files and the campaign record; a file named explicitly is always read.
-fn collect(p: &Path, out: &mut Vec<PathBuf>, top: bool) -> Result<()> {
-    let meta = std::fs::metadata(p).with_context(|| format!("reading {}", p.display()))?;
-    if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-            .with_context(|| format!("listing {}", p.display()))?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<Result<_, _>>()
-            .with_context(|| format!("listing {}", p.display()))?;
-        entries.sort();
-        for e in entries {
-            collect(&e, out, false)?;
-        }
-    } else {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let input = match p.extension().and_then(|e| e.to_str()) {
-            None => !name.starts_with('.') && name != triage::MANIFEST,
-            Some(e) => (e == "scn" || e == "raw") && !name.starts_with('.'),
-        };
-        if top || input {
-            out.push(p.to_path_buf());
-        }
-    }
-    Ok(())
-}
-
 /// Reads every file below `paths`; `campaign` supplies what bare raw input was made with.
 fn load_all(
     paths: &[PathBuf],
     reading: Reading,
     campaign: Option<&Campaign>,
 ) -> Result<Vec<Loaded>> {
-    let mut files = Vec::new();
-    for p in paths {
-        collect(p, &mut files, true)?;
-    }
+    let files = file::inputs(paths).map_err(anyhow::Error::msg)?;
     let opts = read_options(reading, campaign)?;
     files
         .iter()
@@ -1010,60 +988,16 @@ fn triage_cmd(
             );
         }
         if let Some(dir) = out {
-            let g = &rc.titles[0];
-            let target = Target {
-                check,
-                title: g.title.clone(),
-            };
-            let base = triage::slug(check, &g.title);
-            let mut name = base.clone();
-            for n in 2.. {
-                if !written.contains(&name) {
-                    break;
-                }
-                name = format!("{base}-{n}");
-            }
-            written.push(name.clone());
-            let d = dir.join(&name);
-            std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
-            if let Some((data, quirks)) = &g.raw {
-                file::write_atomic(&d.join("input.raw"), &file::stamped_raw(data, *quirks))?;
-            }
-            let stamp = Meta {
-                check: Some(archive::check_stamp(check)),
-                finding: Some(g.title.clone()),
-                raw: g.raw.as_ref().map(|_| "input.raw".to_string()),
-                ..Meta::now()
-            };
-            let scn = d.join("scenario.scn");
-            file::write_atomic(&scn, file::stamped_text(&g.minimized, &stamp).as_bytes())
-                .with_context(|| format!("writing {}", scn.display()))?;
-            let r = report::build(
-                &target,
-                &g.minimized,
-                &scn.display().to_string(),
-                true,
-                Some(&g.bisection),
-            );
-            file::write_atomic(&d.join("report.txt"), report::text(&r).as_bytes())?;
-            file::write_atomic(&d.join("report.json"), report::json(&r).as_bytes())?;
+            let d = archive::write_root_cause(dir, check, rc, &mut written)
+                .map_err(anyhow::Error::msg)?;
             println!("           written to {}", d.display());
         }
     }
     Ok(code(!t.root_causes.is_empty()))
 }
 
-/// One title's tally in a census.
-struct Tally {
-    check: Check,
-    title: String,
-    count: usize,
-    example: Scenario,
-    raw: Vec<u8>,
-}
-
 /// See [`Cmd::Census`].
-fn census(
+fn census_cmd(
     seconds: f64,
     seed: u64,
     pairs: &[[&'static Design; 2]],
@@ -1071,54 +1005,27 @@ fn census(
 ) -> Result<ExitCode> {
     let known = known_list(None)?;
     let quirks = gen::quirks_from_env().map_err(anyhow::Error::msg)?;
-    let mut stream = gen::ByteStream::new(seed);
-    let mut new: Vec<Tally> = Vec::new();
-    let mut old: Vec<String> = Vec::new();
-    let mut scenarios = 0u64;
-    let start = std::time::Instant::now();
     let mut checks_run: Vec<Check> = vec![Check::Spec, Check::Order];
     checks_run.extend(pairs.iter().map(|&[a, b]| Check::Differential(a, b)));
-    while start.elapsed().as_secs_f64() < seconds {
-        let len = 16 + stream.below(240);
-        let raw = stream.bytes(len);
-        let s = gen::scenario_from_bytes_with(&raw, quirks);
-        scenarios += 1;
-        for &c in &checks_run {
-            let v = c.verdict(&s, &known);
-            for f in v.new {
-                match new.iter_mut().find(|t| t.check == c && t.title == f.title) {
-                    Some(t) => t.count += 1,
-                    None => new.push(Tally {
-                        check: c,
-                        title: f.title,
-                        count: 1,
-                        example: s.clone(),
-                        raw: raw.clone(),
-                    }),
-                }
-            }
-            old.extend(v.pre_existing.into_iter().map(|f| f.title));
-        }
-        old.sort_unstable();
-        old.dedup();
-    }
-    let per = |c: &str| new.iter().filter(|t| t.check.name() == c).count();
+    let c = census::census(seconds, seed, &checks_run, &known, quirks);
+    let per = |name: &str| c.new.iter().filter(|t| t.check.name() == name).count();
     println!(
-        "{scenarios} scenarios in {:.1} s (seed {seed}): {} distinct new titles (spec {}, order \
+        "{} scenarios in {:.1} s (seed {seed}): {} distinct new titles (spec {}, order \
          {}, differential {}), {} distinct titles mainline shows too",
-        start.elapsed().as_secs_f64(),
-        new.len(),
+        c.scenarios,
+        c.seconds,
+        c.new.len(),
         per("spec"),
         per("order"),
         per("differential"),
-        old.len()
+        c.pre_existing.len()
     );
-    for t in &new {
+    for t in &c.new {
         println!("{:7}  {:<12} {}", t.count, t.check.name(), t.title);
     }
     if let Some(dir) = out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        for (i, t) in new.iter().enumerate() {
+        for (i, t) in c.new.iter().enumerate() {
             let base = format!("{i:03}-{}", t.check.name());
             let stamp = Meta {
                 check: Some(archive::check_stamp(t.check)),
@@ -1134,7 +1041,7 @@ fn census(
                 .with_context(|| format!("writing {}", raw.display()))?;
         }
     }
-    Ok(code(!new.is_empty()))
+    Ok(code(!c.new.is_empty()))
 }
 
 /// See [`Cmd::Bench`]: minimization time per repro.
@@ -1159,26 +1066,19 @@ fn bench_minimize(dir: &Path) -> Result<ExitCode> {
         } else {
             stamped
         };
-        let mut times = Vec::new();
-        let mut m = None;
-        for _ in 0..5 {
-            let start = std::time::Instant::now();
-            m = Some(minimize(&input.scenario, &mut |c| target.shows(c)));
-            times.push(start.elapsed().as_secs_f64());
-        }
-        times.sort_by(f64::total_cmp);
-        let m = m.expect("five runs");
+        let t = bench::minimize_timing(&target, &input.scenario, 5);
         println!(
-            "{:<56} {:>3} -> {:>2} lines, {:>4} runs of the check: median {:.1} ms (min {:.1}, max {:.1})",
+            "{:<56} {:>3} -> {:>2} lines, {:>4} runs of the check: median {:.1} ms (min {:.1}, \
+             max {:.1})",
             short(&d.display().to_string()),
-            triage::scenario_lines(&input.scenario),
-            triage::scenario_lines(&m.scenario),
-            m.evaluations,
-            times[2] * 1e3,
-            times[0] * 1e3,
-            times[4] * 1e3
+            t.lines.0,
+            t.lines.1,
+            t.evaluations,
+            t.median() * 1e3,
+            t.seconds[0] * 1e3,
+            t.seconds[t.seconds.len() - 1] * 1e3
         );
-        medians.push(times[2]);
+        medians.push(t.median());
     }
     medians.sort_by(f64::total_cmp);
     println!(
@@ -1188,47 +1088,4 @@ fn bench_minimize(dir: &Path) -> Result<ExitCode> {
         medians[medians.len() - 1] * 1e3
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Runs generated scenarios for `seconds` and prints the rate: scenario runs of one design,
-/// or differential checks of a pair (both designs run, then compared — the fuzz target's work
-/// without libFuzzer).
-fn bench(designs: &[&'static Design], seconds: f64, seed: u64) {
-    let mut stream = gen::ByteStream::new(seed);
-    let inputs: Vec<Scenario> = (0..4096)
-        .map(|_| {
-            let len = 16 + stream.below(240);
-            gen::scenario_from_bytes(&stream.bytes(len))
-        })
-        .collect();
-    let known = srfuzz_oracle::KnownList::default();
-    let once = |s: &Scenario| match designs {
-        [d] => drop(std::hint::black_box(model::run_for_judging(d, s))),
-        [a, b] => drop(std::hint::black_box(checks::new_difference(
-            s, a, b, &known,
-        ))),
-        _ => unreachable!("checked by the caller"),
-    };
-    // Warm up, then measure.
-    inputs.iter().take(256).for_each(once);
-    let start = std::time::Instant::now();
-    let mut runs = 0u64;
-    while start.elapsed().as_secs_f64() < seconds {
-        for s in inputs.iter().take(512) {
-            once(s);
-            runs += 1;
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    let what = match designs {
-        [d] => format!("design {}: {runs} runs", d.name),
-        _ => format!(
-            "designs {},{}: {runs} differential checks",
-            designs[0].name, designs[1].name
-        ),
-    };
-    println!(
-        "{what} in {secs:.2} s = {:.0}/s (generated scenarios, seed {seed}, one thread)",
-        runs as f64 / secs
-    );
 }

@@ -11,7 +11,11 @@ fn digest() -> u64 {
     let mut stream = ByteStream::new(20261201);
     for i in 0..512 {
         let len = 16 + stream.below(240);
-        let quirks = if i % 2 == 0 { Quirks::NONE } else { Quirks::all() };
+        let quirks = if i % 2 == 0 {
+            Quirks::NONE
+        } else {
+            Quirks::all()
+        };
         let s = gen::scenario_from_bytes_with(&stream.bytes(len), quirks);
         for b in text::print(&s).bytes() {
             h ^= b as u64;

@@ -383,6 +383,44 @@ fn check_generator(g: u32) -> Result<(), String> {
     ))
 }
 
+/// The files below `paths`, sorted within each directory so runs are in a stable order. A
+/// directory walk takes scenario inputs only — `.scn`, `.raw` and extension-less files (what
+/// libFuzzer writes: artifacts and corpus entries) — and skips hidden files and campaign
+/// records (`srfuzz-campaign.txt`); a file named in `paths` is always taken.
+pub fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    fn walk(p: &Path, out: &mut Vec<PathBuf>, top: bool) -> Result<(), String> {
+        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        if meta.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .and_then(|rd| rd.map(|e| e.map(|e| e.path())).collect())
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            entries.sort();
+            for e in entries {
+                walk(&e, out, false)?;
+            }
+            return Ok(());
+        }
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let input = !name.starts_with('.')
+            && match p.extension().and_then(|e| e.to_str()) {
+                None => true,
+                Some(e) => e == "scn" || e == "raw",
+            };
+        if top || input {
+            out.push(p.to_path_buf());
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, &mut out, true)?;
+    }
+    Ok(out)
+}
+
 /// Writes `contents` to `path` atomically: a temporary file in the same directory, then a
 /// rename, so that an interrupted write never leaves half a repro.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {

@@ -1,0 +1,79 @@
+//! Benchmarks the CLI runs (`srfuzz bench`): the model's rate on generated scenarios, and how
+//! long minimization takes per repro. Speed is measured here and in the fuzz targets, never in
+//! tests (BENCHMARKS.md).
+
+use crate::checks::{self, Target};
+use crate::designs::Design;
+use crate::minimize::minimize;
+use crate::model;
+use crate::scenario::{gen, Scenario};
+
+/// Runs (one design) or differential checks (two) of generated scenarios from the byte stream
+/// of `seed` for `seconds`, after a warm-up: `(count, seconds)`. Two designs do the
+/// differential fuzz target's work without libFuzzer.
+pub fn rate(designs: &[&'static Design], seconds: f64, seed: u64) -> (u64, f64) {
+    let mut stream = gen::ByteStream::new(seed);
+    let inputs: Vec<Scenario> = (0..4096)
+        .map(|_| {
+            let len = 16 + stream.below(240);
+            gen::scenario_from_bytes(&stream.bytes(len))
+        })
+        .collect();
+    let known = srfuzz_oracle::KnownList::default();
+    let once = |s: &Scenario| match designs {
+        [d] => drop(std::hint::black_box(model::run_for_judging(d, s))),
+        [a, b] => drop(std::hint::black_box(checks::new_difference(
+            s, a, b, &known,
+        ))),
+        _ => panic!("bench takes one design or two"),
+    };
+    inputs.iter().take(256).for_each(once);
+    let start = std::time::Instant::now();
+    let mut runs = 0u64;
+    while start.elapsed().as_secs_f64() < seconds {
+        for s in inputs.iter().take(512) {
+            once(s);
+            runs += 1;
+        }
+    }
+    (runs, start.elapsed().as_secs_f64())
+}
+
+/// Minimization of one input, timed.
+#[derive(Clone, Debug)]
+pub struct MinimizeTiming {
+    /// Scenario lines before and after.
+    pub lines: (usize, usize),
+    /// Runs of the check one minimization makes.
+    pub evaluations: usize,
+    /// Seconds per minimization, sorted.
+    pub seconds: Vec<f64>,
+}
+
+impl MinimizeTiming {
+    /// The median time.
+    pub fn median(&self) -> f64 {
+        self.seconds[self.seconds.len() / 2]
+    }
+}
+
+/// Minimizes `s` for `target` `times` times.
+pub fn minimize_timing(target: &Target, s: &Scenario, times: usize) -> MinimizeTiming {
+    let mut seconds = Vec::with_capacity(times);
+    let mut last = None;
+    for _ in 0..times.max(1) {
+        let start = std::time::Instant::now();
+        last = Some(minimize(s, &mut |c| target.shows(c)));
+        seconds.push(start.elapsed().as_secs_f64());
+    }
+    seconds.sort_by(f64::total_cmp);
+    let m = last.expect("at least one run");
+    MinimizeTiming {
+        lines: (
+            crate::triage::scenario_lines(s),
+            crate::triage::scenario_lines(&m.scenario),
+        ),
+        evaluations: m.evaluations,
+        seconds,
+    }
+}
