@@ -750,6 +750,11 @@ fn run_file(f: &Loaded, designs: &[&'static Design], known: &KnownList, o: RunOp
                 print!("{}", ob.ownership_table());
             }
         }
+        if let Some(why) = run.last().context.outside_model {
+            if !o.silent {
+                println!("OUTSIDE THE MODEL (not judged): {why}");
+            }
+        }
         let mut judged = checks::judge_run(d, &run.observations);
         judged.split_baseline(d, &baseline);
         let mut dr = DesignRow {

@@ -257,6 +257,7 @@ pub fn context(k: &Kernel) -> Context {
             .collect(),
         firmware_regions: fixed.firmware_regions.clone(),
         quirks: fixed.quirks.clone(),
+        outside_model: fixed.outside_model,
     }
 }
 
@@ -276,6 +277,34 @@ pub struct RunFacts {
     owners: [(bool, bool); 2],
     firmware_regions: Vec<(u64, u64)>,
     quirks: Vec<&'static str>,
+    outside_model: Option<&'static str>,
+}
+
+/// Why a run of this configuration on this platform is outside the model, if it is.
+///
+/// With `CONFIG_EFI_SOFT_RESERVE=n` the EFI stub hands EFI_MEMORY_SP memory to the kernel as
+/// conventional memory (drivers/firmware/efi/libstub/x86-stub.c, `setup_e820()`:
+/// `if (efi_soft_reserve_enabled() && (d->attribute & EFI_MEMORY_SP)) e820_type =
+/// E820_TYPE_SOFT_RESERVED; … else E820_TYPE_RAM`), so Soft Reserved in a CXL window is System
+/// RAM from boot. The model has no conventional RAM over CXL (the `region-in-sr` platform
+/// rule), so such a run is not judged. Soft Reserved outside every window stays modeled: it may
+/// come from `memmap=nn%ss+0xefffffff`, which does not depend on the option (and DEV_DAX_HMEM
+/// depends on EFI_SOFT_RESERVE, so nothing claims it anyway).
+fn outside_model(k: &Kernel) -> Option<&'static str> {
+    use crate::kernel::kconfig::{Sym, Tristate};
+    if k.cfg.get(Sym::EFI_SOFT_RESERVE) != Tristate::N {
+        return None;
+    }
+    let in_window = k.e820_sr.iter().any(|&(s, e)| {
+        k.plat
+            .windows
+            .iter()
+            .any(|w| s <= w.range.end() && w.range.start <= e)
+    });
+    in_window.then_some(
+        "CONFIG_EFI_SOFT_RESERVE=n makes the EFI stub hand Soft Reserved memory in CXL windows \
+         to the kernel as System RAM (setup_e820), which the model does not describe",
+    )
 }
 
 impl RunFacts {
@@ -305,6 +334,7 @@ impl RunFacts {
             owners,
             firmware_regions: firmware_regions(k),
             quirks: k.plat.quirks.iter().map(|q| q.name()).collect(),
+            outside_model: outside_model(k),
         }
     }
 }

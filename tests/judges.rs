@@ -481,3 +481,28 @@ fn spec_and_order_checks_under_bolero() {
             }
         });
 }
+
+/// With CONFIG_EFI_SOFT_RESERVE=n, Soft Reserved in a CXL window is System RAM from boot, which
+/// the model does not describe: nothing is judged and no two designs differ on such a run.
+#[test]
+fn soft_reserved_as_system_ram_is_outside_the_model() {
+    let base = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/v4-no-hmem-boot.scn",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let s = scenario(&base.replace(
+        "# CONFIG_DEV_DAX_HMEM is not set",
+        "# CONFIG_EFI_SOFT_RESERVE is not set",
+    ));
+    let v4 = designs::by_name("register_dax-v4").unwrap();
+    let run = srfuzz::model::run(v4, &s);
+    assert!(run.last().context.outside_model.is_some());
+    for d in designs::all() {
+        assert!(kinds(&s, d).is_empty(), "{}", d.name);
+    }
+    let mainline = designs::by_name("mainline").unwrap();
+    assert!(srfuzz::checks::differential(&s, v4, mainline).is_none());
+    // The HMEM-disabled original is judged.
+    assert!(!kinds(&scenario(&base), v4).is_empty());
+}

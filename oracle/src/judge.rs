@@ -17,6 +17,9 @@ use crate::{Cause, Observation, Outcome, Owner, RangeOwnership, RegionObs};
 pub fn invariants(design: &str, o: &Observation, at_end: bool) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
     let ctx = &o.context;
+    if ctx.outside_model.is_some() {
+        return out;
+    }
     let mut push = |kind, what: String, detail: String| {
         let f = Finding::new(
             kind,
@@ -208,6 +211,9 @@ pub fn invariants(design: &str, o: &Observation, at_end: bool) -> Vec<Finding> {
 /// intent. Where no driver is available there is no expectation either.
 pub fn spec(design: &str, end: &Observation) -> Vec<Finding> {
     let ctx = &end.context;
+    if ctx.outside_model.is_some() {
+        return Vec::new();
+    }
     if !ctx.user_removed.is_empty() {
         // The user took drivers out: the spec says nothing about such a system.
         return Vec::new();

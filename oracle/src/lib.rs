@@ -200,6 +200,10 @@ pub struct Context {
     /// Quirks of the platform the scenario opts into (docs/platform-rules.md): named on every
     /// finding, since a reviewer weighs a finding on a quirky platform differently.
     pub quirks: Vec<&'static str>,
+    /// Why this run is outside what the model describes, if it is: judges find nothing in such
+    /// a run and two such runs have no difference, since any would be the model's, not the
+    /// kernel's.
+    pub outside_model: Option<&'static str>,
 }
 
 impl Context {
