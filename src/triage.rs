@@ -7,7 +7,10 @@
 //! minimizes the first file of each title once, bisects the minimized scenario, and groups
 //! titles into **root causes**: the same finding kind and subject (the title without its
 //! `[design, Kconfig]` tags) blamed on the same patches. One root cause is typically one problem
-//! seen on several designs (v4 and v4-fixed share nine patches) or configurations.
+//! seen on several designs (v4 and v4-fixed share nine patches) or configurations. Root causes
+//! blamed on the same patches whose minimized repros show each other's titles are then folded
+//! into one: symptoms of one problem (a deferral that never ends is a deadlock, a leak and a
+//! spec deviation on the same scenario).
 
 use crate::bisect::{bisect, Bisection};
 use crate::checks::{Check, Target};
@@ -270,7 +273,39 @@ pub fn triage(
             }),
         }
     }
+    t.root_causes = merge_symptoms(check, std::mem::take(&mut t.root_causes));
     t
+}
+
+/// Folds root causes that are symptoms of one problem: blamed on the same patches, and one
+/// minimized repro of either shows a title of the other (v5 with HMEM off defers dax_cxl
+/// forever, which one minimal scenario shows as a deadlock, a leak, stranded capacity and a
+/// spec deviation at once). Deterministic: a root cause folds into the first one it matches.
+fn merge_symptoms(check: Check, causes: Vec<RootCause>) -> Vec<RootCause> {
+    let shows_any = |a: &RootCause, b: &RootCause| {
+        a.titles.iter().any(|ga| {
+            b.titles.iter().any(|gb| {
+                Target {
+                    check,
+                    title: gb.title.clone(),
+                }
+                .shows(&ga.minimized)
+            })
+        })
+    };
+    let mut out: Vec<RootCause> = Vec::new();
+    for rc in causes {
+        let into = out.iter_mut().find(|o| {
+            o.key.patches == rc.key.patches
+                && !rc.key.patches.is_empty()
+                && (shows_any(o, &rc) || shows_any(&rc, o))
+        });
+        match into {
+            Some(o) => o.titles.extend(rc.titles),
+            None => out.push(rc),
+        }
+    }
+    out
 }
 
 /// A directory name for a root cause: the first title's design, then the subject's words.
