@@ -194,8 +194,9 @@ fn one(dir: &Path, name: &str, verify: bool, out: &mut Regeneration) -> Result<S
 
 /// Writes a root cause found by triage as `dir/<name>/` (its first title's minimized repro,
 /// stamped; the raw input it came from, stamped; the report; the bisection), naming it after
-/// the root cause and never reusing a name in `taken`. Returns the directory. `srfuzz
-/// reports` then keeps it up to date.
+/// the root cause and never reusing a name in `taken`. Returns the directory; a root cause
+/// `dir` already reports ([`reported`]) is left as it is. `srfuzz reports` then keeps it up
+/// to date.
 pub fn write_root_cause(
     dir: &Path,
     check: Check,
@@ -203,6 +204,9 @@ pub fn write_root_cause(
     taken: &mut Vec<String>,
 ) -> Result<std::path::PathBuf, String> {
     let g = &rc.titles[0];
+    if let Some(have) = reported(dir, rc) {
+        return Ok(have);
+    }
     let base = crate::triage::slug(check, &g.title);
     let mut name = base.clone();
     let mut n = 2;
@@ -240,6 +244,20 @@ pub fn write_root_cause(
     file::write_atomic(&d.join("report.json"), report::json(&r).as_bytes()).map_err(io)?;
     file::write_atomic(&d.join("bisect.txt"), report::bisection_text(&r).as_bytes()).map_err(io)?;
     Ok(d)
+}
+
+/// The directory below `dir` that already reports `rc`: one whose stamped finding is one of
+/// its titles.
+pub fn reported(dir: &Path, rc: &crate::triage::RootCause) -> Option<std::path::PathBuf> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok()).collect();
+    entries.sort_by_key(|e| e.path());
+    entries.into_iter().map(|e| e.path()).find(|d| {
+        std::fs::read_to_string(d.join("scenario.scn")).is_ok_and(|t| {
+            Meta::parse(&t)
+                .finding
+                .is_some_and(|f| rc.titles.iter().any(|g| g.title == f))
+        })
+    })
 }
 
 /// Writes `bytes` to `path` unless it already holds them; records the change.

@@ -995,7 +995,7 @@ fn triage_cmd(
         if let Some(dir) = out {
             let d = archive::write_root_cause(dir, check, rc, &mut written)
                 .map_err(anyhow::Error::msg)?;
-            println!("           written to {}", d.display());
+            println!("           in {}", d.display());
         }
     }
     Ok(code(!t.root_causes.is_empty()))

@@ -62,7 +62,7 @@ pub const DECLARED: [Declared; 2] = [
 pub const V5: [Patch; 8] = [
     Patch::new(
         "bc62f5b3 (v5's base)",
-        "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready (base, merged)",
+        "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready",
         "https://github.com/torvalds/linux/commit/bc62f5b308cbdedf29132fe96e9d591e526527e1",
         series::defer_soft_reserved_insertion,
     ),
