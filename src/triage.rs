@@ -162,12 +162,18 @@ impl Triage {
     }
 }
 
-/// The title without its `[design, tags]` part: the problem's kind and subject.
+/// The title without its `[design, tags]` part: the problem's kind and subject (for a
+/// differential title, what differs without either side's state).
 pub fn subject_of(check: Check, title: &str) -> String {
     match check {
+        // "region divergence [a vs b, tags]: region N-N (auto) | a's state | b's state": the
+        // subject is what differs, not how (kmem onlining the memory or not is one problem).
         Check::Differential(..) => match title.split_once(" [") {
             Some((head, rest)) => match rest.split_once("]: ") {
-                Some((_, body)) => format!("{head}: {body}"),
+                Some((_, body)) => {
+                    let what = body.split(" | ").next().unwrap_or(body);
+                    format!("{head}: {what}")
+                }
                 None => title.to_string(),
             },
             None => title.to_string(),
@@ -354,7 +360,7 @@ mod tests {
                 Check::Differential(a, b),
                 "region divergence [register_dax-v4 vs mainline, DEV_DAX_HMEM=n]: region N-N | x | y"
             ),
-            "region divergence: region N-N | x | y"
+            "region divergence: region N-N"
         );
     }
 
