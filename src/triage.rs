@@ -314,32 +314,39 @@ fn merge_symptoms(check: Check, causes: Vec<RootCause>) -> Vec<RootCause> {
     out
 }
 
-/// A directory name for a root cause: the first title's design, then the subject's words.
+/// A directory name for a root cause: the design(s) as reviewers say them (v4, v4-fixed, v5),
+/// then the subject's words, at most [`SLUG_MAX`] characters so that
+/// `reports/<name>/scenario.scn` fits a 72-column line.
 pub fn slug(check: Check, title: &str) -> String {
+    let short = |n: &str| match n {
+        "register_dax-v4" => "v4".to_string(),
+        "register_dax-v4-fixed" => "v4-fixed".to_string(),
+        "dax_cxl_mode-v5" => "v5".to_string(),
+        other => other.to_string(),
+    };
     let design = match check {
-        Check::Differential(a, b) => format!("{}-vs-{}", a.name, b.name),
+        Check::Differential(a, b) => format!("{}-vs-{}", short(a.name), short(b.name)),
         _ => crate::checks::design_of_title(title)
-            .map(|d| d.name.to_string())
+            .map(|d| short(d.name))
             .unwrap_or_default(),
     };
-    let subject = subject_of(check, title);
-    let words: String = subject
+    let words: String = subject_of(check, title)
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
         .collect();
-    let words: Vec<&str> = words
-        .split('-')
-        .filter(|w| !w.is_empty() && *w != "n")
-        .take(8)
-        .collect();
-    format!("{design}-{}", words.join("-"))
+    let mut out = design;
+    for w in words.split('-').filter(|w| !w.is_empty() && *w != "n") {
+        if out.len() + 1 + w.len() > SLUG_MAX {
+            break;
+        }
+        out.push('-');
+        out.push_str(w);
+    }
+    out
 }
+
+/// The longest directory name [`slug`] makes.
+pub const SLUG_MAX: usize = 40;
 
 #[cfg(test)]
 mod tests {
