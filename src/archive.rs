@@ -65,34 +65,6 @@ pub struct Regeneration {
     pub problems: Vec<Problem>,
 }
 
-/// The target a stamped scenario names: its check and finding.
-pub fn target_of(meta: &Meta) -> Result<Target, String> {
-    let check = meta
-        .check
-        .as_deref()
-        .ok_or("the scenario has no `# check:` stamp")?;
-    let title = meta
-        .finding
-        .clone()
-        .ok_or("the scenario has no `# finding:` stamp")?;
-    let (name, pair) = match check.split_once(' ') {
-        Some((n, p)) => (n, Some(p.trim())),
-        None => (check, None),
-    };
-    Ok(Target {
-        check: Check::from_name(name, pair)?,
-        title,
-    })
-}
-
-/// The `# check:` stamp of a check.
-pub fn check_stamp(check: Check) -> String {
-    match check {
-        Check::Differential(a, b) => format!("differential {},{}", a.name, b.name),
-        other => other.name().to_string(),
-    }
-}
-
 /// Regenerates every root-cause directory below `dir` (`verify`: writes nothing).
 pub fn regenerate(dir: &Path, verify: bool) -> Regeneration {
     let mut out = Regeneration::default();
@@ -132,7 +104,7 @@ fn one(dir: &Path, name: &str, verify: bool, out: &mut Regeneration) -> Result<S
     let scn = d.join("scenario.scn");
     let loaded = file::load(&scn, ReadOptions::default()).map_err(|e| e.msg.clone())?;
     let meta = loaded.meta();
-    let target = target_of(&meta)?;
+    let target = Target::from_stamp(&meta)?;
     if !target.shows(&loaded.scenario) {
         return Err(format!("no longer shows its finding `{}`", target.title));
     }
@@ -148,7 +120,7 @@ fn one(dir: &Path, name: &str, verify: bool, out: &mut Regeneration) -> Result<S
     }
     let m = minimize(&loaded.scenario, &mut |c| target.shows(c));
     let mut stamp = Meta {
-        check: Some(check_stamp(target.check)),
+        check: Some(target.check.stamp()),
         finding: Some(target.title.clone()),
         raw: raw.is_file().then(|| "input.raw".to_string()),
         ..Meta::now()
@@ -222,7 +194,7 @@ pub fn write_root_cause(
         file::write_atomic(&d.join("input.raw"), &file::stamped_raw(data, *quirks)).map_err(io)?;
     }
     let stamp = Meta {
-        check: Some(check_stamp(check)),
+        check: Some(check.stamp()),
         finding: Some(g.title.clone()),
         raw: g.raw.as_ref().map(|_| "input.raw".to_string()),
         ..Meta::now()
@@ -249,7 +221,10 @@ pub fn write_root_cause(
 /// The directory below `dir` that already reports `rc`: one whose stamped finding is one of
 /// its titles.
 pub fn reported(dir: &Path, rc: &crate::triage::RootCause) -> Option<std::path::PathBuf> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .collect();
     entries.sort_by_key(|e| e.path());
     entries.into_iter().map(|e| e.path()).find(|d| {
         std::fs::read_to_string(d.join("scenario.scn")).is_ok_and(|t| {

@@ -474,13 +474,6 @@ pub enum Check {
     Order,
 }
 
-impl PartialEq for Design {
-    fn eq(&self, other: &Design) -> bool {
-        std::ptr::eq(self, other)
-    }
-}
-impl Eq for Design {}
-
 /// What one check found on one scenario.
 #[derive(Clone, Debug, Default)]
 pub struct Verdict {
@@ -525,6 +518,14 @@ impl Check {
         match *self {
             Check::Differential(a, b) => Some([a, b]),
             _ => None,
+        }
+    }
+
+    /// The check as a `# check:` stamp writes it: `differential a,b`, `spec`, `order`.
+    pub fn stamp(&self) -> String {
+        match self {
+            Check::Differential(a, b) => format!("differential {},{}", a.name, b.name),
+            other => other.name().to_string(),
         }
     }
 
@@ -592,6 +593,27 @@ pub struct Target {
 }
 
 impl Target {
+    /// The target a stamped scenario names (`# check:` and `# finding:`, see
+    /// `scenario::file`).
+    pub fn from_stamp(meta: &crate::scenario::file::Meta) -> Result<Target, String> {
+        let check = meta
+            .check
+            .as_deref()
+            .ok_or("the scenario has no `# check:` stamp")?;
+        let title = meta
+            .finding
+            .clone()
+            .ok_or("the scenario has no `# finding:` stamp")?;
+        let (name, pair) = match check.split_once(' ') {
+            Some((n, p)) => (n, Some(p.trim())),
+            None => (check, None),
+        };
+        Ok(Target {
+            check: Check::from_name(name, pair)?,
+            title,
+        })
+    }
+
     /// The designs whose patches the finding may come from: the design its title names (spec,
     /// order), or each design of the pair that is not mainline (differential).
     pub fn designs(&self) -> Vec<&'static Design> {

@@ -333,7 +333,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             let files = load_all(&paths, Reading { raw: false }, None)?;
             let mut found = false;
             for f in &files {
-                let target = archive::target_of(&f.meta())
+                let target = Target::from_stamp(&f.meta())
                     .map_err(|e| anyhow::anyhow!("{}: {e}", f.path.display()))?;
                 if target.shows(&f.scenario) {
                     println!("REPRODUCED {}: {}", f.path.display(), target.title);
@@ -401,7 +401,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 &target,
                 &loaded.scenario,
                 &input.display().to_string(),
-                archive::target_of(&loaded.meta()).is_ok_and(|t| t == target),
+                Target::from_stamp(&loaded.meta()).is_ok_and(|t| t == target),
                 Some(&b),
             );
             let body = match format {
@@ -424,7 +424,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 &target,
                 &loaded.scenario,
                 &input.display().to_string(),
-                archive::target_of(&loaded.meta()).is_ok_and(|t| t == target),
+                Target::from_stamp(&loaded.meta()).is_ok_and(|t| t == target),
                 Some(&b),
             );
             print!("{}", report::bisection_text(&r));
@@ -591,7 +591,7 @@ fn read_options(reading: Reading, campaign: Option<&Campaign>) -> Result<ReadOpt
 /// The finding a command works on (see [`Which`]).
 fn resolve_target(l: &Loaded, which: &Which) -> Result<Target> {
     let meta = l.meta();
-    let stamped = archive::target_of(&meta).ok();
+    let stamped = Target::from_stamp(&meta).ok();
     let one_design = match which.designs.len() {
         0 | 2 => None,
         1 => Some(pick_designs(&which.designs)?[0]),
@@ -661,7 +661,7 @@ fn resolve_target(l: &Loaded, which: &Which) -> Result<Target> {
 /// The stamp of a file written for `target`.
 fn stamp_for(target: &Target) -> Meta {
     Meta {
-        check: Some(archive::check_stamp(target.check)),
+        check: Some(target.check.stamp()),
         finding: Some(target.title.clone()),
         ..Meta::now()
     }
@@ -1033,7 +1033,7 @@ fn census_cmd(
         for (i, t) in c.new.iter().enumerate() {
             let base = format!("{i:03}-{}", t.check.name());
             let stamp = Meta {
-                check: Some(archive::check_stamp(t.check)),
+                check: Some(t.check.stamp()),
                 finding: Some(t.title.clone()),
                 raw: Some(format!("{base}.raw")),
                 ..Meta::now()
@@ -1063,7 +1063,7 @@ fn bench_minimize(dir: &Path) -> Result<ExitCode> {
     let mut medians = Vec::new();
     for d in &dirs {
         let stamped = load_one(&d.join("scenario.scn"), Reading { raw: false })?;
-        let target = archive::target_of(&stamped.meta())
+        let target = Target::from_stamp(&stamped.meta())
             .map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))?;
         let raw = d.join("input.raw");
         let input = if raw.is_file() {

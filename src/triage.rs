@@ -332,7 +332,13 @@ pub fn slug(check: Check, title: &str) -> String {
     };
     let words: String = subject_of(check, title)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     let mut out = design;
     for w in words.split('-').filter(|w| !w.is_empty() && *w != "n") {

@@ -26,7 +26,7 @@ fn every_repro_replays_to_its_title_from_text_and_raw() {
         }
         n += 1;
         let l = file::load(&scn, ReadOptions::default()).unwrap();
-        let target = archive::target_of(&l.meta()).unwrap();
+        let target = Target::from_stamp(&l.meta()).unwrap();
         assert!(
             target.shows(&l.scenario),
             "{}: {}",

@@ -79,6 +79,16 @@ impl std::fmt::Debug for Design {
     }
 }
 
+/// Designs are registered once and compared by identity (a variant of a design is another
+/// design, even under the same name).
+impl PartialEq for Design {
+    fn eq(&self, other: &Design) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Design {}
+
 impl Design {
     /// A design with these patches on mainline.
     pub const fn new(
