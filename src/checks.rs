@@ -32,7 +32,7 @@ fn found_nondeterminism(design: &str) {
 /// The designs the differential check compares when `SRFUZZ_DESIGNS` is not set.
 pub const DEFAULT_PAIR: &str = "register_dax-v4,dax_cxl_mode-v5";
 
-/// Parses a design pair, "a,b".
+/// Parses a design pair, "a,b": two different designs.
 pub fn design_pair(spec: &str) -> Result<[&'static Design; 2], String> {
     let names: Vec<&str> = spec.split(',').map(str::trim).collect();
     let known = || {
@@ -52,7 +52,14 @@ pub fn design_pair(spec: &str) -> Result<[&'static Design; 2], String> {
         designs::by_name(n)
             .ok_or_else(|| format!("unknown design `{n}`: expected one of {}", known()))
     };
-    Ok([get(names[0])?, get(names[1])?])
+    let (a, b) = (get(names[0])?, get(names[1])?);
+    if a == b {
+        return Err(format!(
+            "design `{}` is given twice in `{spec}`: a design compared with itself shows nothing",
+            a.name
+        ));
+    }
+    Ok([a, b])
 }
 
 /// The pair named by `SRFUZZ_DESIGNS` (default [`DEFAULT_PAIR`]). A bad value is reported on
