@@ -434,3 +434,126 @@ fn generation_never_fails_and_is_not_trivial() {
         assert!(k * 100 >= n * min, "only {k} of {n} scenarios have {what}");
     }
 }
+
+/// Inside `[kconfig]`, a `#` line whose text starts with `CONFIG_` is a setting: a typo in
+/// `# CONFIG_X is not set` is an error at its line, never a comment that leaves X at its
+/// default (for DEV_DAX_HMEM, `m`: the opposite of what was meant).
+#[test]
+fn kconfig_not_set_typos_are_errors_not_comments() {
+    use srfuzz::kernel::kconfig::{Sym, Tristate};
+    let ok = text::parse(&with_line(12, "# CONFIG_DEV_DAX_HMEM is not set")).unwrap();
+    assert_eq!(ok.kconfig.get(Sym::DEV_DAX_HMEM), Some(Tristate::N));
+    // White space around the words is free; the words are not.
+    let ok = text::parse(&with_line(12, "  #CONFIG_DEV_DAX_HMEM  is not\tset   ")).unwrap();
+    assert_eq!(ok.kconfig.get(Sym::DEV_DAX_HMEM), Some(Tristate::N));
+    for typo in [
+        "# CONFIG_DEV_DAX_HMEM is not",
+        "# CONFIG_DEV_DAX_HMEM is not sett",
+        "# CONFIG_DEV_DAX_HMEM is unset",
+        "# CONFIG_DEV_DAX_HMEM is not set # HMEM off",
+        "# CONFIG_DEV_DAX_HMEM=y",
+        "#CONFIG_DEV_DAX_HMEM",
+    ] {
+        assert_err(
+            &with_line(12, typo),
+            12,
+            "expected '# CONFIG_DEV_DAX_HMEM is not set'",
+        );
+    }
+    assert_err(
+        &with_line(12, "# CONFIG_NOPE is not"),
+        12,
+        "expected '# CONFIG_NOPE is not set'",
+    );
+    // Ordinary comments stay comments, in [kconfig] and elsewhere.
+    for comment in [
+        "# HMEM stays off: CONFIG_DEV_DAX_HMEM is not set below",
+        "#",
+        "## CONFIG_DEV_DAX_HMEM is the one that matters",
+        "CONFIG_DEV_DAX_HMEM=n  # CONFIG_DEV_DAX_HMEM is not",
+    ] {
+        let s = text::parse(&with_line(13, comment)).unwrap_or_else(|e| panic!("{comment}: {e}"));
+        assert_ne!(
+            s.kconfig.get(Sym::DEV_DAX_HMEM),
+            Some(Tristate::M),
+            "{comment}"
+        );
+    }
+    // Outside [kconfig] such a line is a comment like any other.
+    for line in [1, 9, 16] {
+        let s = text::parse(&with_line(line, "# CONFIG_DEV_DAX_HMEM is not"))
+            .unwrap_or_else(|e| panic!("line {line}: {e}"));
+        assert_eq!(s.kconfig.get(Sym::DEV_DAX_HMEM), None);
+    }
+}
+
+/// Whether a line of printed text is a comment the parser would take for a `[kconfig]`
+/// setting if it stood in `[kconfig]`.
+fn comment_reads_as_setting(line: &str) -> bool {
+    match line.find('#') {
+        Some(i) => line[i + 1..].trim_start().starts_with("CONFIG_"),
+        None => false,
+    }
+}
+
+/// The printer never writes a comment that reads as a setting: its only `# CONFIG_` lines are
+/// the `[kconfig]` section's own `is not set` settings.
+#[test]
+fn print_writes_no_comment_that_reads_as_a_setting() {
+    use srfuzz::kernel::kconfig::parse_config_line;
+    let mut not_set = 0;
+    for (data, s) in scenarios(3000, 0x0c0f_19) {
+        let printed = text::print(&s);
+        let mut in_kconfig = false;
+        for line in printed.lines() {
+            if line.starts_with('[') {
+                in_kconfig = line == "[kconfig]";
+                continue;
+            }
+            if !comment_reads_as_setting(line) {
+                continue;
+            }
+            assert!(
+                in_kconfig && line.starts_with("# CONFIG_") && parse_config_line(line).is_ok(),
+                "input {data:02x?}: `{line}`\n{printed}"
+            );
+            not_set += 1;
+        }
+    }
+    assert!(
+        not_set > 0,
+        "no generated scenario printed an `is not set` line"
+    );
+}
+
+/// The `.scn` files below `dir` (recursively), sorted.
+fn scn_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            scn_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "scn") {
+            out.push(p);
+        }
+    }
+}
+
+/// Every scenario file in corpus/ and reports/ parses (the `[kconfig]` rule for `# CONFIG_`
+/// lines and the size limits refuse none of them) and has no comment that would read as a
+/// setting inside `[kconfig]`.
+#[test]
+fn corpus_and_report_scenarios_parse() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    scn_files(&root.join("corpus"), &mut files);
+    scn_files(&root.join("reports"), &mut files);
+    assert!(files.len() >= 10, "found only {files:?}");
+    for f in &files {
+        let t = std::fs::read_to_string(f).unwrap();
+        text::parse(&t).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+}

@@ -28,7 +28,7 @@ use std::fmt::{self, Write as _};
 
 use super::rules::{Item, Quirk};
 use super::{CommittedDecoder, Event, HmatTarget, Memdev, Presence, Range, Scenario, Window};
-use crate::kernel::kconfig::{parse_config_line, Sym};
+use crate::kernel::kconfig::{is_not_set_attempt, parse_config_line, Sym};
 use crate::kernel::module::Module;
 
 /// A syntax or consistency error in a scenario text.
@@ -491,13 +491,6 @@ fn strip_comment(line: &str) -> &str {
     }
 }
 
-/// `# CONFIG_X is not set`, as opposed to an ordinary comment.
-fn is_not_set_line(t: &str) -> bool {
-    t.strip_prefix('#')
-        .map(|r| r.trim_start().starts_with("CONFIG_") && r.trim_end().ends_with(" is not set"))
-        .unwrap_or(false)
-}
-
 // ---------------------------------------------------------------------------------------------
 // The parser.
 
@@ -510,8 +503,9 @@ enum Section {
 }
 
 /// Parses the text form. Sections may come in any order, each at most once; a missing section
-/// is empty. Blank lines and `#` comments are allowed anywhere (inside `[kconfig]`,
-/// `# CONFIG_X is not set` is a setting, not a comment).
+/// is empty. Blank lines and `#` comments are allowed anywhere, except that inside
+/// `[kconfig]` a `#` line whose text starts with `CONFIG_` is a setting: exactly
+/// `# CONFIG_X is not set`, or an error (so a typo never silently leaves X at its default).
 ///
 /// The platform must follow the rules of docs/platform-rules.md (less what its quirks relax):
 /// a scenario that breaks one is refused at the line of the item it blames, naming the rule.
@@ -545,7 +539,9 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
         let line = i + 1;
         let err = |msg: String| ParseError { line, msg };
         let t = raw.trim();
-        if section == Some(Section::Kconfig) && is_not_set_line(t) {
+        // Inside [kconfig], a `#` line starting with CONFIG_ is a setting: exactly
+        // `# CONFIG_X is not set` or an error, never a comment that leaves X at its default.
+        if section == Some(Section::Kconfig) && is_not_set_attempt(t) {
             let (sym, v) = parse_config_line(t).map_err(err)?;
             set_kconfig(&mut s, &mut kconfig_lines, sym, v, line)?;
             continue;
