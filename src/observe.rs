@@ -373,10 +373,7 @@ impl RunFacts {
             (Sym::EFI_SOFT_RESERVE, "EFI_SOFT_RESERVE"),
         ];
         let owners = OWNERS.map(|m| {
-            let blacklisted = k
-                .events
-                .iter()
-                .any(|e| *e == crate::scenario::Event::Blacklist(m));
+            let blacklisted = k.events.contains(&crate::scenario::Event::Blacklist(m));
             (loadable(k, m), blacklisted)
         });
         RunFacts {
