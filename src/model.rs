@@ -65,6 +65,66 @@ fn resolve(ops: &crate::designs::Ops, req: &crate::kernel::kconfig::KconfigReque
     })
 }
 
+/// Polls allowed for each event, on top of what the devices it may probe again cost
+/// ([`STEPS_PER_DEVICE`] each, [`event_devices`]): the userspace task's own scheduling points
+/// and the modprobe tasks an event starts. Measured: at most about 10 per event on the series'
+/// test machine.
+pub const STEPS_PER_EVENT: u64 = 64;
+
+/// Polls allowed per device: for every device of the platform once (the boot probes each),
+/// and for every device an event may probe again with tasks of its own, once per event (an
+/// async probe task per cxl_pci device and `async_synchronize_full` waiting for it, a
+/// deferred-probe pass or a design's work item after a bind, a udev modprobe). Measured: at
+/// most a few polls per such device and event.
+pub const STEPS_PER_DEVICE: u64 = 16;
+
+/// The devices `platform` can have registered at once, over-estimated: ACPI0017; per memdev
+/// its PCI function, `memN` and `endpointN`, and per memdev and per window a region with its
+/// `dax_regionN` and dev_dax; per `hmem_platform` device (the first and the extra ones) the
+/// device itself and, for each range it may register (every Soft Reserved range and HMAT
+/// target), an `hmem.N` and its dev_dax.
+pub fn platform_devices(platform: &Platform) -> u64 {
+    let memdevs = platform.memdevs.len() as u64;
+    let windows = platform.windows.len() as u64;
+    let ranges = (platform.soft_reserved.len() + platform.hmat_targets.len()) as u64;
+    1 + 3 * memdevs + 3 * (memdevs + windows) + hmem_platforms(platform) * (1 + 2 * ranges)
+}
+
+fn hmem_platforms(platform: &Platform) -> u64 {
+    1 + u64::from(platform.extra_hmem_platforms)
+}
+
+/// The devices one event may probe again in tasks of their own: a memdev (cxl_pci probes
+/// asynchronously), a window (its regions' work), an `hmem_platform` device (the series'
+/// deferred work). `hmem.N` devices and dev_dax are probed synchronously, inside the task
+/// that registers them: they cost an event no polls of their own.
+pub fn event_devices(platform: &Platform) -> u64 {
+    1 + platform.memdevs.len() as u64 + platform.windows.len() as u64 + hmem_platforms(platform)
+}
+
+/// The step bound of one run ([`Executor::step_bound`]):
+///
+/// ```text
+/// STEP_BOUND + STEPS_PER_DEVICE × platform_devices
+///            + events × (STEPS_PER_EVENT + STEPS_PER_DEVICE × event_devices)
+/// ```
+///
+/// saturating at `u32::MAX`. A run of a finite event list is finite work whose polls grow
+/// with the events and, per event, with the devices an event may probe again; one bound for
+/// every scenario ([`crate::kernel::sched::STEP_BOUND`] alone) read thousands of `settle`
+/// lines or load/unload pairs as a livelock. A real livelock (work that requeues itself
+/// forever) is still stopped at the bound: after about 24,000 polls on a generated scenario
+/// (at most 16 events, a few dozen devices), after about 2.2 million on the largest scenario
+/// the text format allows (docs/scenario-format.md, "Limits"), a fraction of a second.
+pub fn step_bound(platform: &Platform, events: &[Event]) -> u32 {
+    let boot = STEPS_PER_DEVICE.saturating_mul(platform_devices(platform));
+    let per_event = STEPS_PER_EVENT + STEPS_PER_DEVICE * event_devices(platform);
+    let bound = u64::from(crate::kernel::sched::STEP_BOUND)
+        .saturating_add(boot)
+        .saturating_add(per_event.saturating_mul(events.len() as u64));
+    u32::try_from(bound).unwrap_or(u32::MAX)
+}
+
 /// A scenario's immutable parts, shared by the several runs a check makes of it (each run
 /// would otherwise copy them).
 pub struct Inputs {
@@ -129,7 +189,8 @@ fn run_inner(
         kb.spawn(TaskBody::KernelInit);
         kb.spawn(TaskBody::Userspace);
     }
-    let mut exec = Executor::new(inputs.schedule.clone());
+    let bound = step_bound(&inputs.platform, &inputs.events);
+    let mut exec = Executor::with_step_bound(inputs.schedule.clone(), bound);
     let end = exec.run(&k, &make_task);
     let outcome = match end {
         RunEnd::Quiescent => Outcome::Quiescent,

@@ -12,47 +12,121 @@ use srfuzz_oracle::{
 
 /// Ownership of `[start, end]`: bytes under live dax regions of each driver, bytes online.
 pub fn ownership(k: &Kernel, start: u64, end: u64) -> RangeOwnership {
-    let (mut cxl, mut hmem) = (Vec::new(), Vec::new());
-    for r in k.dax.regions.iter().filter(|r| r.alive) {
-        let o = overlap(r.start, r.end, start, end);
-        if o == 0 {
-            continue;
-        }
-        let seg = (r.start.max(start), r.end.min(end));
-        match r.owner {
-            DaxOwner::Cxl(_) => cxl.push(seg),
-            DaxOwner::Hmem(_) => hmem.push(seg),
+    Claims::of(k).ownership(start, end)
+}
+
+/// Inclusive segments sorted by start, with the running maximum of their ends, so that the
+/// segments meeting a range are found without visiting every segment.
+struct Segments<T> {
+    /// `(start, end, tag)`, sorted by start.
+    segs: Vec<(u64, u64, T)>,
+    /// `max_end[i]`: the largest end among `segs[..=i]`.
+    max_end: Vec<u64>,
+}
+
+impl<T: Copy> Segments<T> {
+    fn new(mut segs: Vec<(u64, u64, T)>) -> Segments<T> {
+        segs.sort_unstable_by_key(|&(s, e, _)| (s, e));
+        let mut m = 0;
+        let max_end = segs
+            .iter()
+            .map(|&(_, e, _)| {
+                m = m.max(e);
+                m
+            })
+            .collect();
+        Segments { segs, max_end }
+    }
+
+    /// Every segment that shares a byte with `[start, end]` (in no particular order).
+    fn meeting(&self, start: u64, end: u64) -> impl Iterator<Item = (u64, u64, T)> + '_ {
+        let upto = self.segs.partition_point(|&(s, _, _)| s <= end);
+        (0..upto)
+            .rev()
+            .take_while(move |&i| self.max_end[i] >= start)
+            .map(move |i| self.segs[i])
+            .filter(move |&(s, e, _)| overlap(s, e, start, end) > 0)
+    }
+}
+
+/// What ownership reads, gathered once per observation: the live dax regions and the online
+/// memory (the kernel keeps every dax region and hot-added range ever made, and an observation
+/// asks about every Soft Reserved range and every region ever created, so scanning them all
+/// per question made an observation cost grow with the square of the run's length).
+struct Claims {
+    /// Live dax regions, tagged true for dax_cxl's and false for HMEM's.
+    dax: Segments<bool>,
+    /// Ranges online as System RAM ([`crate::drivers::kmem::MemoryHotplug::online_bytes`]).
+    online: Segments<()>,
+}
+
+impl Claims {
+    fn of(k: &Kernel) -> Claims {
+        Claims {
+            dax: Segments::new(
+                k.dax
+                    .regions
+                    .iter()
+                    .filter(|r| r.alive)
+                    .map(|r| (r.start, r.end, matches!(r.owner, DaxOwner::Cxl(_))))
+                    .collect(),
+            ),
+            online: Segments::new(
+                k.mem
+                    .ranges
+                    .iter()
+                    .filter(|r| r.present && r.online)
+                    .map(|r| (r.start, r.end, ()))
+                    .collect(),
+            ),
         }
     }
-    let cxl_bytes = union_bytes(&mut cxl);
-    let hmem_bytes = union_bytes(&mut hmem);
-    let mut both = Vec::new();
-    for a in &cxl {
-        for b in &hmem {
-            if overlap(a.0, a.1, b.0, b.1) > 0 {
-                both.push((a.0.max(b.0), a.1.min(b.1)));
+
+    /// Ownership of `[start, end]` (see [`ownership`]).
+    fn ownership(&self, start: u64, end: u64) -> RangeOwnership {
+        let (mut cxl, mut hmem) = (Vec::new(), Vec::new());
+        for (s, e, is_cxl) in self.dax.meeting(start, end) {
+            let seg = (s.max(start), e.min(end));
+            if is_cxl {
+                cxl.push(seg);
+            } else {
+                hmem.push(seg);
             }
         }
-    }
-    let both_bytes = union_bytes(&mut both);
-    let size = end - start + 1;
-    let owner = if cxl_bytes == 0 && hmem_bytes == 0 {
-        Owner::Nobody
-    } else if cxl_bytes == size && hmem_bytes == 0 {
-        Owner::Cxl
-    } else if hmem_bytes == size && cxl_bytes == 0 {
-        Owner::Hmem
-    } else {
-        Owner::Mixed
-    };
-    RangeOwnership {
-        start,
-        end,
-        cxl_bytes,
-        hmem_bytes,
-        both_bytes,
-        online_bytes: k.mem.online_bytes(start, end),
-        owner,
+        let cxl_bytes = union_bytes(&mut cxl);
+        let hmem_bytes = union_bytes(&mut hmem);
+        let mut both = Vec::new();
+        for a in &cxl {
+            for b in &hmem {
+                if overlap(a.0, a.1, b.0, b.1) > 0 {
+                    both.push((a.0.max(b.0), a.1.min(b.1)));
+                }
+            }
+        }
+        let both_bytes = union_bytes(&mut both);
+        let size = end - start + 1;
+        let owner = if cxl_bytes == 0 && hmem_bytes == 0 {
+            Owner::Nobody
+        } else if cxl_bytes == size && hmem_bytes == 0 {
+            Owner::Cxl
+        } else if hmem_bytes == size && cxl_bytes == 0 {
+            Owner::Hmem
+        } else {
+            Owner::Mixed
+        };
+        RangeOwnership {
+            start,
+            end,
+            cxl_bytes,
+            hmem_bytes,
+            both_bytes,
+            online_bytes: self
+                .online
+                .meeting(start, end)
+                .map(|(s, e, ())| overlap(s, e, start, end))
+                .sum(),
+            owner,
+        }
     }
 }
 
@@ -112,8 +186,16 @@ pub fn observe(
     outcome: Outcome,
     blocked: &[BlockedTask],
 ) -> Observation {
+    let claims = Claims::of(k);
+    // Regions the user re-created share their range: each range is computed once.
+    let mut memo: std::collections::BTreeMap<(u64, u64), RangeOwnership> = Default::default();
+    let mut ownership = |s: u64, e: u64| {
+        memo.entry((s, e))
+            .or_insert_with(|| claims.ownership(s, e))
+            .clone()
+    };
     let sr = &k.e820_sr;
-    let soft_reserved = sr.iter().map(|&(s, e)| ownership(k, s, e)).collect();
+    let soft_reserved = sr.iter().map(|&(s, e)| ownership(s, e)).collect();
     let regions = k
         .cxl
         .regions
@@ -131,15 +213,16 @@ pub fn observe(
             user_destroyed: r.user_destroyed,
             dax_bound: r.cxlr_dax.is_some_and(|d| k.dev(d).driver.is_some()),
             ownership: if r.end > r.start {
-                ownership(k, r.start, r.end)
+                ownership(r.start, r.end)
             } else {
-                ownership(k, 0, 0)
+                ownership(0, 0)
             },
         })
         .collect();
     let unbound =
-        k.dc.devices
-            .iter()
+        k.dc.registered_devices()
+            .into_iter()
+            .map(|d| k.dev(d))
             .filter(|d| d.registered && d.driver.is_none() && (d.probe_err.is_some() || d.deferred))
             .map(|d| DeviceIssue {
                 device: d.name.to_string(),
@@ -319,10 +402,7 @@ impl RunFacts {
             (Sym::EFI_SOFT_RESERVE, "EFI_SOFT_RESERVE"),
         ];
         let owners = OWNERS.map(|m| {
-            let blacklisted = k
-                .events
-                .iter()
-                .any(|e| *e == crate::scenario::Event::Blacklist(m));
+            let blacklisted = k.events.contains(&crate::scenario::Event::Blacklist(m));
             (loadable(k, m), blacklisted)
         });
         RunFacts {

@@ -36,3 +36,40 @@ fn runs_are_deterministic_and_never_panic() {
         }
     }
 }
+
+/// The driver core's indexes agree with its tables after every run: the per-bus name index
+/// holds exactly the registered devices, the registered-driver list exactly the registered
+/// drivers in registration order; no two registered devices share a name on a bus.
+#[test]
+fn driver_core_indexes_match_the_tables() {
+    let mut stream = ByteStream::new(0x1dec5);
+    for i in 0..1500 {
+        let len = 8 + i % 300;
+        let s = scenario_from_bytes(&stream.bytes(len));
+        for d in designs::all() {
+            let k = model::run_for_judging(d, &s).kernel;
+            let registered: Vec<_> = (0..k.dc.devices.len() as u32)
+                .map(srfuzz::kernel::driver_core::DevId)
+                .filter(|&id| k.dev(id).registered)
+                .collect();
+            assert_eq!(
+                k.dc.registered_devices(),
+                registered,
+                "design {} input {i}",
+                d.name
+            );
+            for (&(bus, name), &id) in &k.dc.bus_names {
+                assert_eq!((k.dev(id).bus, k.dev(id).name), (bus, name));
+            }
+            let drivers: Vec<_> = (0..k.dc.drivers.len() as u32)
+                .map(srfuzz::kernel::driver_core::DrvId)
+                .filter(|id| k.dc.drivers[id.0 as usize].registered)
+                .collect();
+            assert_eq!(
+                k.dc.registered_drivers, drivers,
+                "design {} input {i}",
+                d.name
+            );
+        }
+    }
+}

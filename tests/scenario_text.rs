@@ -518,3 +518,276 @@ fn well_formed_is_what_the_parser_accepts() {
     }
     assert!(broken > 3000, "only {broken} mutations broke the form");
 }
+
+/// Inside `[kconfig]`, a `#` line whose text starts with `CONFIG_` is a setting: a typo in
+/// `# CONFIG_X is not set` is an error at its line, never a comment that leaves X at its
+/// default (for DEV_DAX_HMEM, `m`: the opposite of what was meant).
+#[test]
+fn kconfig_not_set_typos_are_errors_not_comments() {
+    use srfuzz::kernel::kconfig::{Sym, Tristate};
+    let ok = text::parse(&with_line(12, "# CONFIG_DEV_DAX_HMEM is not set")).unwrap();
+    assert_eq!(ok.kconfig.get(Sym::DEV_DAX_HMEM), Some(Tristate::N));
+    // White space around the words is free; the words are not.
+    let ok = text::parse(&with_line(12, "  #CONFIG_DEV_DAX_HMEM  is not\tset   ")).unwrap();
+    assert_eq!(ok.kconfig.get(Sym::DEV_DAX_HMEM), Some(Tristate::N));
+    for typo in [
+        "# CONFIG_DEV_DAX_HMEM is not",
+        "# CONFIG_DEV_DAX_HMEM is not sett",
+        "# CONFIG_DEV_DAX_HMEM is unset",
+        "# CONFIG_DEV_DAX_HMEM is not set # HMEM off",
+        "# CONFIG_DEV_DAX_HMEM=y",
+        "#CONFIG_DEV_DAX_HMEM",
+    ] {
+        assert_err(
+            &with_line(12, typo),
+            12,
+            "expected '# CONFIG_DEV_DAX_HMEM is not set'",
+        );
+    }
+    assert_err(
+        &with_line(12, "# CONFIG_NOPE is not"),
+        12,
+        "expected '# CONFIG_NOPE is not set'",
+    );
+    // Ordinary comments stay comments, in [kconfig] and elsewhere.
+    for comment in [
+        "# HMEM stays off: CONFIG_DEV_DAX_HMEM is not set below",
+        "#",
+        "## CONFIG_DEV_DAX_HMEM is the one that matters",
+        "CONFIG_DEV_DAX_HMEM=n  # CONFIG_DEV_DAX_HMEM is not",
+    ] {
+        let s = text::parse(&with_line(13, comment)).unwrap_or_else(|e| panic!("{comment}: {e}"));
+        assert_ne!(
+            s.kconfig.get(Sym::DEV_DAX_HMEM),
+            Some(Tristate::M),
+            "{comment}"
+        );
+    }
+    // Outside [kconfig] such a line is a comment like any other.
+    for line in [1, 9, 16] {
+        let s = text::parse(&with_line(line, "# CONFIG_DEV_DAX_HMEM is not"))
+            .unwrap_or_else(|e| panic!("line {line}: {e}"));
+        assert_eq!(s.kconfig.get(Sym::DEV_DAX_HMEM), None);
+    }
+}
+
+/// Whether a line of printed text is a comment the parser would take for a `[kconfig]`
+/// setting if it stood in `[kconfig]`.
+fn comment_reads_as_setting(line: &str) -> bool {
+    match line.find('#') {
+        Some(i) => line[i + 1..].trim_start().starts_with("CONFIG_"),
+        None => false,
+    }
+}
+
+/// The printer never writes a comment that reads as a setting: its only `# CONFIG_` lines are
+/// the `[kconfig]` section's own `is not set` settings.
+#[test]
+fn print_writes_no_comment_that_reads_as_a_setting() {
+    use srfuzz::kernel::kconfig::parse_config_line;
+    let mut not_set = 0;
+    for (data, s) in scenarios(3000, 0x000c_0f19) {
+        let printed = text::print(&s);
+        let mut in_kconfig = false;
+        for line in printed.lines() {
+            if line.starts_with('[') {
+                in_kconfig = line == "[kconfig]";
+                continue;
+            }
+            if !comment_reads_as_setting(line) {
+                continue;
+            }
+            assert!(
+                in_kconfig && line.starts_with("# CONFIG_") && parse_config_line(line).is_ok(),
+                "input {data:02x?}: `{line}`\n{printed}"
+            );
+            not_set += 1;
+        }
+    }
+    assert!(
+        not_set > 0,
+        "no generated scenario printed an `is not set` line"
+    );
+}
+
+/// The `.scn` files below `dir` (recursively), sorted.
+fn scn_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            scn_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "scn") {
+            out.push(p);
+        }
+    }
+}
+
+/// Every scenario file in corpus/ and reports/ parses (the `[kconfig]` rule for `# CONFIG_`
+/// lines and the size limits refuse none of them) and has no comment that would read as a
+/// setting inside `[kconfig]`.
+#[test]
+fn corpus_and_report_scenarios_parse() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    scn_files(&root.join("corpus"), &mut files);
+    scn_files(&root.join("reports"), &mut files);
+    assert!(files.len() >= 10, "found only {files:?}");
+    for f in &files {
+        let t = std::fs::read_to_string(f).unwrap();
+        text::parse(&t).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+}
+
+/// `n` lines made by `line(i)`, each ending with a newline.
+fn lines(n: usize, line: impl Fn(usize) -> String) -> String {
+    (0..n).map(|i| line(i) + "\n").collect()
+}
+
+/// Soft Reserved ranges of 1 GiB at 2 GiB steps from 4 GiB, memmap style (no CXL).
+fn sr_line(i: usize) -> String {
+    format!("soft-reserved {:#x} size=1G", (4 + 2 * i as u64) << 30)
+}
+
+/// A scenario text at `n` of the item `line(i)` (in `section`) parses; one more is refused at
+/// its own line, naming the limit.
+fn assert_limit(
+    what: &str,
+    head: &str,
+    section: &str,
+    limit: usize,
+    line: impl Fn(usize) -> String,
+) {
+    let at = format!("{head}{section}\n{}", lines(limit, &line));
+    text::parse(&at).unwrap_or_else(|e| panic!("{what} at the limit {limit}: {e}"));
+    let past = format!("{at}{}\n", line(limit));
+    let want = past.lines().count();
+    assert_err(&past, want, &format!("at most {limit}"));
+    assert_err(&past, want, "too many");
+}
+
+/// Every kind of item is bounded by the text format; the item past a limit is refused at its
+/// line, naming the limit.
+#[test]
+fn limits_refuse_the_item_past_them() {
+    use text::limits;
+    assert_limit(
+        "soft-reserved",
+        "",
+        "[platform]",
+        limits::SOFT_RESERVED,
+        sr_line,
+    );
+    let srs = format!("[platform]\n{}", lines(limits::HMAT_TARGETS, sr_line));
+    assert_limit("hmat-target", &srs, "", limits::HMAT_TARGETS, |i| {
+        format!(
+            "hmat-target {:#x} size=1G nid={}",
+            (4 + 2 * i as u64) << 30,
+            i % 64
+        )
+    });
+    assert_limit("host-bridge", "", "[platform]", limits::HOST_BRIDGES, |i| {
+        format!("host-bridge {i}")
+    });
+    assert_limit(
+        "window",
+        "[platform]\nhost-bridge 0\n",
+        "",
+        limits::WINDOWS,
+        |i| format!("window {:#x} size=1G targets=0", (64 + i as u64) << 30),
+    );
+    assert_limit(
+        "memdev",
+        "[platform]\nhost-bridge 0\n",
+        "",
+        limits::MEMDEVS,
+        |_| "memdev host-bridge=0 capacity=0".to_string(),
+    );
+    assert_limit("events", "", "[events]", limits::EVENTS, |_| {
+        "settle".to_string()
+    });
+    // Schedule bytes, 16 to a line: the line holding the byte past the limit is refused.
+    let bytes = lines(limits::SCHEDULE_BYTES / 16, |_| ["00"; 16].join(" "));
+    let at = format!("[schedule]\n{bytes}");
+    assert_eq!(
+        text::parse(&at).unwrap().schedule.len(),
+        limits::SCHEDULE_BYTES
+    );
+    let past = format!("{at}00\n");
+    assert_err(
+        &past,
+        past.lines().count(),
+        &format!("at most {}", limits::SCHEDULE_BYTES),
+    );
+
+    // A window interleaves at most 16 host bridges.
+    let bridges = lines(17, |i| format!("host-bridge {i}"));
+    let targets = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let ok = format!(
+        "[platform]\n{bridges}window 0x1000000000 size=64G targets={}\n",
+        targets(16)
+    );
+    text::parse(&ok).unwrap_or_else(|e| panic!("{e}"));
+    let past = format!(
+        "[platform]\n{bridges}window 0x1000000000 size=64G targets={}\n",
+        targets(17)
+    );
+    assert_err(&past, 19, "too many window targets: 17 listed");
+    assert_err(&past, 19, "at most 16");
+
+    // extra-hmem-platforms: cxl_test's one extra device, with room for one more.
+    for n in 0..=limits::EXTRA_HMEM_PLATFORMS {
+        let s = text::parse(&with_line(9, &format!("extra-hmem-platforms {n}"))).unwrap();
+        assert_eq!(s.platform.extra_hmem_platforms, n);
+    }
+    for n in ["3", "255", "300", "0x100000000"] {
+        assert_err(
+            &with_line(9, &format!("extra-hmem-platforms {n}")),
+            9,
+            "out of range: expected 0..=2",
+        );
+    }
+}
+
+/// What the generator draws stays within the text format's limits, so every generated
+/// scenario prints to a text that parses (the round trip above), at any size it can reach.
+#[test]
+fn generator_maxima_are_within_the_limits() {
+    use text::limits;
+    // The generator's own maxima (the Soft Reserved entries over committed regions, at most
+    // one per memdev, come on top of its MAX_SOFT_RESERVED).
+    const {
+        assert!(gen::MAX_SOFT_RESERVED + gen::MAX_MEMDEVS < limits::SOFT_RESERVED);
+        assert!(gen::MAX_HMAT_TARGETS <= limits::HMAT_TARGETS);
+        assert!(gen::MAX_HOST_BRIDGES <= limits::HOST_BRIDGES);
+        assert!(gen::MAX_HOST_BRIDGES <= limits::WINDOW_TARGETS);
+        assert!(gen::MAX_WINDOWS <= limits::WINDOWS);
+        assert!(gen::MAX_MEMDEVS <= limits::MEMDEVS);
+        assert!(gen::MAX_EVENTS <= limits::EVENTS);
+        assert!(gen::MAX_SCHEDULE <= limits::SCHEDULE_BYTES);
+    }
+    // And what it draws, on all-ones input (the largest choice at every draw) and at random.
+    let mut rng = XorShift::new(0x1_1317_5eed);
+    let inputs = (0..3000)
+        .map(|i| rng.bytes(8 + i % 400))
+        .chain((0..64).map(|n| vec![0xff; 8 * n]));
+    for data in inputs {
+        let s = gen::scenario_from_bytes(&data);
+        let p = &s.platform;
+        assert!(p.soft_reserved.len() <= limits::SOFT_RESERVED);
+        assert!(p.hmat_targets.len() <= limits::HMAT_TARGETS);
+        assert!(p.host_bridges.len() <= limits::HOST_BRIDGES);
+        assert!(p.windows.len() <= limits::WINDOWS);
+        assert!(p
+            .windows
+            .iter()
+            .all(|w| w.targets.len() <= limits::WINDOW_TARGETS));
+        assert!(p.memdevs.len() <= limits::MEMDEVS);
+        assert!(p.extra_hmem_platforms <= limits::EXTRA_HMEM_PLATFORMS);
+        assert!(s.events.len() <= limits::EVENTS);
+        assert!(s.schedule.len() <= limits::SCHEDULE_BYTES);
+    }
+}

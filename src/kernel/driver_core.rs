@@ -29,7 +29,7 @@ pub struct DevId(pub u32);
 pub struct DrvId(pub u32);
 
 /// The buses of the model.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub enum Bus {
     /// platform_bus_type (ACPI0017 is an ACPI device bound through the platform driver model).
     Platform,
@@ -200,6 +200,10 @@ pub struct DriverCore {
     pub devices: Vec<Device>,
     /// Every driver ever registered, in registration order.
     pub drivers: Vec<Driver>,
+    /// The drivers registered now, in registration order (the bus's `klist_drivers`): what
+    /// `__device_attach` walks, instead of every driver ever registered (each module load
+    /// adds one, so the walk grew with the length of the run).
+    pub registered_drivers: Vec<DrvId>,
     /// `deferred_probe_pending_list`.
     pub deferred: Vec<DevId>,
     /// `deferred_probe_active_list`: what the next `deferred_probe_work` run retries.
@@ -218,6 +222,23 @@ pub struct DriverCore {
     pub pending_waits: Vec<Wait>,
     /// udev's side of `kobject_uevent(KOBJ_ADD)`: see [`Udev`].
     pub udev: Udev,
+    /// The devices registered on each bus (between `device_add` and `device_del`), by name:
+    /// the bus's sysfs directory, which refuses a duplicate name. [`DriverCore::devices`]
+    /// keeps every device ever created; this index is what `device_add` looks a name up in
+    /// and what the walks over a bus's devices visit, so that neither costs a scan of every
+    /// device ever created (registering n devices was O(n²), and every module load grew
+    /// with the length of the run).
+    pub bus_names: std::collections::BTreeMap<(Bus, Name), DevId>,
+}
+
+impl DriverCore {
+    /// The registered devices in creation order: the order of the kernel's `klist_devices`
+    /// walks (`bus_for_each_dev`), which the model's walks have always used.
+    pub fn registered_devices(&self) -> Vec<DevId> {
+        let mut v: Vec<DevId> = self.bus_names.values().copied().collect();
+        v.sort_unstable();
+        v
+    }
 }
 
 /// udev, as far as it loads modules: on every `add` uevent it runs `kmod load $MODALIAS` in a
@@ -284,15 +305,11 @@ impl Kernel {
     /// "cannot create duplicate filename"); the device stays unregistered.
     pub fn device_add(&mut self, d: DevId) -> KResult {
         let (name, bus) = (self.dev(d).name, self.dev(d).bus);
-        if self
-            .dc
-            .devices
-            .iter()
-            .any(|o| o.registered && o.bus == bus && o.name == name)
-        {
+        if self.dev(d).registered || self.dc.bus_names.contains_key(&(bus, name)) {
             self.dbg("device_add", "sysfs: cannot create duplicate filename");
             return Err(Errno::EEXIST);
         }
+        self.dc.bus_names.insert((bus, name), d);
         self.dev_mut(d).registered = true;
         self.log(LogEvent::DeviceAdd(d));
         // kobject_uevent(&dev->kobj, KOBJ_ADD), before bus_probe_device(dev).
@@ -331,9 +348,9 @@ impl Kernel {
     pub fn udev_coldplug(&mut self, blacklist: u16) {
         self.dc.udev.running = true;
         self.dc.udev.blacklist = blacklist;
-        for i in 0..self.dc.devices.len() {
-            if self.dc.devices[i].registered {
-                self.udev_add_uevent(DevId(i as u32));
+        for d in self.dc.registered_devices() {
+            if self.dev(d).registered {
+                self.udev_add_uevent(d);
             }
         }
     }
@@ -346,6 +363,14 @@ impl Kernel {
         self.device_release_driver(d);
         let dev = self.dev_mut(d);
         dev.registered = false;
+        let key = (dev.bus, dev.name);
+        let was_named = self.dc.bus_names.remove(&key);
+        debug_assert_eq!(
+            was_named,
+            Some(d),
+            "a registered device is in its bus's index"
+        );
+        let dev = self.dev_mut(d);
         if dev.deferred {
             dev.deferred = false;
             self.dc.deferred.retain(|&x| x != d);
@@ -445,8 +470,10 @@ impl Kernel {
         }
         let mut have_async = false;
         let kind = self.dev(d).kind;
-        for i in 0..self.dc.drivers.len() {
-            let drv = self.dc.drivers[i];
+        // The drivers registered now; one a probe registers meanwhile attaches by itself, one
+        // a probe unregisters is skipped.
+        for id in self.dc.registered_drivers.clone() {
+            let drv = self.dc.drivers[id.0 as usize];
             if !drv.registered || !drv.kind.matches(kind) {
                 continue;
             }
@@ -454,7 +481,7 @@ impl Kernel {
                 have_async = true;
                 continue;
             }
-            match self.driver_probe_device(DrvId(i as u32), d) {
+            match self.driver_probe_device(id, d) {
                 Ok(()) => return true,
                 Err(Errno::EPROBE_DEFER) => return false,
                 Err(_) => continue,
@@ -477,10 +504,10 @@ impl Kernel {
             return;
         }
         let kind = self.dev(d).kind;
-        for i in 0..self.dc.drivers.len() {
-            let drv = self.dc.drivers[i];
+        for id in self.dc.registered_drivers.clone() {
+            let drv = self.dc.drivers[id.0 as usize];
             if drv.registered && drv.prefer_async && drv.kind.matches(kind) {
-                match self.driver_probe_device(DrvId(i as u32), d) {
+                match self.driver_probe_device(id, d) {
                     Ok(()) | Err(Errno::EPROBE_DEFER) => return,
                     Err(_) => continue,
                 }
@@ -588,8 +615,11 @@ impl Kernel {
             prefer_async,
             registered: true,
         });
-        for i in 0..self.dc.devices.len() {
-            let d = DevId(i as u32);
+        self.dc.registered_drivers.push(id);
+        // The devices registered now, in creation order; a device registered by a probe during
+        // the walk is probed by its own device_add, not here (it was past the end of the walk
+        // over every device, as it is past the end of `klist_devices`' iteration).
+        for d in self.dc.registered_devices() {
             let dev = self.dev(d);
             if !dev.registered || dev.driver.is_some() || !kind.matches(dev.kind) {
                 continue;
@@ -610,17 +640,21 @@ impl Kernel {
     /// `driver_unregister()` → `driver_detach()`: unbinds every device bound to the driver,
     /// most recently bound first.
     pub fn driver_unregister(&mut self, kind: DrvKind) {
-        let Some(i) = self
+        let Some(at) = self
             .dc
-            .drivers
+            .registered_drivers
             .iter()
-            .rposition(|drv| drv.kind == kind && drv.registered)
+            .rposition(|&id| self.dc.drivers[id.0 as usize].kind == kind)
         else {
             return;
         };
-        let id = DrvId(i as u32);
-        let mut bound: Vec<DevId> = (0..self.dc.devices.len() as u32)
-            .map(DevId)
+        let id = self.dc.registered_drivers[at];
+        let i = id.0 as usize;
+        // Only a registered device is bound (device_del unbinds first).
+        let mut bound: Vec<DevId> = self
+            .dc
+            .registered_devices()
+            .into_iter()
             .filter(|&d| self.dev(d).driver == Some(id))
             .collect();
         bound.sort_by_key(|&d| std::cmp::Reverse(self.dev(d).bind_seq));
@@ -628,20 +662,20 @@ impl Kernel {
             self.device_release_driver(d);
         }
         self.dc.drivers[i].registered = false;
+        self.dc.registered_drivers.retain(|&x| x != id);
     }
 
     /// Whether a driver of this kind is registered.
     pub fn driver_registered(&self, kind: DrvKind) -> bool {
         self.dc
-            .drivers
+            .registered_drivers
             .iter()
-            .any(|d| d.kind == kind && d.registered)
+            .any(|&id| self.dc.drivers[id.0 as usize].kind == kind)
     }
 
     /// `bus_rescan_devices()`: `device_attach()` on every unbound device of the bus.
     pub fn bus_rescan_devices(&mut self, bus: Bus) -> KResult {
-        for i in 0..self.dc.devices.len() {
-            let d = DevId(i as u32);
+        for d in self.dc.registered_devices() {
             let dev = self.dev(d);
             if dev.bus == bus && dev.registered && dev.driver.is_none() {
                 self.device_attach(d);

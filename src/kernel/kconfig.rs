@@ -1136,13 +1136,15 @@ impl KconfigRequest {
     }
 
     /// Parses a .config fragment: `CONFIG_X=y|m|n` and `# CONFIG_X is not set` lines; blank
-    /// lines and other `#` comments are skipped; a later line for the same symbol wins.
+    /// lines and other `#` comments are skipped; a later line for the same symbol wins. A `#`
+    /// line whose text starts with `CONFIG_` is a setting ([`is_not_set_attempt`]): anything
+    /// but exactly `# CONFIG_X is not set` is an error, never a comment.
     /// Errors are prefixed with the 1-based line number (`line 3: ...`).
     pub fn parse_fragment(text: &str) -> Result<KconfigRequest, String> {
         let mut req = KconfigRequest::new();
         for (i, line) in text.lines().enumerate() {
             let t = line.trim();
-            if t.is_empty() || (t.starts_with('#') && !t.ends_with(" is not set")) {
+            if t.is_empty() || (t.starts_with('#') && !is_not_set_attempt(t)) {
                 continue;
             }
             let (s, v) = parse_config_line(t).map_err(|e| format!("line {}: {e}", i + 1))?;
@@ -1281,13 +1283,23 @@ fn parse_sym(name: &str) -> Result<Sym, String> {
 pub fn parse_config_line(line: &str) -> Result<(Sym, Tristate), String> {
     let t = line.trim();
     if let Some(rest) = t.strip_prefix('#') {
-        let rest = rest.trim_start();
-        let name = rest.strip_suffix(" is not set").ok_or_else(|| {
-            format!(
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        return match words[..] {
+            [name, "is", "not", "set"] => Ok((parse_sym(name)?, Tristate::N)),
+            [word, ..] if word.starts_with("CONFIG_") => {
+                let name = word
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or(word);
+                Err(format!(
+                    "expected '# {name} is not set' (a '#' line starting with CONFIG_ is a \
+                     setting, not a comment; nothing may follow 'is not set'), found '{t}'"
+                ))
+            }
+            _ => Err(format!(
                 "expected '# CONFIG_<SYMBOL> is not set' or 'CONFIG_<SYMBOL>=y|m|n', found '{t}'"
-            )
-        })?;
-        return Ok((parse_sym(name.trim())?, Tristate::N));
+            )),
+        };
     }
     let (name, value) = t.split_once('=').ok_or_else(|| {
         format!("expected 'CONFIG_<SYMBOL>=y|m|n' or '# CONFIG_<SYMBOL> is not set', found '{t}'")
@@ -1297,6 +1309,21 @@ pub fn parse_config_line(line: &str) -> Result<(Sym, Tristate), String> {
     let v = Tristate::from_letter(value)
         .ok_or_else(|| format!("invalid value '{value}' for CONFIG_{sym}: expected y, m or n"))?;
     Ok((sym, v))
+}
+
+/// Whether a `#` line is an attempt at `# CONFIG_<SYMBOL> is not set` rather than a comment:
+/// the text after `#` and white space starts with `CONFIG_`. Such a line must be exactly that
+/// setting ([`parse_config_line`] says what is wrong otherwise); reading a typo such as
+/// `# CONFIG_DEV_DAX_HMEM is not` as a comment would leave the symbol at its default, the
+/// opposite of what was meant.
+///
+/// Stricter than scripts/kconfig/confdata.c `conf_read_simple()`, which skips any `#` line it
+/// cannot read as `# CONFIG_X is not set` (and ignores what follows "is not set"): a fragment
+/// here is written by hand, and a silent comment is the worst answer to a typo.
+pub fn is_not_set_attempt(line: &str) -> bool {
+    line.trim()
+        .strip_prefix('#')
+        .is_some_and(|r| r.trim_start().starts_with("CONFIG_"))
 }
 
 /// Resolves a request as `make olddefconfig` would (see the module docs for the rules):
@@ -1670,6 +1697,27 @@ mod tests {
         assert!(e.contains("expected 'CONFIG_<SYMBOL>=y|m|n'"), "{e}");
         let e = parse_config_line("# CONFIG_DAX is set").unwrap_err();
         assert!(e.contains("is not set"), "{e}");
+        for typo in [
+            "# CONFIG_DEV_DAX_HMEM is not",
+            "# CONFIG_DEV_DAX_HMEM is not set # off",
+            "# CONFIG_DEV_DAX_HMEM=y",
+            "#CONFIG_DEV_DAX_HMEM",
+        ] {
+            assert!(is_not_set_attempt(typo), "{typo}");
+            let e = parse_config_line(typo).unwrap_err();
+            assert!(
+                e.contains("expected '# CONFIG_DEV_DAX_HMEM is not set'"),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            parse_config_line("#CONFIG_DAX   is not set  "),
+            Ok((DAX, N))
+        );
+        assert!(!is_not_set_attempt("# a comment about CONFIG_DAX"));
+        assert!(!is_not_set_attempt("CONFIG_DAX=y"));
+        let e = KconfigRequest::parse_fragment("# comment\n# CONFIG_DAX is not\n").unwrap_err();
+        assert!(e.starts_with("line 2: "), "{e}");
         let req = KconfigRequest::parse_fragment(
             "# comment\n\nCONFIG_CXL_BUS=y\n# CONFIG_DAX is not set\n",
         )

@@ -35,30 +35,38 @@ pub type KRef = Rc<RefCell<Kernel>>;
 
 /// The ida behind `memregion_alloc()` / `memregion_free()` (lib/memregion.c,
 /// <https://github.com/torvalds/linux/blob/master/lib/memregion.c>): the smallest free id.
+///
+/// The kernel's ida finds it in a radix tree of bitmaps; the model keeps one flag per id and
+/// the lowest id that may be free, so that allocating n ids in a row costs O(n) rather than
+/// O(n²) (the answer is the same: every id below `first_free` is used).
 #[derive(Clone, Debug, Default)]
 pub struct Ida {
     used: Vec<bool>,
+    /// Every id below this one is used.
+    first_free: usize,
 }
 
 impl Ida {
     /// `ida_alloc()`: the smallest free id.
     pub fn alloc(&mut self) -> u32 {
-        match self.used.iter().position(|u| !u) {
-            Some(i) => {
-                self.used[i] = true;
-                i as u32
-            }
-            None => {
-                self.used.push(true);
-                (self.used.len() - 1) as u32
-            }
+        let i = self.used[self.first_free..]
+            .iter()
+            .position(|u| !u)
+            .map_or(self.used.len(), |k| self.first_free + k);
+        if i == self.used.len() {
+            self.used.push(true);
+        } else {
+            self.used[i] = true;
         }
+        self.first_free = i + 1;
+        i as u32
     }
 
     /// `ida_free()`.
     pub fn free(&mut self, id: u32) {
         if let Some(u) = self.used.get_mut(id as usize) {
             *u = false;
+            self.first_free = self.first_free.min(id as usize);
         }
     }
 }

@@ -121,7 +121,7 @@ pub struct ResId(pub u32);
 /// A resource name without heap allocation: prefix + optional id + optional ".sub"
 /// e.g. `Name::fixed("Soft Reserved")`, `Name::id("region", 3)` -> "region3",
 /// `Name::id("CXL Window ", 0)` -> "CXL Window 0", `Name::id_sub("dax", 0, 0)` -> "dax0.0".
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct Name {
     /// Text printed first.
     pub prefix: &'static str,

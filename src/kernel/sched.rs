@@ -326,14 +326,28 @@ pub struct Executor {
     pub decisions: u32,
     /// Polls made.
     pub steps: u32,
+    /// The most polls this run may make: reaching it with a task still runnable ends the run
+    /// as [`RunEnd::StepBound`] (a livelock). [`STEP_BOUND`] unless set with
+    /// [`Executor::with_step_bound`].
+    pub step_bound: u32,
 }
 
-/// The most polls one run may take before it counts as a livelock.
+/// The step bound of a run with nothing to do but boot, and the base of every run's bound:
+/// the most polls before a run counts as a livelock. A scenario run by the model gets this
+/// plus an allowance per event and per device ([`crate::model::step_bound`]), so that a long
+/// but finite event list never reads as a livelock; tests that drive an executor by hand get
+/// this bound alone ([`Executor::new`]). A generated scenario needs at most a few dozen polls,
+/// so a real livelock on one stops after about 20,000.
 pub const STEP_BOUND: u32 = 20_000;
 
 impl Executor {
-    /// An executor that will pick with `schedule`.
+    /// An executor that will pick with `schedule`, with the base step bound [`STEP_BOUND`].
     pub fn new(schedule: Rc<[u8]>) -> Executor {
+        Executor::with_step_bound(schedule, STEP_BOUND)
+    }
+
+    /// An executor that will pick with `schedule` and stop after `step_bound` polls.
+    pub fn with_step_bound(schedule: Rc<[u8]>, step_bound: u32) -> Executor {
         Executor {
             futures: Vec::new(),
             live: Vec::new(),
@@ -341,6 +355,7 @@ impl Executor {
             cursor: 0,
             decisions: 0,
             steps: 0,
+            step_bound,
         }
     }
 
@@ -363,7 +378,7 @@ impl Executor {
         }
     }
 
-    /// Runs until every task is done, nothing can run, or the step bound.
+    /// Runs until every task is done, nothing can run, or [`Executor::step_bound`] polls.
     pub fn run(&mut self, k: &KRef, make: &dyn Fn(&KRef, TaskBody) -> BoxFut<()>) -> RunEnd {
         let waker = noop_waker();
         let mut cx = Context::from_waker(&waker);
@@ -387,7 +402,7 @@ impl Executor {
                     RunEnd::Quiescent
                 };
             }
-            if self.steps >= STEP_BOUND {
+            if self.steps >= self.step_bound {
                 return RunEnd::StepBound;
             }
             let pick = if runnable.len() > 1 {

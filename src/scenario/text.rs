@@ -22,13 +22,14 @@
 //! 00 03 ff
 //! ```
 //!
-//! Parsing never panics; every error names its 1-based line and what was expected.
+//! Parsing never panics; every error names its 1-based line and what was expected. Each kind
+//! of item is bounded ([`limits`]), so a text never makes one run take long.
 
 use std::fmt::{self, Write as _};
 
 use super::rules::{Item, Quirk};
 use super::{CommittedDecoder, Event, HmatTarget, Memdev, Presence, Range, Scenario, Window};
-use crate::kernel::kconfig::{parse_config_line, Sym};
+use crate::kernel::kconfig::{is_not_set_attempt, parse_config_line, Sym};
 use crate::kernel::module::Module;
 
 /// A syntax or consistency error in a scenario text.
@@ -57,6 +58,41 @@ const TIB: u64 = 1 << 40;
 pub const HEADER: &str = "# srfuzz scenario, format 1";
 
 const SECTIONS: [&str; 4] = ["platform", "kconfig", "events", "schedule"];
+
+/// The most items of each kind a scenario text may hold: generous bounds above what real
+/// firmware describes and far above what the generator draws ([`super::gen`]'s `MAX_*`), so
+/// that no scenario a person writes or a tool emits makes one run take minutes. A text beyond
+/// one is refused at the first line past it, naming the limit. docs/scenario-format.md
+/// ("Limits") gives the reasons; `tests/scenario_text.rs` checks the generator stays within.
+pub mod limits {
+    /// `soft-reserved` lines. The legacy e820 table in the boot parameters holds 128 entries of
+    /// every type (`E820_MAX_ENTRIES_ZEROPAGE`); real machines have one Soft Reserved entry per
+    /// SP range (per CXL region or per node), a few dozen at most.
+    pub const SOFT_RESERVED: usize = 128;
+    /// `hmat-target` lines: one per memory proximity domain; x86 kernels have 64 NUMA nodes
+    /// by default (`NODES_SHIFT` 6).
+    pub const HMAT_TARGETS: usize = 128;
+    /// `host-bridge` lines: CXL host bridges (ACPI0016), a few per socket.
+    pub const HOST_BRIDGES: usize = 64;
+    /// `window` lines: CFMWS entries, one per window the platform offers.
+    pub const WINDOWS: usize = 64;
+    /// Targets of one window: the widest CXL interleave is 16 ways (rule `window-ways`).
+    pub const WINDOW_TARGETS: usize = 16;
+    /// `memdev` lines: CXL type-3 devices.
+    pub const MEMDEVS: usize = 64;
+    /// `[events]` lines (every kind, `blacklist` included).
+    pub const EVENTS: usize = 1024;
+    /// Schedule bytes in `[schedule]` (one is consumed per scheduling decision).
+    pub const SCHEDULE_BYTES: usize = 16384;
+    /// `extra-hmem-platforms`: cxl_test registers one `hmem_platform` device beyond the
+    /// first and real platforms none; each extra device registers every range again.
+    pub const EXTRA_HMEM_PLATFORMS: u8 = 2;
+}
+
+/// The error for the item past a limit: `what` names the lines counted.
+fn too_many(what: &str, limit: usize) -> String {
+    format!("too many {what}: a scenario may have at most {limit} (docs/scenario-format.md, \"Limits\")")
+}
 
 // ---------------------------------------------------------------------------------------------
 // Printing.
@@ -504,13 +540,6 @@ fn strip_comment(line: &str) -> &str {
     }
 }
 
-/// `# CONFIG_X is not set`, as opposed to an ordinary comment.
-fn is_not_set_line(t: &str) -> bool {
-    t.strip_prefix('#')
-        .map(|r| r.trim_start().starts_with("CONFIG_") && r.trim_end().ends_with(" is not set"))
-        .unwrap_or(false)
-}
-
 // ---------------------------------------------------------------------------------------------
 // The parser.
 
@@ -523,8 +552,9 @@ enum Section {
 }
 
 /// Parses the text form. Sections may come in any order, each at most once; a missing section
-/// is empty. Blank lines and `#` comments are allowed anywhere (inside `[kconfig]`,
-/// `# CONFIG_X is not set` is a setting, not a comment).
+/// is empty. Blank lines and `#` comments are allowed anywhere, except that inside
+/// `[kconfig]` a `#` line whose text starts with `CONFIG_` is a setting: exactly
+/// `# CONFIG_X is not set`, or an error (so a typo never silently leaves X at its default).
 ///
 /// The platform must follow the rules of docs/platform-rules.md (less what its quirks relax):
 /// a scenario that breaks one is refused at the line of the item it blames, naming the rule.
@@ -558,7 +588,9 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
         let line = i + 1;
         let err = |msg: String| ParseError { line, msg };
         let t = raw.trim();
-        if section == Some(Section::Kconfig) && is_not_set_line(t) {
+        // Inside [kconfig], a `#` line starting with CONFIG_ is a setting: exactly
+        // `# CONFIG_X is not set` or an error, never a comment that leaves X at its default.
+        if section == Some(Section::Kconfig) && is_not_set_attempt(t) {
             let (sym, v) = parse_config_line(t).map_err(err)?;
             set_kconfig(&mut s, &mut kconfig_lines, sym, v, line)?;
             continue;
@@ -618,7 +650,11 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
                 set_kconfig(&mut s, &mut kconfig_lines, sym, v, line)?;
             }
             Some(Section::Events) => {
-                s.events.push(parse_event(t).map_err(err)?);
+                let e = parse_event(t).map_err(err)?;
+                if s.events.len() == limits::EVENTS {
+                    return Err(err(too_many("events", limits::EVENTS)));
+                }
+                s.events.push(e);
                 event_lines.push(line);
             }
             Some(Section::Schedule) => {
@@ -628,6 +664,9 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
                         return Err(err(format!(
                             "bad schedule byte `{tok}`: expected hex bytes like `00 03 ff`"
                         )));
+                    }
+                    if s.schedule.len() == limits::SCHEDULE_BYTES {
+                        return Err(err(too_many("schedule bytes", limits::SCHEDULE_BYTES)));
                     }
                     // Cannot fail: one or two hex digits.
                     s.schedule.push(u8::from_str_radix(tok, 16).unwrap_or(0));
@@ -703,6 +742,11 @@ fn parse_platform_line(
         "soft-reserved" => {
             let (range, rest) = parse_addr_size(args, kw, "soft-reserved <address> size=<size>")?;
             no_more(&rest, "the soft-reserved size")?;
+            at_most(
+                p.soft_reserved.len(),
+                "soft-reserved lines",
+                limits::SOFT_RESERVED,
+            )?;
             p.soft_reserved.push(range);
         }
         "hmat-target" => {
@@ -710,6 +754,11 @@ fn parse_platform_line(
                 parse_addr_size(args, kw, "hmat-target <address> size=<size> nid=<node>")?;
             let kv = Kv::parse(&rest, kw, &["nid"])?;
             let nid = parse_u8(kv.require("nid", kw, "<node>")?, "nid")?;
+            at_most(
+                p.hmat_targets.len(),
+                "hmat-target lines",
+                limits::HMAT_TARGETS,
+            )?;
             p.hmat_targets.push(HmatTarget { range, nid });
         }
         "host-bridge" => {
@@ -720,6 +769,11 @@ fn parse_platform_line(
             };
             let uid = parse_u8(uid.strip_prefix("uid=").unwrap_or(uid), "host bridge uid")?;
             no_more(&args[1..], "the host bridge uid")?;
+            at_most(
+                p.host_bridges.len(),
+                "host-bridge lines",
+                limits::HOST_BRIDGES,
+            )?;
             p.host_bridges.push(uid);
         }
         "window" => {
@@ -731,6 +785,15 @@ fn parse_platform_line(
             let kv = Kv::parse(&rest, kw, &["targets"])?;
             let targets =
                 parse_u8_list(kv.require("targets", kw, "<i,j,…>")?, "host bridge index")?;
+            if targets.len() > limits::WINDOW_TARGETS {
+                return Err(format!(
+                    "too many window targets: {} listed, a window interleaves at most {} host \
+                     bridges (docs/scenario-format.md, \"Limits\")",
+                    targets.len(),
+                    limits::WINDOW_TARGETS
+                ));
+            }
+            at_most(p.windows.len(), "window lines", limits::WINDOWS)?;
             p.windows.push(Window { range, targets });
         }
         "memdev" => {
@@ -753,6 +816,7 @@ fn parse_platform_line(
                 Some(d) => parse_decoder(d)?,
                 None => None,
             };
+            at_most(p.memdevs.len(), "memdev lines", limits::MEMDEVS)?;
             p.memdevs.push(Memdev {
                 host_bridge,
                 capacity,
@@ -769,7 +833,19 @@ fn parse_platform_line(
             let Some(n) = args.first() else {
                 return Err("expected `extra-hmem-platforms <n>`, found nothing".into());
             };
-            p.extra_hmem_platforms = parse_u8(n, "number of extra hmem platforms")?;
+            let n =
+                parse_number(n).map_err(|e| format!("bad number of extra hmem platforms: {e}"))?;
+            p.extra_hmem_platforms = u8::try_from(n)
+                .ok()
+                .filter(|&n| n <= limits::EXTRA_HMEM_PLATFORMS)
+                .ok_or_else(|| {
+                    format!(
+                        "extra-hmem-platforms {n} is out of range: expected 0..={} (cxl_test adds \
+                         one hmem_platform device, real platforms none; \
+                         docs/scenario-format.md, \"Limits\")",
+                        limits::EXTRA_HMEM_PLATFORMS
+                    )
+                })?;
             no_more(&args[1..], "the number")?;
             *extra_line = Some(line);
         }
@@ -873,6 +949,14 @@ pub fn well_formed(s: &Scenario) -> bool {
                 .is_none_or(|d| range_ok(&d.hpa) && d.ways >= 1 && d.position < d.ways)
         })
         && first_index_fault(s).is_none()
+}
+
+/// `Ok` while fewer than `limit` items of a kind were read (one more may be added).
+fn at_most(have: usize, what: &str, limit: usize) -> Res<()> {
+    if have >= limit {
+        return Err(too_many(what, limit));
+    }
+    Ok(())
 }
 
 /// Checks indices that refer to other lines, once everything is read.
