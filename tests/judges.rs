@@ -506,3 +506,28 @@ fn soft_reserved_as_system_ram_is_outside_the_model() {
     // The HMEM-disabled original is judged.
     assert!(!kinds(&scenario(&base), v4).is_empty());
 }
+
+/// A user action that races with boot is the user's timing: the order check holds no design to
+/// account for it, and a `settle` before the action makes the scenario judged again.
+#[test]
+fn user_actions_racing_with_boot_are_not_order_findings() {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/order-user-race.scn",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let racing = scenario(&text);
+    assert!(!srfuzz::checks::user_acts_on_a_quiet_system(&racing));
+    let v4 = designs::by_name("register_dax-v4").unwrap();
+    assert!(srfuzz::checks::order_findings(&racing, v4).is_empty());
+    // The same without the race: settled before the user acts, so judged (and nothing differs).
+    let settled = scenario(&text.replace("[events]\n", "[events]\nsettle\n"));
+    assert!(srfuzz::checks::user_acts_on_a_quiet_system(&settled));
+    assert!(srfuzz::checks::order_findings(&settled, v4).is_empty());
+    // Without the gate, the racing scenario's schedules do end differently: the gate is what
+    // keeps it out.
+    let inputs = srfuzz::model::Inputs::of(&racing);
+    let a = srfuzz::model::run_for_judging_in(v4, &racing, &inputs);
+    let b = srfuzz::model::run_for_judging_in(v4, &racing, &inputs.with_schedule(&[]));
+    assert!(!srfuzz_oracle::differences(&a.observations, &b.observations).is_empty());
+}
