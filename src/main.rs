@@ -394,16 +394,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             output,
             reading,
         } => {
-            let loaded = load_one(&input, reading)?;
-            let target = resolve_target(&loaded, &which)?;
-            let b = bisect(&target, &loaded.scenario);
-            let r = report::build(
-                &target,
-                &loaded.scenario,
-                &input.display().to_string(),
-                Target::from_stamp(&loaded.meta()).is_ok_and(|t| t == target),
-                Some(&b),
-            );
+            let r = bisected_report(&input, &which, reading)?;
             let body = match format {
                 ReportFormat::Text => report::text(&r),
                 ReportFormat::Markdown => report::markdown(&r),
@@ -417,16 +408,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             which,
             reading,
         } => {
-            let loaded = load_one(&input, reading)?;
-            let target = resolve_target(&loaded, &which)?;
-            let b = bisect(&target, &loaded.scenario);
-            let r = report::build(
-                &target,
-                &loaded.scenario,
-                &input.display().to_string(),
-                Target::from_stamp(&loaded.meta()).is_ok_and(|t| t == target),
-                Some(&b),
-            );
+            let r = bisected_report(&input, &which, reading)?;
             print!("{}", report::bisection_text(&r));
             Ok(ExitCode::SUCCESS)
         }
@@ -649,6 +631,20 @@ fn resolve_target(l: &Loaded, which: &Which) -> Result<Target> {
         );
     }
     Ok(target)
+}
+
+/// The report of the finding `which` picks in `input`, bisected.
+fn bisected_report(input: &Path, which: &Which, reading: Reading) -> Result<report::Report> {
+    let loaded = load_one(input, reading)?;
+    let target = resolve_target(&loaded, which)?;
+    let b = bisect(&target, &loaded.scenario);
+    Ok(report::build(
+        &target,
+        &loaded.scenario,
+        &input.display().to_string(),
+        Target::from_stamp(&loaded.meta()).is_ok_and(|t| t == target),
+        Some(&b),
+    ))
 }
 
 /// The stamp of a file written for `target`.

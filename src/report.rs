@@ -595,40 +595,7 @@ pub fn text(r: &Report) -> String {
     for b in &r.bisection {
         o.push('\n');
         wrap(&mut o, &format!("Bisection of {}:", b.design), "");
-        match &b.first {
-            Some(p) => {
-                wrap(
-                    &mut o,
-                    &format!(
-                        "first shows with {} \"{}\"{}",
-                        p.label,
-                        p.subject,
-                        if b.stays {
-                            ""
-                        } else {
-                            " (not with every later patch)"
-                        }
-                    ),
-                    "  ",
-                );
-                o.push_str(&format!("  {}\n", p.link));
-            }
-            None => wrap(&mut o, "no prefix of the stack alone shows it", "  "),
-        }
-        if b.culprits.is_empty() {
-            wrap(
-                &mut o,
-                &format!(
-                    "no set of up to {} patches removed makes it go away",
-                    crate::bisect::MAX_CULPRITS
-                ),
-                "  ",
-            );
-        }
-        for set in &b.culprits {
-            let names: Vec<String> = set.iter().map(|p| p.label.clone()).collect();
-            wrap(&mut o, &format!("gone without {}", names.join(" + ")), "  ");
-        }
+        bisection_lines(&mut o, b, false);
     }
     o.push('\n');
     o.push_str("Kconfig (a fragment; make olddefconfig does the rest):\n");
@@ -715,52 +682,59 @@ fn wrap_hanging(out: &mut String, text: &str, first: &str, rest: &str) {
 }
 
 /// What `srfuzz bisect` prints: the finding, then per design the first patch that shows it
-/// and the smallest removal sets, each patch with its link.
+/// and the smallest removal sets, each patch with its subject and link.
 pub fn bisection_text(r: &Report) -> String {
     let mut o = String::new();
     wrap(&mut o, &format!("{} ({} check)", r.title, r.check), "");
     for b in &r.bisection {
         o.push('\n');
         wrap(&mut o, &format!("{}:", b.design), "");
-        match &b.first {
-            Some(p) => {
-                wrap(
-                    &mut o,
-                    &format!(
-                        "first shows with {} \"{}\"{}",
-                        p.label,
-                        p.subject,
-                        if b.stays {
-                            ""
-                        } else {
-                            " (and not with every later patch)"
-                        }
-                    ),
-                    "  ",
-                );
-                o.push_str(&format!("    {}\n", p.link));
-            }
-            None => wrap(&mut o, "no prefix of the stack alone shows it", "  "),
-        }
-        if b.culprits.is_empty() {
-            wrap(
-                &mut o,
-                &format!(
-                    "no set of up to {} patches removed makes it go away",
-                    crate::bisect::MAX_CULPRITS
-                ),
-                "  ",
-            );
-        }
-        for set in &b.culprits {
-            wrap(&mut o, "gone without:", "  ");
-            for p in set {
-                wrap(&mut o, &format!("{} \"{}\"", p.label, p.subject), "    ");
-                o.push_str(&format!("    {}\n", p.link));
-            }
-        }
+        bisection_lines(&mut o, b, true);
     }
     o
+}
+
+/// One design's bisection, indented: the first patch (with its link), then the removal sets,
+/// by label (`full`: each patch with its subject and link).
+fn bisection_lines(o: &mut String, b: &BisectReport, full: bool) {
+    match &b.first {
+        Some(p) => {
+            let stays = if b.stays {
+                ""
+            } else {
+                " (and not with every later patch)"
+            };
+            wrap(
+                o,
+                &format!("first shows with {} \"{}\"{stays}", p.label, p.subject),
+                "  ",
+            );
+            o.push_str(&format!("  {}\n", p.link));
+        }
+        None => wrap(o, "no prefix of the stack alone shows it", "  "),
+    }
+    if b.culprits.is_empty() {
+        wrap(
+            o,
+            &format!(
+                "no set of up to {} patches removed makes it go away",
+                crate::bisect::MAX_CULPRITS
+            ),
+            "  ",
+        );
+    }
+    for set in &b.culprits {
+        if full {
+            wrap(o, "gone without:", "  ");
+            for p in set {
+                wrap(o, &format!("{} \"{}\"", p.label, p.subject), "    ");
+                o.push_str(&format!("    {}\n", p.link));
+            }
+        } else {
+            let names: Vec<String> = set.iter().map(|p| p.label.clone()).collect();
+            wrap(o, &format!("gone without {}", names.join(" + ")), "  ");
+        }
+    }
 }
 
 /// Folds a wrapped `Subject:` header's continuation lines with a leading space (RFC 5322).
