@@ -799,7 +799,7 @@ pub fn markdown(r: &Report) -> String {
     let lines = |v: &[String]| v.iter().map(|l| format!("{l}\n")).collect::<String>();
     block(
         &mut o,
-        "Kconfig (differs from the defaults)",
+        "Kconfig fragment (make olddefconfig does the rest)",
         &lines(&r.kconfig),
     );
     block(&mut o, "Platform", &lines(&r.platform));
