@@ -152,16 +152,14 @@ fn defer_and_resolve_ownership(ops: &mut Ops) {
     ops.hmem_register_device = series::hmem_register_device;
     ops.process_defer_work = process_defer_work;
     ops.cxl_dax_region_probe = cxl_dax_region_probe;
-    ops.symbol_deps = symbol_deps;
+    ops.symbol_deps
+        .replace(Module::DaxHmem, dax_hmem_symbol_deps);
 }
 
-/// modules.dep from 6/7 on: dax_hmem uses cxl_core (`cxl_bus_type`,
+/// dax_hmem's line of modules.dep from 6/7 on: it uses cxl_core (`cxl_bus_type`,
 /// `cxl_region_contains_soft_reserve`, `cxl_region_teardown_all`) unconditionally.
-pub fn symbol_deps(cfg: &Kconfig, m: Module) -> &'static [Module] {
-    match m {
-        Module::DaxHmem => &[Module::Dax, Module::CxlCore],
-        _ => super::mainline::symbol_deps(cfg, m),
-    }
+pub fn dax_hmem_symbol_deps(_cfg: &Kconfig) -> &'static [Module] {
+    &[Module::Dax, Module::CxlCore]
 }
 
 /// drivers/dax/cxl.c `cxl_dax_region_probe()`: -EPROBE_DEFER while the mode is DEFER, -ENODEV

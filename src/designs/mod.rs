@@ -9,7 +9,7 @@ mod ops;
 pub mod register_dax;
 pub mod series;
 
-pub use ops::{AsyncExit, AsyncInit, CxlRangeFn, HmemRangeFn, Ops, ProbeFn};
+pub use ops::{AsyncExit, AsyncInit, CxlRangeFn, DepsLine, HmemRangeFn, ModuleDeps, Ops, ProbeFn};
 
 use std::sync::OnceLock;
 
