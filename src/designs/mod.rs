@@ -3,6 +3,7 @@
 //! real patch changes. Any set of patches can be left out ([`Design::with_patches`]), so a
 //! finding can be bisected to the patches that cause it (`crate::bisect`).
 
+pub mod cxl_init;
 pub mod dax_cxl_mode;
 pub mod mainline;
 mod ops;
