@@ -1074,14 +1074,14 @@ pub fn request_cxl_acpi_pci_deps(rules: &mut KconfigRules) {
 ///
 /// ```text
 ///  config CXL_PCI
-///  	tristate "PCI manageability"
-///  	default CXL_BUS
-/// +	select CXL_MEM
+///      tristate "PCI manageability"
+///      default CXL_BUS
+/// +    select CXL_MEM
 /// ...
 ///  config CXL_MEM
-///  	tristate "CXL: Memory Expansion"
-/// -	depends on CXL_PCI
-///  	default CXL_BUS
+///      tristate "CXL: Memory Expansion"
+/// -    depends on CXL_PCI
+///      default CXL_BUS
 /// ```
 ///
 /// so `CXL_MEM` is at least `CXL_PCI` (cxl_pci now calls cxl_mem's `devm_cxl_add_memdev`, and a
