@@ -426,7 +426,7 @@ fn loadable(k: &Kernel, m: crate::kernel::module::Module) -> bool {
     use crate::kernel::kconfig::Tristate;
     let cfg = &k.cfg;
     let b = m.build(cfg);
-    let deps = (k.ops.symbol_deps)(cfg, m);
+    let deps = k.ops.symbol_deps.of(cfg, m);
     b != Tristate::N
         && deps.iter().all(|d| d.build(cfg) != Tristate::N)
         && !(b == Tristate::Y && deps.iter().any(|d| d.build(cfg) != Tristate::Y))

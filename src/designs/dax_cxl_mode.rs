@@ -1,10 +1,18 @@
-//! The *dax_cxl_mode* design: v5 of the series (22 Jan 2026), seven patches on bc62f5b3 (v4's
-//! first patch as merged), after Dan Williams' counter-proposal in the v4 6/9 review
+//! The *dax_cxl_mode* design: v5 of the series (22 Jan 2026), seven patches on the cxl tree's
+//! for-7.0/cxl-init branch (the cover: "The series is based on branch "for-7.0/cxl-init" and
+//! base-commit is base-commit: bc62f5b308cbdedf29132fe96e9d591e526527e1"), after Dan Williams'
+//! counter-proposal in the v4 6/9 review
 //! (<https://lore.kernel.org/all/20251120031925.87762-7-Smita.KoralahalliChannabasappa@amd.com/>,
 //! reply of 3 Dec 2025): keep `struct cxl_region` unaware of DAX and let the dax side accept or
 //! reject CXL regions.
 //!
+//! The base is modeled as three patches: 1f1cb7f0 and ae201a00 (cxl_pci needs cxl_mem and
+//! cxl_mem needs cxl_port at link time, so a memdev, its endpoint port and an auto region exist
+//! when cxl_pci's probe returns: [`super::cxl_init`]) and bc62f5b3, the branch's head (v4's
+//! first patch as merged).
+//!
 //! What it changes relative to mainline:
+//! - memdev and endpoint attach always synchronous with cxl_pci's probe (the base, above);
 //! - Soft Reserved staged in `soft_reserve_resource` (bc62f5b3), `request_module` of cxl_acpi
 //!   and cxl_pci (1/7), the DEV_DAX_CXL gate (2/7) — as in v4;
 //! - detaching an auto-assembled region no longer resets its decoders (3/7);
@@ -23,7 +31,7 @@
 //! DEV_DAX_HMEM=y with CXL_BUS=m does not link — both reported as "kbuild" WARNs. Every region
 //! is a RAM region.
 
-use super::{series, Declared, Ops, Patch};
+use super::{cxl_init, series, Declared, Ops, Patch};
 use crate::drivers::cxl::region::{__cxl_decoder_detach, regions_with_range};
 use crate::drivers::cxl::CxlConfigState;
 use crate::drivers::dax::DaxCxlMode;
@@ -36,6 +44,10 @@ use crate::kernel::module::Module;
 use crate::kernel::resource::RegionIntersects;
 use crate::kernel::sched::{wait_for_device_probe, BoxFut};
 use crate::kernel::{honor_pending_waits, KRef, Kernel};
+
+/// The subject of v5 6/7, which adds `cxl_region_teardown_all`.
+const DEFER_AND_RESOLVE: &str =
+    "dax/hmem, cxl: Defer and resolve ownership of Soft Reserved memory ranges";
 
 const V5_COVER: &str =
     "https://lore.kernel.org/all/20260122045543.218194-1-Smita.KoralahalliChannabasappa@amd.com/";
@@ -57,9 +69,11 @@ pub const DECLARED: [Declared; 2] = [
     },
 ];
 
-/// bc62f5b3 (the base of v5) and the seven v5 patches, in posting order (cover:
-/// 20260122045543.218194-1).
-pub const V5: [Patch; 8] = [
+/// v5's base (1f1cb7f0, ae201a00, bc62f5b3 of for-7.0/cxl-init) and the seven v5 patches, in
+/// posting order (cover: 20260122045543.218194-1).
+pub const V5: [Patch; 10] = [
+    cxl_init::ALWAYS_SYNC_MEMDEV,
+    cxl_init::ALWAYS_SYNC_ENDPOINT,
     Patch::new(
         "bc62f5b3 (v5's base)",
         "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready",
@@ -99,7 +113,7 @@ pub const V5: [Patch; 8] = [
     ),
     Patch::new(
         "v5 6/7",
-        "dax/hmem, cxl: Defer and resolve ownership of Soft Reserved memory ranges",
+        DEFER_AND_RESOLVE,
         "https://lore.kernel.org/all/20260122045543.218194-7-Smita.KoralahalliChannabasappa@amd.com/",
         defer_and_resolve_ownership,
     ),
@@ -152,16 +166,14 @@ fn defer_and_resolve_ownership(ops: &mut Ops) {
     ops.hmem_register_device = series::hmem_register_device;
     ops.process_defer_work = process_defer_work;
     ops.cxl_dax_region_probe = cxl_dax_region_probe;
-    ops.symbol_deps = symbol_deps;
+    ops.symbol_deps
+        .replace(Module::DaxHmem, dax_hmem_symbol_deps);
 }
 
-/// modules.dep from 6/7 on: dax_hmem uses cxl_core (`cxl_bus_type`,
+/// dax_hmem's line of modules.dep from 6/7 on: it uses cxl_core (`cxl_bus_type`,
 /// `cxl_region_contains_soft_reserve`, `cxl_region_teardown_all`) unconditionally.
-pub fn symbol_deps(cfg: &Kconfig, m: Module) -> &'static [Module] {
-    match m {
-        Module::DaxHmem => &[Module::Dax, Module::CxlCore],
-        _ => super::mainline::symbol_deps(cfg, m),
-    }
+pub fn dax_hmem_symbol_deps(_cfg: &Kconfig) -> &'static [Module] {
+    &[Module::Dax, Module::CxlCore]
 }
 
 /// drivers/dax/cxl.c `cxl_dax_region_probe()`: -EPROBE_DEFER while the mode is DEFER, -ENODEV
@@ -213,7 +225,7 @@ pub fn cxl_region_teardown_all(k: &mut Kernel) {
     let Some(host) = k.cxl.acpi0017 else {
         return;
     };
-    k.with_patch_cause("cxl_region_teardown_all", V5[6].subject, |k| {
+    k.with_patch_cause("cxl_region_teardown_all", DEFER_AND_RESOLVE, |k| {
         for region in 0..k.cxl.regions.len() {
             let r = &k.cxl.regions[region];
             if r.alive && k.dev(r.dev).registered {

@@ -3,13 +3,14 @@
 //! real patch changes. Any set of patches can be left out ([`Design::with_patches`]), so a
 //! finding can be bisected to the patches that cause it (`crate::bisect`).
 
+pub mod cxl_init;
 pub mod dax_cxl_mode;
 pub mod mainline;
 mod ops;
 pub mod register_dax;
 pub mod series;
 
-pub use ops::{AsyncExit, AsyncInit, CxlRangeFn, HmemRangeFn, Ops, ProbeFn};
+pub use ops::{AsyncExit, AsyncInit, CxlRangeFn, DepsLine, HmemRangeFn, ModuleDeps, Ops, ProbeFn};
 
 use std::sync::OnceLock;
 

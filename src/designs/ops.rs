@@ -10,6 +10,42 @@ use crate::kernel::resource::{RegionIntersects, ResId};
 use crate::kernel::sched::{BoxFut, WorkFn};
 use crate::kernel::{KRef, Kernel};
 
+/// One module's line of modules.dep (or its `MODULE_SOFTDEP`), under a configuration.
+pub type DepsLine = fn(&Kconfig) -> &'static [Module];
+
+/// Per-module dependency lines (modules.dep, or the `MODULE_SOFTDEP("pre: …")` of each module):
+/// mainline's, except the lines patches replaced. A patch replaces only the line of the module
+/// whose source it changes ([`ModuleDeps::replace`]), so two patches that change two modules'
+/// imports compose in either order, and leaving one out keeps the other's line.
+#[derive(Clone, Copy)]
+pub struct ModuleDeps {
+    base: fn(&Kconfig, Module) -> &'static [Module],
+    replaced: [Option<DepsLine>; Module::ALL.len()],
+}
+
+impl ModuleDeps {
+    /// Mainline's lines, from one function over every module.
+    pub const fn new(base: fn(&Kconfig, Module) -> &'static [Module]) -> ModuleDeps {
+        ModuleDeps {
+            base,
+            replaced: [None; Module::ALL.len()],
+        }
+    }
+
+    /// Module `m`'s line under `cfg`.
+    pub fn of(&self, cfg: &Kconfig, m: Module) -> &'static [Module] {
+        match self.replaced[m.idx()] {
+            Some(f) => f(cfg),
+            None => (self.base)(cfg, m),
+        }
+    }
+
+    /// Replaces module `m`'s line.
+    pub fn replace(&mut self, m: Module, line: DepsLine) {
+        self.replaced[m.idx()] = Some(line);
+    }
+}
+
 /// A module init that may sleep (e.g. `request_module`).
 pub type AsyncInit = fn(KRef) -> BoxFut<KResult>;
 /// A module exit that may sleep (e.g. `flush_work`).
@@ -31,10 +67,10 @@ pub struct Ops {
     /// Designs whose Kconfig rules are equal share this number (assigned when the design's
     /// table is built), so a run can reuse another design's resolution of the same request.
     pub kconfig_id: u32,
-    /// modules.dep: symbol dependencies.
-    pub symbol_deps: fn(&Kconfig, Module) -> &'static [Module],
-    /// `MODULE_SOFTDEP("pre: …")`.
-    pub softdeps: fn(&Kconfig, Module) -> &'static [Module],
+    /// modules.dep: symbol dependencies, one line per module.
+    pub symbol_deps: ModuleDeps,
+    /// `MODULE_SOFTDEP("pre: …")`, one line per module.
+    pub softdeps: ModuleDeps,
     /// The tree e820 puts Soft Reserved in (`e820__reserve_resources_late`).
     pub soft_reserve_root: fn(&mut Kernel) -> ResId,
     /// device.c `hmem_init`.
@@ -133,8 +169,8 @@ impl Ops {
         Ops {
             kconfig: KconfigRules::mainline(),
             kconfig_id: 0,
-            symbol_deps: super::mainline::symbol_deps,
-            softdeps: super::mainline::softdeps,
+            symbol_deps: ModuleDeps::new(super::mainline::symbol_deps),
+            softdeps: ModuleDeps::new(super::mainline::softdeps),
             soft_reserve_root: e820::soft_reserve_root_iomem,
             hmem_init: hmem::hmem_init,
             hmem_register_device: hmem::hmem_register_device,

@@ -159,15 +159,18 @@ fn process_defer_work(k: KRef, pdev: u32) -> BoxFut<()> {
 
 fn arbitrate_with_cxl_regions_fully_map(ops: &mut Ops) {
     ops.handle_deferred_cxl = handle_deferred_cxl;
-    ops.symbol_deps = symbol_deps;
+    ops.symbol_deps
+        .replace(Module::DaxHmem, dax_hmem_symbol_deps);
 }
 
-/// modules.dep from 5/9 on: dax_hmem uses cxl_core's exports (`cxl_regions_fully_map`, later
-/// `cxl_register_dax`, `cxl_region_teardown`) when CXL_REGION is set.
-pub fn symbol_deps(cfg: &Kconfig, m: Module) -> &'static [Module] {
-    match m {
-        Module::DaxHmem if cfg.is_enabled(Sym::CXL_REGION) => &[Module::Dax, Module::CxlCore],
-        _ => super::mainline::symbol_deps(cfg, m),
+/// dax_hmem's line of modules.dep from 5/9 on: it uses cxl_core's exports
+/// (`cxl_regions_fully_map`, later `cxl_register_dax`, `cxl_region_teardown`) when CXL_REGION
+/// is set.
+pub fn dax_hmem_symbol_deps(cfg: &Kconfig) -> &'static [Module] {
+    if cfg.is_enabled(Sym::CXL_REGION) {
+        &[Module::Dax, Module::CxlCore]
+    } else {
+        &[Module::Dax]
     }
 }
 

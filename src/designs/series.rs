@@ -67,7 +67,7 @@ fn region_intersects_soft_reserve(k: &Kernel, start: u64, end: u64) -> RegionInt
 /// `DEV_DAX_CXL depends on CXL_ACPI >= DEV_DAX_HMEM` and `CXL_PCI >= DEV_DAX_HMEM`.
 pub fn request_cxl_acpi_and_cxl_pci(ops: &mut Ops) {
     ops.dax_hmem_init = dax_hmem_init;
-    ops.softdeps = softdeps;
+    ops.softdeps.replace(Module::DaxHmem, dax_hmem_softdeps);
     request_cxl_acpi_pci_deps(&mut ops.kconfig);
 }
 
@@ -86,12 +86,9 @@ fn dax_hmem_init(k: KRef) -> BoxFut<KResult> {
     })
 }
 
-/// Mainline's soft dependencies without dax_hmem's "pre: cxl_acpi".
-fn softdeps(_cfg: &Kconfig, m: Module) -> &'static [Module] {
-    match m {
-        Module::CxlAcpi | Module::CxlMem => &[Module::CxlPort],
-        _ => &[],
-    }
+/// dax_hmem without mainline's `MODULE_SOFTDEP("pre: cxl_acpi")`: no soft dependency.
+fn dax_hmem_softdeps(_cfg: &Kconfig) -> &'static [Module] {
+    &[]
 }
 
 // ---------------------------------------------------------------------------------------------

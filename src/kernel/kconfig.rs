@@ -1068,6 +1068,29 @@ pub fn request_cxl_acpi_pci_deps(rules: &mut KconfigRules) {
     rules.add_depends(Sym::DEV_DAX_CXL, Expr::ge(Sym::CXL_PCI, Sym::DEV_DAX_HMEM));
 }
 
+/// "cxl/mem: Arrange for always-synchronous memdev attach" (1f1cb7f0,
+/// <https://lore.kernel.org/all/20251216005616.3090129-3-dan.j.williams@intel.com/>), whose
+/// drivers/cxl/Kconfig hunk is
+///
+/// ```text
+///  config CXL_PCI
+///      tristate "PCI manageability"
+///      default CXL_BUS
+/// +    select CXL_MEM
+/// ...
+///  config CXL_MEM
+///      tristate "CXL: Memory Expansion"
+/// -    depends on CXL_PCI
+///      default CXL_BUS
+/// ```
+///
+/// so `CXL_MEM` is at least `CXL_PCI` (cxl_pci now calls cxl_mem's `devm_cxl_add_memdev`, and a
+/// built-in cxl_pci gets a built-in cxl_mem), and may be built without cxl_pci.
+pub fn cxl_pci_selects_cxl_mem(rules: &mut KconfigRules) {
+    rules.replace_depends(Sym::CXL_MEM, []);
+    rules.add_select(Sym::CXL_PCI, Sym::CXL_MEM, None);
+}
+
 /// "dax/cxl: Fix HMEM dependencies"
 /// (<https://github.com/torvalds/linux/commit/1eaef15b2349087d9ce583b9153970d5cf5c5329>):
 /// `DEV_DAX_HMEM` gains

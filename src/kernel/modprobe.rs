@@ -214,7 +214,7 @@ fn check_builtin_links(k: &KRef) {
         if build == Tristate::N {
             continue;
         }
-        let deps = (kb.ops.symbol_deps)(&cfg, m);
+        let deps = kb.ops.symbol_deps.of(&cfg, m);
         if deps.iter().any(|d| d.build(&cfg) == Tristate::N) {
             kb.warn("kbuild", "modpost: a symbol the module uses is undefined");
         } else if build == Tristate::Y && deps.iter().any(|d| d.build(&cfg) != Tristate::Y) {
@@ -346,8 +346,8 @@ async fn modprobe_body(k: KRef, m: Module) -> KResult {
         let (soft, deps) = {
             let kb = k.borrow();
             (
-                (kb.ops.softdeps)(&kb.cfg, m),
-                (kb.ops.symbol_deps)(&kb.cfg, m),
+                kb.ops.softdeps.of(&kb.cfg, m),
+                kb.ops.symbol_deps.of(&kb.cfg, m),
             )
         };
         for &d in soft {
@@ -413,7 +413,7 @@ pub async fn rmmod(k: &KRef, m: Module) -> KResult {
         }
         let cfg = kb.cfg;
         let in_use = Module::ALL.into_iter().any(|u| {
-            kb.modules[u.idx()] == ModState::Live && (kb.ops.symbol_deps)(&cfg, u).contains(&m)
+            kb.modules[u.idx()] == ModState::Live && kb.ops.symbol_deps.of(&cfg, u).contains(&m)
         });
         if in_use {
             return Err(Errno::EBUSY);
