@@ -148,16 +148,17 @@ CONFIG_CXL_MEM=m
     );
 }
 
+/// A repro reports/ held until v5's base was modeled, kept as a fixture (stamped with its
+/// finding).
 fn repro(dir: &str) -> (Target, file::Loaded) {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("reports")
-        .join(dir)
-        .join("scenario.scn");
+        .join("tests/fixtures/v5-base")
+        .join(format!("{dir}.scn"));
     let l = file::load(&p, ReadOptions::default()).unwrap();
     (Target::from_stamp(&l.meta()).unwrap(), l)
 }
 
-/// reports/v5-order-dependence-region-differs: HMEM's deferred work decided before udev loaded
+/// v5-order-dependence-region-differs (once in reports/): HMEM's deferred work decided before udev loaded
 /// cxl_mem, which cannot happen on v5's base (`process_defer_work` runs after
 /// `request_module("cxl_pci")`, which now returns with the region assembled).
 #[test]
