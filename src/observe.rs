@@ -12,7 +12,7 @@ use srfuzz_oracle::{
 
 /// Ownership of `[start, end]`: bytes under live dax regions of each driver, bytes online.
 pub fn ownership(k: &Kernel, start: u64, end: u64) -> RangeOwnership {
-    Claims::of(k).ownership(start, end)
+    Claims::Scan(k).ownership(start, end)
 }
 
 /// Inclusive segments sorted by start, with the running maximum of their ends, so that the
@@ -49,20 +49,33 @@ impl<T: Copy> Segments<T> {
     }
 }
 
-/// What ownership reads, gathered once per observation: the live dax regions and the online
-/// memory (the kernel keeps every dax region and hot-added range ever made, and an observation
-/// asks about every Soft Reserved range and every region ever created, so scanning them all
-/// per question made an observation cost grow with the square of the run's length).
-struct Claims {
-    /// Live dax regions, tagged true for dax_cxl's and false for HMEM's.
-    dax: Segments<bool>,
-    /// Ranges online as System RAM ([`crate::drivers::kmem::MemoryHotplug::online_bytes`]).
-    online: Segments<()>,
+/// What ownership reads: the live dax regions (tagged true for dax_cxl's, false for HMEM's)
+/// and the ranges online as System RAM
+/// ([`crate::drivers::kmem::MemoryHotplug::online_bytes`]). The kernel keeps every dax region
+/// and hot-added range ever made and an observation asks about every Soft Reserved range and
+/// every region ever created, so past a few dozen of them they are gathered once per
+/// observation, sorted ([`Segments`]); scanning them all per question made an observation
+/// cost grow with the square of the run's length. Below that a scan is cheapest. Either way
+/// the answer is the same (it does not depend on the order segments are found in).
+enum Claims<'k> {
+    /// Few enough to scan the kernel's lists for each question.
+    Scan(&'k Kernel),
+    /// Gathered and sorted.
+    Sorted {
+        dax: Segments<bool>,
+        online: Segments<()>,
+    },
 }
 
-impl Claims {
-    fn of(k: &Kernel) -> Claims {
-        Claims {
+/// Up to this many dax regions and hot-added ranges ever made, [`Claims::Scan`].
+const SCAN_CLAIMS: usize = 32;
+
+impl Claims<'_> {
+    fn of(k: &Kernel) -> Claims<'_> {
+        if k.dax.regions.len() + k.mem.ranges.len() <= SCAN_CLAIMS {
+            return Claims::Scan(k);
+        }
+        Claims::Sorted {
             dax: Segments::new(
                 k.dax
                     .regions
@@ -82,17 +95,43 @@ impl Claims {
         }
     }
 
+    /// Calls `f(start, end, is_cxl)` for each live dax region meeting `[start, end]`.
+    fn each_dax(&self, start: u64, end: u64, mut f: impl FnMut(u64, u64, bool)) {
+        match self {
+            Claims::Scan(k) => k
+                .dax
+                .regions
+                .iter()
+                .filter(|r| r.alive && overlap(r.start, r.end, start, end) > 0)
+                .for_each(|r| f(r.start, r.end, matches!(r.owner, DaxOwner::Cxl(_)))),
+            Claims::Sorted { dax, .. } => dax
+                .meeting(start, end)
+                .for_each(|(s, e, is_cxl)| f(s, e, is_cxl)),
+        }
+    }
+
+    /// Bytes of `[start, end]` online as System RAM.
+    fn online_bytes(&self, start: u64, end: u64) -> u64 {
+        match self {
+            Claims::Scan(k) => k.mem.online_bytes(start, end),
+            Claims::Sorted { online, .. } => online
+                .meeting(start, end)
+                .map(|(s, e, ())| overlap(s, e, start, end))
+                .sum(),
+        }
+    }
+
     /// Ownership of `[start, end]` (see [`ownership`]).
     fn ownership(&self, start: u64, end: u64) -> RangeOwnership {
         let (mut cxl, mut hmem) = (Vec::new(), Vec::new());
-        for (s, e, is_cxl) in self.dax.meeting(start, end) {
+        self.each_dax(start, end, |s, e, is_cxl| {
             let seg = (s.max(start), e.min(end));
             if is_cxl {
                 cxl.push(seg);
             } else {
                 hmem.push(seg);
             }
-        }
+        });
         let cxl_bytes = union_bytes(&mut cxl);
         let hmem_bytes = union_bytes(&mut hmem);
         let mut both = Vec::new();
@@ -120,11 +159,7 @@ impl Claims {
             cxl_bytes,
             hmem_bytes,
             both_bytes,
-            online_bytes: self
-                .online
-                .meeting(start, end)
-                .map(|(s, e, ())| overlap(s, e, start, end))
-                .sum(),
+            online_bytes: self.online_bytes(start, end),
             owner,
         }
     }
@@ -187,9 +222,14 @@ pub fn observe(
     blocked: &[BlockedTask],
 ) -> Observation {
     let claims = Claims::of(k);
-    // Regions the user re-created share their range: each range is computed once.
+    // Regions the user re-created share their range: past a few regions, each range is
+    // computed once.
     let mut memo: std::collections::BTreeMap<(u64, u64), RangeOwnership> = Default::default();
+    let remember = k.cxl.regions.len() > SCAN_CLAIMS;
     let mut ownership = |s: u64, e: u64| {
+        if !remember {
+            return claims.ownership(s, e);
+        }
         memo.entry((s, e))
             .or_insert_with(|| claims.ownership(s, e))
             .clone()
@@ -220,9 +260,9 @@ pub fn observe(
         })
         .collect();
     let unbound =
-        k.dc.registered_devices()
-            .into_iter()
-            .map(|d| k.dev(d))
+        k.dc.registered
+            .iter()
+            .map(|&d| k.dev(d))
             .filter(|d| d.registered && d.driver.is_none() && (d.probe_err.is_some() || d.deferred))
             .map(|d| DeviceIssue {
                 device: d.name.to_string(),

@@ -222,22 +222,129 @@ pub struct DriverCore {
     pub pending_waits: Vec<Wait>,
     /// udev's side of `kobject_uevent(KOBJ_ADD)`: see [`Udev`].
     pub udev: Udev,
-    /// The devices registered on each bus (between `device_add` and `device_del`), by name:
-    /// the bus's sysfs directory, which refuses a duplicate name. [`DriverCore::devices`]
-    /// keeps every device ever created; this index is what `device_add` looks a name up in
-    /// and what the walks over a bus's devices visit, so that neither costs a scan of every
-    /// device ever created (registering n devices was O(n²), and every module load grew
-    /// with the length of the run).
-    pub bus_names: std::collections::BTreeMap<(Bus, Name), DevId>,
+    /// The registered devices, in creation order: what the walks over devices visit
+    /// ([`Walk`]), so that a walk costs what is registered, not every device ever created
+    /// (each module load grew with the length of the run).
+    pub registered: Vec<DevId>,
+    /// The registered devices of each bus by name, one list per [`Bus`] sorted by name (the
+    /// bus's sysfs directory, which refuses a duplicate name), kept once more than
+    /// [`NAME_SCAN`] devices are registered at a time; until then `device_add` compares names
+    /// with the registered devices one by one, which is cheaper for the few devices of most
+    /// runs. Either way a lookup never scans [`DriverCore::devices`], every device ever
+    /// created (registering n devices was O(n²)).
+    pub bus_names: Option<Box<BusNames>>,
 }
+
+/// The registered devices of each [`Bus`] (indexed by `bus as usize`), sorted by name.
+pub type BusNames = [Vec<(Name, DevId)>; 4];
+
+/// Up to this many registered devices, `device_add` finds a duplicate name by comparing with
+/// each ([`DriverCore::bus_names`]).
+pub const NAME_SCAN: usize = 32;
 
 impl DriverCore {
     /// The registered devices in creation order: the order of the kernel's `klist_devices`
     /// walks (`bus_for_each_dev`), which the model's walks have always used.
     pub fn registered_devices(&self) -> Vec<DevId> {
-        let mut v: Vec<DevId> = self.bus_names.values().copied().collect();
-        v.sort_unstable();
-        v
+        self.registered.clone()
+    }
+
+    /// Whether a device named `name` is registered on `bus`.
+    fn name_taken(&self, bus: Bus, name: Name) -> bool {
+        match &self.bus_names {
+            Some(names) => names[bus as usize]
+                .binary_search_by(|(n, _)| n.cmp(&name))
+                .is_ok(),
+            // The numbers first: they tell most names apart without comparing text.
+            None => self.registered.iter().any(|&d| {
+                let o = &self.devices[d.0 as usize];
+                o.bus == bus
+                    && o.name.id == name.id
+                    && o.name.sub == name.sub
+                    && o.name.prefix == name.prefix
+            }),
+        }
+    }
+
+    /// Records that `d` (on `bus`, named `name`) is registered; builds the name lists when
+    /// more than [`NAME_SCAN`] devices are.
+    fn index_add(&mut self, d: DevId, bus: Bus, name: Name) {
+        let at = self.registered.partition_point(|&x| x < d);
+        self.registered.insert(at, d);
+        if let Some(names) = &mut self.bus_names {
+            let list = &mut names[bus as usize];
+            let at = list.partition_point(|(n, _)| *n < name);
+            list.insert(at, (name, d));
+        } else if self.registered.len() > NAME_SCAN {
+            let mut names: Box<BusNames> = Box::default();
+            for &r in &self.registered {
+                let o = &self.devices[r.0 as usize];
+                names[o.bus as usize].push((o.name, r));
+            }
+            for list in names.iter_mut() {
+                list.sort_unstable_by_key(|&(n, _)| n);
+            }
+            self.bus_names = Some(names);
+        }
+    }
+
+    /// Records that `d` (on `bus`, named `name`) is no longer registered.
+    fn index_remove(&mut self, d: DevId, bus: Bus, name: Name) {
+        if let Ok(at) = self.registered.binary_search(&d) {
+            self.registered.remove(at);
+        }
+        if let Some(names) = &mut self.bus_names {
+            let list = &mut names[bus as usize];
+            if let Ok(at) = list.binary_search_by(|(n, _)| n.cmp(&name)) {
+                let (_, was) = list.remove(at);
+                debug_assert_eq!(was, d, "a registered device is in its bus's name list");
+            }
+        }
+    }
+}
+
+/// A walk over the devices (or drivers) that existed when it started, visiting in id order
+/// each one that is registered when the walk reaches it: what a loop over every id ever
+/// created that skips the unregistered ones visits, even when the probes it makes register
+/// or unregister devices meanwhile (a device registered during the walk has a larger id and
+/// is probed by its own `device_add`). It steps through the sorted list of registered ids
+/// ([`DriverCore::registered`], [`DriverCore::registered_drivers`]) without copying it: one
+/// step is O(1) unless the list changed before the walk's position, O(log n) then.
+pub struct Walk {
+    /// Ids from here on did not exist when the walk started.
+    end: u32,
+    /// Where the next id is in the list, if the list did not change before it.
+    next: usize,
+    /// The last id visited.
+    last: Option<u32>,
+}
+
+impl Walk {
+    /// A walk over the ids below `end` (the number of devices or drivers when it starts).
+    pub fn new(end: usize) -> Walk {
+        Walk {
+            end: end as u32,
+            next: 0,
+            last: None,
+        }
+    }
+
+    /// The first id in the sorted `list` after the last one visited, if it is below the end.
+    pub fn step<T: Copy>(&mut self, list: &[T], id: impl Fn(T) -> u32) -> Option<T> {
+        let i = match self.last {
+            None => 0,
+            Some(l) if self.next > 0 && list.get(self.next - 1).map(|&x| id(x)) == Some(l) => {
+                self.next
+            }
+            Some(l) => list.partition_point(|&x| id(x) <= l),
+        };
+        let x = *list.get(i)?;
+        if id(x) >= self.end {
+            return None;
+        }
+        self.next = i + 1;
+        self.last = Some(id(x));
+        Some(x)
     }
 }
 
@@ -305,11 +412,11 @@ impl Kernel {
     /// "cannot create duplicate filename"); the device stays unregistered.
     pub fn device_add(&mut self, d: DevId) -> KResult {
         let (name, bus) = (self.dev(d).name, self.dev(d).bus);
-        if self.dev(d).registered || self.dc.bus_names.contains_key(&(bus, name)) {
+        if self.dev(d).registered || self.dc.name_taken(bus, name) {
             self.dbg("device_add", "sysfs: cannot create duplicate filename");
             return Err(Errno::EEXIST);
         }
-        self.dc.bus_names.insert((bus, name), d);
+        self.dc.index_add(d, bus, name);
         self.dev_mut(d).registered = true;
         self.log(LogEvent::DeviceAdd(d));
         // kobject_uevent(&dev->kobj, KOBJ_ADD), before bus_probe_device(dev).
@@ -348,10 +455,9 @@ impl Kernel {
     pub fn udev_coldplug(&mut self, blacklist: u16) {
         self.dc.udev.running = true;
         self.dc.udev.blacklist = blacklist;
-        for d in self.dc.registered_devices() {
-            if self.dev(d).registered {
-                self.udev_add_uevent(d);
-            }
+        let mut walk = Walk::new(self.dc.devices.len());
+        while let Some(d) = walk.step(&self.dc.registered, |d| d.0) {
+            self.udev_add_uevent(d);
         }
     }
 
@@ -363,13 +469,8 @@ impl Kernel {
         self.device_release_driver(d);
         let dev = self.dev_mut(d);
         dev.registered = false;
-        let key = (dev.bus, dev.name);
-        let was_named = self.dc.bus_names.remove(&key);
-        debug_assert_eq!(
-            was_named,
-            Some(d),
-            "a registered device is in its bus's index"
-        );
+        let (bus, name) = (dev.bus, dev.name);
+        self.dc.index_remove(d, bus, name);
         let dev = self.dev_mut(d);
         if dev.deferred {
             dev.deferred = false;
@@ -470,11 +571,12 @@ impl Kernel {
         }
         let mut have_async = false;
         let kind = self.dev(d).kind;
-        // The drivers registered now; one a probe registers meanwhile attaches by itself, one
-        // a probe unregisters is skipped.
-        for id in self.dc.registered_drivers.clone() {
+        // The drivers registered when the walk starts, in registration order, skipping one a
+        // probe unregisters meanwhile (one a probe registers attaches by itself).
+        let mut walk = Walk::new(self.dc.drivers.len());
+        while let Some(id) = walk.step(&self.dc.registered_drivers, |d| d.0) {
             let drv = self.dc.drivers[id.0 as usize];
-            if !drv.registered || !drv.kind.matches(kind) {
+            if !drv.kind.matches(kind) {
                 continue;
             }
             if allow_async && drv.prefer_async {
@@ -504,9 +606,10 @@ impl Kernel {
             return;
         }
         let kind = self.dev(d).kind;
-        for id in self.dc.registered_drivers.clone() {
+        let mut walk = Walk::new(self.dc.drivers.len());
+        while let Some(id) = walk.step(&self.dc.registered_drivers, |d| d.0) {
             let drv = self.dc.drivers[id.0 as usize];
-            if drv.registered && drv.prefer_async && drv.kind.matches(kind) {
+            if drv.prefer_async && drv.kind.matches(kind) {
                 match self.driver_probe_device(id, d) {
                     Ok(()) | Err(Errno::EPROBE_DEFER) => return,
                     Err(_) => continue,
@@ -616,12 +719,13 @@ impl Kernel {
             registered: true,
         });
         self.dc.registered_drivers.push(id);
-        // The devices registered now, in creation order; a device registered by a probe during
-        // the walk is probed by its own device_add, not here (it was past the end of the walk
-        // over every device, as it is past the end of `klist_devices`' iteration).
-        for d in self.dc.registered_devices() {
+        // The devices registered when the walk starts, in creation order, skipping one a probe
+        // unregisters meanwhile; one a probe registers during the walk is probed by its own
+        // device_add, not here (it is past the walk's end).
+        let mut walk = Walk::new(self.dc.devices.len());
+        while let Some(d) = walk.step(&self.dc.registered, |d| d.0) {
             let dev = self.dev(d);
-            if !dev.registered || dev.driver.is_some() || !kind.matches(dev.kind) {
+            if dev.driver.is_some() || !kind.matches(dev.kind) {
                 continue;
             }
             if prefer_async {
@@ -653,8 +757,9 @@ impl Kernel {
         // Only a registered device is bound (device_del unbinds first).
         let mut bound: Vec<DevId> = self
             .dc
-            .registered_devices()
-            .into_iter()
+            .registered
+            .iter()
+            .copied()
             .filter(|&d| self.dev(d).driver == Some(id))
             .collect();
         bound.sort_by_key(|&d| std::cmp::Reverse(self.dev(d).bind_seq));
@@ -675,9 +780,10 @@ impl Kernel {
 
     /// `bus_rescan_devices()`: `device_attach()` on every unbound device of the bus.
     pub fn bus_rescan_devices(&mut self, bus: Bus) -> KResult {
-        for d in self.dc.registered_devices() {
+        let mut walk = Walk::new(self.dc.devices.len());
+        while let Some(d) = walk.step(&self.dc.registered, |d| d.0) {
             let dev = self.dev(d);
-            if dev.bus == bus && dev.registered && dev.driver.is_none() {
+            if dev.bus == bus && dev.driver.is_none() {
                 self.device_attach(d);
             }
         }

@@ -155,7 +155,12 @@ impl Kernel {
             iomem,
             soft_reserve,
             sched: Sched::default(),
-            dc: DriverCore::default(),
+            dc: DriverCore {
+                // Room for what most runs register, so that neither list grows while they do.
+                registered: Vec::with_capacity(16),
+                registered_drivers: Vec::with_capacity(16),
+                ..DriverCore::default()
+            },
             modules: [ModState::Unloaded; 9],
             memregion: Ida::default(),
             cxl: CxlState::default(),

@@ -332,12 +332,11 @@ pub struct Executor {
     pub step_bound: u32,
 }
 
-/// The step bound of a run with nothing to do but boot, and the base of every run's bound:
-/// the most polls before a run counts as a livelock. A scenario run by the model gets this
-/// plus an allowance per event and per device ([`crate::model::step_bound`]), so that a long
+/// The base of every run's step bound (the most polls before a run counts as a livelock).
+/// A scenario run by the model gets this plus an allowance per event and per device ([`crate::model::step_bound`]), so that a long
 /// but finite event list never reads as a livelock; tests that drive an executor by hand get
 /// this bound alone ([`Executor::new`]). A generated scenario needs at most a few dozen polls,
-/// so a real livelock on one stops after about 20,000.
+/// so a real livelock on one stops after 20,000 to 24,000.
 pub const STEP_BOUND: u32 = 20_000;
 
 impl Executor {

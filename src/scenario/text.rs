@@ -80,8 +80,11 @@ pub mod limits {
     pub const WINDOW_TARGETS: usize = 16;
     /// `memdev` lines: CXL type-3 devices.
     pub const MEMDEVS: usize = 64;
-    /// `[events]` lines (every kind, `blacklist` included).
-    pub const EVENTS: usize = 1024;
+    /// `[events]` lines (every kind, `blacklist` included). Every `settle` records an
+    /// observation holding the run's history so far (every region ever created, every
+    /// teardown), so a run's memory grows with the square of its events: 256 load/unload
+    /// cycles of the largest platform take about 250 MB, 1024 took 2.2 GB.
+    pub const EVENTS: usize = 256;
     /// Schedule bytes in `[schedule]` (one is consumed per scheduling decision).
     pub const SCHEDULE_BYTES: usize = 16384;
     /// `extra-hmem-platforms`: cxl_test registers one `hmem_platform` device beyond the
