@@ -101,21 +101,34 @@ pub fn known_from_env() -> &'static KnownList {
 /// Runs `s` on both designs and returns every difference in what they leave the user, in
 /// order (see [`srfuzz_oracle::differences`]), each with its finding.
 pub fn differential_all(s: &Scenario, a: &'static Design, b: &'static Design) -> Vec<Divergence> {
-    let inputs = model::Inputs::of(s);
-    let ra = model::run_for_judging_in(a, s, &inputs);
-    let rb = model::run_for_judging_in(b, s, &inputs);
-    let diffs = differences(&ra.observations, &rb.observations);
-    if diffs.is_empty() {
-        return Vec::new();
-    }
-    let (ca, cb) = (&ra.last().context, &rb.last().context);
+    let (diffs, ca, cb) = pair_differences(s, a, b);
     diffs
         .into_iter()
         .map(|difference| Divergence {
-            finding: Finding::from_difference(&difference, a.name, b.name, ca, cb),
+            finding: Finding::from_difference(&difference, a.name, b.name, &ca, &cb),
             difference,
         })
         .collect()
+}
+
+/// Both designs' runs of `s` compared: the differences and each run's final context (what
+/// titles name).
+fn pair_differences(
+    s: &Scenario,
+    a: &'static Design,
+    b: &'static Design,
+) -> (Vec<Difference>, srfuzz_oracle::Context, srfuzz_oracle::Context) {
+    let inputs = model::Inputs::of(s);
+    let mut ra = model::run_for_judging_in(a, s, &inputs);
+    let mut rb = model::run_for_judging_in(b, s, &inputs);
+    let diffs = differences(&ra.observations, &rb.observations);
+    let take = |r: &mut model::Run| {
+        r.observations
+            .pop()
+            .map(|o| o.context)
+            .unwrap_or_default()
+    };
+    (diffs, take(&mut ra), take(&mut rb))
 }
 
 /// One difference of the differential check, with its finding (title and detail).
@@ -135,15 +148,21 @@ pub fn differential(s: &Scenario, a: &'static Design, b: &'static Design) -> Opt
         .map(|d| d.difference)
 }
 
-/// The first difference whose finding `known` does not cover.
+/// The first difference whose finding `known` does not cover. Titles are made only as far as
+/// needed (this runs per fuzz iteration): with an empty list, only the first difference's.
 pub fn new_difference(
     s: &Scenario,
     a: &'static Design,
     b: &'static Design,
     known: &KnownList,
 ) -> Option<Divergence> {
-    differential_all(s, a, b)
+    let (diffs, ca, cb) = pair_differences(s, a, b);
+    diffs
         .into_iter()
+        .map(|difference| Divergence {
+            finding: Finding::from_difference(&difference, a.name, b.name, &ca, &cb),
+            difference,
+        })
         .find(|d| known.lookup(&d.finding).is_none())
 }
 
