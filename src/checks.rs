@@ -117,17 +117,16 @@ fn pair_differences(
     s: &Scenario,
     a: &'static Design,
     b: &'static Design,
-) -> (Vec<Difference>, srfuzz_oracle::Context, srfuzz_oracle::Context) {
+) -> (
+    Vec<Difference>,
+    srfuzz_oracle::Context,
+    srfuzz_oracle::Context,
+) {
     let inputs = model::Inputs::of(s);
     let mut ra = model::run_for_judging_in(a, s, &inputs);
     let mut rb = model::run_for_judging_in(b, s, &inputs);
     let diffs = differences(&ra.observations, &rb.observations);
-    let take = |r: &mut model::Run| {
-        r.observations
-            .pop()
-            .map(|o| o.context)
-            .unwrap_or_default()
-    };
+    let take = |r: &mut model::Run| r.observations.pop().map(|o| o.context).unwrap_or_default();
     (diffs, take(&mut ra), take(&mut rb))
 }
 

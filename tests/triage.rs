@@ -1,0 +1,45 @@
+//! Triage groups titles into root causes: one problem seen as several kinds on one minimal
+//! scenario is one root cause; problems blamed on different patches stay apart.
+
+use srfuzz::checks::Check;
+use srfuzz::scenario::file::{self, ReadOptions};
+use srfuzz::triage::triage;
+use srfuzz_oracle::KnownList;
+use std::path::Path;
+
+fn repro(dir: &str) -> file::Loaded {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reports")
+        .join(dir)
+        .join("scenario.scn");
+    file::load(&p, ReadOptions::default()).unwrap()
+}
+
+#[test]
+fn symptoms_of_one_problem_are_one_root_cause_and_others_stay_apart() {
+    // v5 with HMEM off: dax_cxl defers forever — a leak, stranded capacity and a spec
+    // deviation on one scenario, three kinds of title, all blamed on v5 6/7.
+    let v5 = repro("v5-leak-auto-assembled-region-never-gets");
+    // v4 with HMEM off, blamed on v4 6/9: another root cause.
+    let v4 = repro("v4-leak-auto-assembled-region-never-gets");
+    let t = triage(&[v5, v4], Check::Spec, &KnownList::default(), &mut |_| {});
+    assert_eq!(t.root_causes.len(), 2, "{:#?}", t.root_causes);
+    let v5_cause = &t.root_causes[0];
+    assert!(v5_cause.titles.len() >= 3, "{:#?}", v5_cause.titles);
+    let kinds: Vec<&str> = v5_cause
+        .titles
+        .iter()
+        .map(|g| g.title.split(':').next().unwrap())
+        .collect();
+    for k in ["leak", "stranded capacity", "spec deviation"] {
+        assert!(kinds.contains(&k), "{kinds:?}");
+    }
+    assert!(v5_cause
+        .key
+        .patches
+        .contains(&"dax/hmem, cxl: Defer and resolve ownership of Soft Reserved memory ranges"));
+    assert_eq!(
+        t.root_causes[1].key.patches,
+        vec!["cxl/region: Add register_dax flag to defer DAX setup"]
+    );
+}
