@@ -219,20 +219,40 @@ pub fn write_root_cause(
 }
 
 /// The directory below `dir` that already reports `rc`: one whose stamped finding is one of
-/// its titles.
+/// its titles, or — the same problem found by another check (a v4 leak under the spec check
+/// and the region divergence from mainline it makes) — one whose finding shows on `rc`'s
+/// minimized repro and is blamed on the same patches.
 pub fn reported(dir: &Path, rc: &crate::triage::RootCause) -> Option<std::path::PathBuf> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|d| d.join("scenario.scn").is_file())
         .collect();
-    entries.sort_by_key(|e| e.path());
-    entries.into_iter().map(|e| e.path()).find(|d| {
-        std::fs::read_to_string(d.join("scenario.scn")).is_ok_and(|t| {
-            Meta::parse(&t)
-                .finding
-                .is_some_and(|f| rc.titles.iter().any(|g| g.title == f))
+    entries.sort();
+    let stamped: Vec<(std::path::PathBuf, file::Loaded, Target)> = entries
+        .into_iter()
+        .filter_map(|d| {
+            let l = file::load(&d.join("scenario.scn"), ReadOptions::default()).ok()?;
+            let t = Target::from_stamp(&l.meta()).ok()?;
+            Some((d, l, t))
         })
-    })
+        .collect();
+    if let Some((d, _, _)) = stamped
+        .iter()
+        .find(|(_, _, t)| rc.titles.iter().any(|g| g.title == t.title))
+    {
+        return Some(d.clone());
+    }
+    let repro = &rc.titles[0].minimized;
+    stamped
+        .into_iter()
+        .find(|(_, l, t)| {
+            t.shows(repro)
+                && crate::triage::root_key(t.check, &t.title, &bisect(t, &l.scenario)).patches
+                    == rc.key.patches
+        })
+        .map(|(d, _, _)| d)
 }
 
 /// Writes `bytes` to `path` unless it already holds them; records the change.

@@ -7,11 +7,8 @@ use srfuzz::triage::triage;
 use srfuzz_oracle::KnownList;
 use std::path::Path;
 
-fn repro(dir: &str) -> file::Loaded {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("reports")
-        .join(dir)
-        .join("scenario.scn");
+fn load(rel: &str) -> file::Loaded {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
     file::load(&p, ReadOptions::default()).unwrap()
 }
 
@@ -20,8 +17,8 @@ fn symptoms_of_one_problem_are_one_root_cause_and_others_stay_apart() {
     // v5 with HMEM off: dax_cxl defers forever — a leak, stranded capacity, a deadlock and a
     // spec deviation on one scenario, four kinds of title, all blamed on v5 6/7. The same
     // scenario shows v4's HMEM-off bug too, blamed on v4 6/9, as does the v4 repro.
-    let v5 = repro("v5-leak-auto-assembled-region-never-gets");
-    let v4 = repro("v4-leak-auto-assembled-region-never-gets");
+    let v5 = load("reports/v5-leak-auto-assembled-region-never-gets/scenario.scn");
+    let v4 = load("tests/fixtures/v4-no-hmem-boot.scn");
     let t = triage(&[v5, v4], Check::Spec, &KnownList::default(), &mut |_| {});
     assert_eq!(t.root_causes.len(), 2, "{:#?}", t.root_causes);
     let blamed = |subject: &str| {
