@@ -310,7 +310,7 @@ pub fn judge_run(d: &'static Design, obs: &[srfuzz_oracle::Observation]) -> Judg
         if j.titles().any(|t| t == f.title) {
             continue;
         }
-        match d.declaration(&f.title) {
+        match d.declaration(&f.title, obs.last()) {
             Some(decl) => j.declared.push((f, decl)),
             None => j.findings.push(f),
         }
@@ -429,7 +429,7 @@ pub fn order_all(s: &Scenario) -> Vec<(&'static Design, Vec<Finding>, Vec<Findin
             };
             let (old, new): (Vec<Finding>, Vec<Finding>) = fs
                 .into_iter()
-                .filter(|f| d.declaration(&f.title).is_none())
+                .filter(|f| d.declaration(&f.title, None).is_none())
                 .partition(|f| in_mainline(&f.title, d, base.iter().map(|b| b.title.as_str())));
             (d, new, old)
         })
@@ -703,7 +703,7 @@ impl Target {
                 .iter()
                 .any(|f| f.title == self.title),
             (Check::Order, &[d]) => {
-                if d.declaration(&self.title).is_some() {
+                if d.declaration(&self.title, None).is_some() {
                     return false;
                 }
                 let inputs = model::Inputs::of(s);

@@ -531,3 +531,38 @@ fn user_actions_racing_with_boot_are_not_order_findings() {
     let b = srfuzz::model::run_for_judging_in(v4, &racing, &inputs.with_schedule(&[]));
     assert!(!srfuzz_oracle::differences(&a.observations, &b.observations).is_empty());
 }
+
+/// v5's declarations hold only where their reason does: all-or-nothing hands Soft Reserved to
+/// HMEM when some range is not covered by regions; with every range covered by two regions
+/// together, the same spec deviation is a finding (v5 tests containment one region at a
+/// time).
+#[test]
+fn v5_declares_all_or_nothing_only_where_a_range_is_uncovered() {
+    let v5 = designs::by_name("dax_cxl_mode-v5").unwrap();
+    let title = "spec deviation: Soft Reserved in a CXL window and in committed regions owned by hmem, spec says cxl [dax_cxl_mode-v5";
+    let covered = file("tests/fixtures/v5-sr-spans-two-regions.scn");
+    let j = srfuzz::checks::judge_design(&covered, v5);
+    assert!(
+        j.findings.iter().any(|f| f.title.starts_with(title)),
+        "{j:#?}"
+    );
+    assert!(!j.declared.iter().any(|(f, _)| f.title.starts_with(title)));
+    let uncovered = file("tests/fixtures/v5-all-or-nothing.scn");
+    let j = srfuzz::checks::judge_design(&uncovered, v5);
+    assert!(
+        j.declared.iter().any(|(f, _)| f.title.starts_with(title)),
+        "{j:#?}"
+    );
+}
+
+/// v5's "REGISTER tears down every region" holds only where kernel code tore a region down:
+/// a user-created region left without DAX because dax_cxl defers forever is a finding.
+#[test]
+fn v5_declares_teardown_only_where_a_region_was_torn_down() {
+    let v5 = designs::by_name("dax_cxl_mode-v5").unwrap();
+    let s = file("tests/fixtures/v5-user-region-no-sr.scn");
+    let j = srfuzz::checks::judge_design(&s, v5);
+    let title = "spec deviation: user-created region outside Soft Reserved owned by nobody, spec says cxl [dax_cxl_mode-v5]";
+    assert!(j.findings.iter().any(|f| f.title == title), "{j:#?}");
+    assert!(j.declared.is_empty(), "{j:#?}");
+}

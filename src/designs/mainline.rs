@@ -29,11 +29,13 @@ pub const DECLARED: [Declared; 2] = [
         title: "stranded capacity: Soft Reserved * a CXL window left * [mainline*",
         reason: "no fallback to HMEM when CXL does not claim a window's Soft Reserved",
         link: V4_COVER,
+        applies: super::always,
     },
     Declared {
         title: "spec deviation: Soft Reserved in a CXL window, not in committed regions owned by nobody, spec says hmem [mainline*",
         reason: "no fallback to HMEM when CXL does not claim a window's Soft Reserved",
         link: V4_COVER,
+        applies: super::always,
     },
 ];
 

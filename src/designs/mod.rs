@@ -56,6 +56,15 @@ pub struct Declared {
     pub reason: &'static str,
     /// Where it was said.
     pub link: &'static str,
+    /// Whether the reason holds in this run, judged on its final observation: a title says
+    /// what happened, not why, and the same outcome for another cause is a bug
+    /// ([`always`] when the title says enough).
+    pub applies: fn(&srfuzz_oracle::Observation) -> bool,
+}
+
+/// [`Declared::applies`] for a declaration whose title says enough.
+pub fn always(_: &srfuzz_oracle::Observation) -> bool {
+    true
 }
 
 /// A design: a name, what it is, and its patches on top of mainline.
@@ -120,11 +129,16 @@ impl Design {
         d
     }
 
-    /// The declaration covering a finding title, if any.
-    pub fn declaration(&self, title: &str) -> Option<&'static Declared> {
-        self.declared
-            .iter()
-            .find(|d| srfuzz_oracle::known::glob(d.title, title))
+    /// The declaration covering a finding title in a run that ended as `end`, if any. Without
+    /// an end (an order finding compares two runs), the title alone decides.
+    pub fn declaration(
+        &self,
+        title: &str,
+        end: Option<&srfuzz_oracle::Observation>,
+    ) -> Option<&'static Declared> {
+        self.declared.iter().find(|d| {
+            srfuzz_oracle::known::glob(d.title, title) && end.is_none_or(|o| (d.applies)(o))
+        })
     }
 
     /// The design's ops: mainline with every patch applied. Built once per process.
