@@ -15,6 +15,7 @@
 pub mod archive;
 pub mod bench;
 pub mod bisect;
+pub mod campaign;
 pub mod census;
 pub mod checks;
 pub mod designs;

@@ -19,7 +19,7 @@ use srfuzz::report;
 use srfuzz::scenario::file::{self, Loaded, Meta, ReadOptions};
 use srfuzz::scenario::{gen, text, Quirks};
 use srfuzz::triage::{self, Campaign};
-use srfuzz::{bench, census};
+use srfuzz::{bench, campaign, census};
 use srfuzz_oracle::KnownList;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -81,6 +81,36 @@ enum ReportFormat {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// The main job: generate scenarios and judge them with every check for a while, keeping
+    /// the first input of each new finding (a finding never stops the hunt), then minimize,
+    /// bisect and group them into root causes, write each new one to reports/, and print the
+    /// table. Ctrl-C stops early and triages what was found. Exit 1 if a new root cause exists.
+    Hunt {
+        /// The checks: differential, spec, order or all.
+        #[arg(long, default_value = "all")]
+        check: String,
+        /// The design pair for the differential check.
+        #[arg(long, env = "SRFUZZ_DESIGNS", default_value = checks::DEFAULT_PAIR)]
+        designs: String,
+        /// Seconds to generate for.
+        #[arg(long, default_value_t = 60.0)]
+        time: f64,
+        /// Parallel jobs (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// The campaign's seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Known-findings file whose entries are skipped (`none`, `shipped`: the default).
+        #[arg(long, env = "SRFUZZ_KNOWN")]
+        known: Option<String>,
+        /// Where the first input of each new title is kept.
+        #[arg(long, default_value = "hunt")]
+        findings: PathBuf,
+        /// Where new root causes are written.
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
+    },
     /// List the designs, with their patches (`--patches`: and each patch's link).
     Designs {
         /// Also print each patch's link.
@@ -329,6 +359,25 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             }
             Ok(code(found))
         }
+        Cmd::Hunt {
+            check,
+            designs,
+            time,
+            jobs,
+            seed,
+            known,
+            findings,
+            reports,
+        } => hunt_cmd(HuntArgs {
+            check,
+            designs,
+            time,
+            jobs,
+            seed,
+            known,
+            findings,
+            reports,
+        }),
         Cmd::Replay { paths } => {
             let files = load_all(&paths, Reading { raw: false }, None)?;
             let mut found = false;
@@ -988,6 +1037,140 @@ fn triage_cmd(
         }
     }
     Ok(code(!t.root_causes.is_empty()))
+}
+
+/// The arguments of [`Cmd::Hunt`].
+struct HuntArgs {
+    check: String,
+    designs: String,
+    time: f64,
+    jobs: Option<usize>,
+    seed: u64,
+    known: Option<String>,
+    findings: PathBuf,
+    reports: PathBuf,
+}
+
+/// See [`Cmd::Hunt`].
+fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
+    let [da, db] = pair(&a.designs)?;
+    let checks: Vec<Check> = match a.check.as_str() {
+        "all" => vec![Check::Differential(da, db), Check::Spec, Check::Order],
+        "differential" => vec![Check::Differential(da, db)],
+        other => vec![Check::from_name(other, None).map_err(anyhow::Error::msg)?],
+    };
+    let known = known_list(a.known.as_deref())?;
+    let quirks = gen::quirks_from_env().map_err(anyhow::Error::msg)?;
+    std::fs::create_dir_all(&a.findings)
+        .with_context(|| format!("creating {}", a.findings.display()))?;
+    let jobs = a
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let plan = campaign::Plan {
+        checks: checks.clone(),
+        seconds: a.time,
+        jobs,
+        seed: a.seed,
+        quirks,
+        findings_dir: a.findings.clone(),
+    };
+    let progress = std::sync::Arc::new(campaign::Progress::default());
+    {
+        let p = progress.clone();
+        // A second Ctrl-C is the default: the process ends (what was found is on disk).
+        let _ = ctrlc::set_handler(move || {
+            if p.stop.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                std::process::exit(130);
+            }
+        });
+    }
+    let bar = indicatif::ProgressBar::new((a.time * 10.0) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("hunt {bar:24} {elapsed}/{duration} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let start = std::time::Instant::now();
+    let execs = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| campaign::run(&plan, &known, &progress));
+        while !worker.is_finished() {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let secs = start.elapsed().as_secs_f64();
+            let n = progress.execs.load(std::sync::atomic::Ordering::Relaxed);
+            let titles = progress.recorded.lock().map(|r| r.len()).unwrap_or(0);
+            bar.set_position((secs * 10.0) as u64);
+            bar.set_message(format!(
+                "{:.0} scenarios/s, {titles} new title(s)",
+                n as f64 / secs.max(1e-3)
+            ));
+        }
+        worker.join().unwrap_or(0)
+    });
+    bar.finish_and_clear();
+    if let Some(e) = progress.error.lock().ok().and_then(|e| e.clone()) {
+        bail!("a finding could not be written, so the hunt stopped: {e}");
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let recorded = progress
+        .recorded
+        .lock()
+        .map(|r| r.clone())
+        .unwrap_or_default();
+    println!(
+        "{execs} scenarios in {secs:.1} s ({:.0}/s, {jobs} job(s), checks: {}): {} new title(s), \
+         kept in {}",
+        execs as f64 / secs.max(1e-3),
+        checks
+            .iter()
+            .map(|c| c.describe())
+            .collect::<Vec<_>>()
+            .join(", "),
+        recorded.len(),
+        a.findings.display()
+    );
+    // Triage what was found, check by check, into root causes in reports/.
+    let mut new_causes = Vec::new();
+    let mut old_causes = Vec::new();
+    let mut written: Vec<String> = Vec::new();
+    std::fs::create_dir_all(&a.reports)
+        .with_context(|| format!("creating {}", a.reports.display()))?;
+    for &check in &checks {
+        let files: Vec<Loaded> = recorded
+            .iter()
+            .filter(|r| r.check_stamp == check.stamp())
+            .map(|r| file::load(&r.path, ReadOptions::default()).map_err(anyhow::Error::new))
+            .collect::<Result<_>>()?;
+        let t = triage::triage(&files, check, &known, &mut |_| {});
+        for rc in &t.root_causes {
+            let existing = archive::reported(&a.reports, rc);
+            let d = archive::write_root_cause(&a.reports, check, rc, &mut written)
+                .map_err(anyhow::Error::msg)?;
+            let line = (check, rc.key.subject.clone(), rc.titles.len(), d);
+            if existing.is_some() {
+                old_causes.push(line);
+            } else {
+                new_causes.push(line);
+            }
+        }
+    }
+    let regen = archive::regenerate(&a.reports, false);
+    if let Some(p) = regen.problems.first() {
+        bail!("{}: {}", p.path, p.msg);
+    }
+    println!(
+        "{} new root cause(s), {} already reported:",
+        new_causes.len(),
+        old_causes.len()
+    );
+    for (tag, list) in [("NEW", &new_causes), ("reported", &old_causes)] {
+        for (check, subject, titles, d) in list.iter() {
+            println!(
+                "{tag:8} {:<12} {subject} ({titles} title(s))\n         {}",
+                check.name(),
+                d.display()
+            );
+        }
+    }
+    Ok(code(!new_causes.is_empty()))
 }
 
 /// See [`Cmd::Census`].

@@ -1,0 +1,197 @@
+//! Campaigns: `srfuzz hunt`, the main job — generate, judge, keep the first input of every new
+//! title, and never restart on a finding; then triage what was kept into root causes.
+//!
+//! The engine here is in-process random generation: each job draws byte strings from its own
+//! deterministic stream ([`gen::ByteStream`], seeded from the campaign seed and the job number),
+//! decodes them with the generator, and runs every check of the campaign on the scenario. A
+//! finding is a value, not a crash: the first input of each new (check, title) is written at
+//! once — stamped raw input and stamped scenario text, named by the check and a hash of the
+//! title, written atomically, so parallel jobs never clash and an interrupted campaign loses
+//! nothing it found — and the job goes on with the next input.
+
+use crate::checks::Check;
+use crate::scenario::file::{self, Meta};
+use crate::scenario::{gen, Quirks};
+use srfuzz_oracle::KnownList;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// What a campaign runs.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The checks every input is judged by.
+    pub checks: Vec<Check>,
+    /// Seconds to generate for.
+    pub seconds: f64,
+    /// Parallel jobs (threads).
+    pub jobs: usize,
+    /// The campaign's seed: job j draws from the stream of `seed + j`.
+    pub seed: u64,
+    /// Quirks the generator may draw.
+    pub quirks: Quirks,
+    /// Where each new title's first input is written.
+    pub findings_dir: PathBuf,
+}
+
+/// A new title's first input, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    /// The check that found it.
+    pub check_stamp: String,
+    /// The title.
+    pub title: String,
+    /// The stamped scenario text written.
+    pub path: PathBuf,
+}
+
+/// Shared state of a running campaign.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Inputs judged so far, over every job.
+    pub execs: AtomicU64,
+    /// Set to stop every job (the time is up, or Ctrl-C).
+    pub stop: AtomicBool,
+    /// Titles recorded so far, in order of first sight.
+    pub recorded: Mutex<Vec<Recorded>>,
+    /// The first error writing a finding (the campaign stops on it: a finding must not be lost
+    /// silently).
+    pub error: Mutex<Option<String>>,
+}
+
+/// FNV-1a of a title: the stable part of a finding's file name.
+pub fn title_hash(title: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in title.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Runs `plan` until its time is up or `progress.stop` is set. Returns the number of inputs
+/// judged; what was found is in `progress.recorded` (and on disk).
+pub fn run(plan: &Plan, known: &KnownList, progress: &Progress) -> u64 {
+    let start = std::time::Instant::now();
+    std::thread::scope(|scope| {
+        for job in 0..plan.jobs.max(1) {
+            scope.spawn(move || job_loop(plan, known, progress, job as u64, start));
+        }
+    });
+    progress.execs.load(Ordering::Relaxed)
+}
+
+fn job_loop(
+    plan: &Plan,
+    known: &KnownList,
+    progress: &Progress,
+    job: u64,
+    start: std::time::Instant,
+) {
+    let mut stream = gen::ByteStream::new(plan.seed.wrapping_add(job));
+    let mut mine: Vec<(String, String)> = Vec::new();
+    while !progress.stop.load(Ordering::Relaxed) {
+        if start.elapsed().as_secs_f64() >= plan.seconds {
+            progress.stop.store(true, Ordering::Relaxed);
+            break;
+        }
+        let len = 16 + stream.below(240);
+        let raw = stream.bytes(len);
+        let s = gen::scenario_from_bytes_with(&raw, plan.quirks);
+        for &check in &plan.checks {
+            let stamp = check.stamp();
+            for f in check.verdict(&s, known).new {
+                if mine.iter().any(|(c, t)| *c == stamp && *t == f.title) {
+                    continue;
+                }
+                mine.push((stamp.clone(), f.title.clone()));
+                if let Err(e) = record(plan, progress, &stamp, &f.title, &s, &raw) {
+                    *progress.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                    progress.stop.store(true, Ordering::Relaxed);
+                    return;
+                }
+            }
+        }
+        progress.execs.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Writes the first input of a (check, title) unless another job already did.
+fn record(
+    plan: &Plan,
+    progress: &Progress,
+    check_stamp: &str,
+    title: &str,
+    s: &crate::scenario::Scenario,
+    raw: &[u8],
+) -> Result<(), String> {
+    let mut rec = progress.recorded.lock().unwrap_or_else(|e| e.into_inner());
+    if rec
+        .iter()
+        .any(|r| r.check_stamp == check_stamp && r.title == title)
+    {
+        return Ok(());
+    }
+    let check_name = check_stamp.split(' ').next().unwrap_or(check_stamp);
+    let base = format!(
+        "{check_name}-{:016x}",
+        title_hash(&format!("{check_stamp}\n{title}"))
+    );
+    let scn = plan.findings_dir.join(format!("{base}.scn"));
+    let raw_path = plan.findings_dir.join(format!("{base}.raw"));
+    let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    file::write_atomic(&raw_path, &file::stamped_raw(raw, plan.quirks))
+        .map_err(|e| io(&raw_path, e))?;
+    let stamp = Meta {
+        check: Some(check_stamp.to_string()),
+        finding: Some(title.to_string()),
+        raw: Some(format!("{base}.raw")),
+        ..Meta::now()
+    };
+    file::write_atomic(&scn, file::stamped_text(s, &stamp).as_bytes()).map_err(|e| io(&scn, e))?;
+    rec.push(Recorded {
+        check_stamp: check_stamp.to_string(),
+        title: title.to_string(),
+        path: scn,
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_hunt_records_each_title_once_and_replays() {
+        let dir = std::env::temp_dir().join(format!("srfuzz-hunt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let [a, b] = crate::checks::design_pair("register_dax-v4,mainline").unwrap();
+        let plan = Plan {
+            checks: vec![Check::Differential(a, b)],
+            seconds: 1.0,
+            jobs: 2,
+            seed: 1,
+            quirks: Quirks::NONE,
+            findings_dir: dir.clone(),
+        };
+        let progress = Progress::default();
+        let execs = run(&plan, &KnownList::default(), &progress);
+        assert!(execs > 0);
+        let rec = progress.recorded.lock().unwrap().clone();
+        assert!(!rec.is_empty(), "v4 vs mainline differs within a second");
+        for (i, r) in rec.iter().enumerate() {
+            assert!(
+                !rec[..i].iter().any(|o| o.title == r.title),
+                "recorded twice: {}",
+                r.title
+            );
+            let l = file::load(&r.path, Default::default()).unwrap();
+            let t = crate::checks::Target::from_stamp(&l.meta()).unwrap();
+            assert!(t.shows(&l.scenario), "{}", t.title);
+            let raw = file::load(&r.path.with_extension("raw"), Default::default()).unwrap();
+            assert_eq!(raw.scenario, l.scenario);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
