@@ -77,3 +77,43 @@ pub fn minimize_timing(target: &Target, s: &Scenario, times: usize) -> MinimizeT
         seconds,
     }
 }
+
+/// Time to first finding with the hunt's engine: one job, from an empty start, until a title
+/// matching `pattern` is recorded; `None` if `max_seconds` pass first. Findings go to a scratch
+/// directory that is removed afterwards.
+pub fn time_to_first(
+    checks: &[crate::checks::Check],
+    pattern: &str,
+    seed: u64,
+    max_seconds: f64,
+    known: &srfuzz_oracle::KnownList,
+) -> Option<f64> {
+    use crate::campaign::{run, Plan, Progress};
+    let dir = std::env::temp_dir().join(format!("srfuzz-ttff-{}-{seed}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).ok()?;
+    let plan = Plan {
+        checks: checks.to_vec(),
+        seconds: max_seconds,
+        jobs: 1,
+        seed,
+        quirks: crate::scenario::Quirks::NONE,
+        findings_dir: dir.clone(),
+        runs_per_job: None,
+        until: Some(pattern.to_string()),
+    };
+    let progress = Progress::default();
+    let start = std::time::Instant::now();
+    run(&plan, known, &progress);
+    let secs = start.elapsed().as_secs_f64();
+    let found = progress
+        .recorded
+        .lock()
+        .map(|r| {
+            r.iter()
+                .any(|x| srfuzz_oracle::known::glob(pattern, &x.title))
+        })
+        .unwrap_or(false);
+    let _ = std::fs::remove_dir_all(&dir);
+    found.then_some(secs)
+}

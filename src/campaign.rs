@@ -32,6 +32,12 @@ pub struct Plan {
     pub quirks: Quirks,
     /// Where each new title's first input is written.
     pub findings_dir: PathBuf,
+    /// Inputs each job judges at most (a budget in work, not time: the same seed, budget and
+    /// number of jobs judge the same inputs on any machine).
+    pub runs_per_job: Option<u64>,
+    /// Stop as soon as a title matching this pattern (`*` for any text) is recorded: how time
+    /// to first finding is measured.
+    pub until: Option<String>,
 }
 
 /// A new title's first input, as recorded.
@@ -90,11 +96,16 @@ fn job_loop(
 ) {
     let mut stream = gen::ByteStream::new(plan.seed.wrapping_add(job));
     let mut mine: Vec<(String, String)> = Vec::new();
+    let mut judged = 0u64;
     while !progress.stop.load(Ordering::Relaxed) {
+        if plan.runs_per_job.is_some_and(|n| judged >= n) {
+            break;
+        }
         if start.elapsed().as_secs_f64() >= plan.seconds {
             progress.stop.store(true, Ordering::Relaxed);
             break;
         }
+        judged += 1;
         let len = 16 + stream.below(240);
         let raw = stream.bytes(len);
         let s = gen::scenario_from_bytes_with(&raw, plan.quirks);
@@ -109,6 +120,13 @@ fn job_loop(
                     *progress.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
                     progress.stop.store(true, Ordering::Relaxed);
                     return;
+                }
+                if plan
+                    .until
+                    .as_deref()
+                    .is_some_and(|p| srfuzz_oracle::known::glob(p, &f.title))
+                {
+                    progress.stop.store(true, Ordering::Relaxed);
                 }
             }
         }
@@ -174,6 +192,8 @@ mod tests {
             seed: 1,
             quirks: Quirks::NONE,
             findings_dir: dir.clone(),
+            runs_per_job: None,
+            until: None,
         };
         let progress = Progress::default();
         let execs = run(&plan, &KnownList::default(), &progress);
@@ -193,5 +213,44 @@ mod tests {
             assert_eq!(raw.scenario, l.scenario);
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    /// A budget in runs judges the same inputs whatever the machine's speed.
+    #[test]
+    fn a_run_budget_is_deterministic() {
+        let titles = |tag: &str| {
+            let dir =
+                std::env::temp_dir().join(format!("srfuzz-budget-{}-{tag}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let plan = Plan {
+                checks: vec![Check::Spec],
+                seconds: f64::INFINITY,
+                jobs: 2,
+                seed: 7,
+                quirks: Quirks::NONE,
+                findings_dir: dir.clone(),
+                runs_per_job: Some(300),
+                until: None,
+            };
+            let progress = Progress::default();
+            assert_eq!(run(&plan, &KnownList::default(), &progress), 600);
+            let mut t: Vec<String> = progress
+                .recorded
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|r| r.title.clone())
+                .collect();
+            t.sort();
+            std::fs::remove_dir_all(&dir).unwrap();
+            t
+        };
+        assert_eq!(titles("a"), titles("b"));
     }
 }

@@ -95,6 +95,10 @@ enum Cmd {
         /// Seconds to generate for.
         #[arg(long, default_value_t = 60.0)]
         time: f64,
+        /// Judge this many inputs per job instead of running for a time (with --seed and
+        /// --jobs, the same findings on any machine).
+        #[arg(long)]
+        runs: Option<u64>,
         /// Parallel jobs (default: every core).
         #[arg(long)]
         jobs: Option<usize>,
@@ -280,6 +284,10 @@ enum Cmd {
         /// scenario), five times each: median, min, max.
         #[arg(long)]
         minimize: Option<PathBuf>,
+        /// Time to first finding with the hunt's engine (one job) for each root cause in
+        /// reports/ (`--ttff reports`), over five seeds: median, min, max.
+        #[arg(long)]
+        ttff: Option<PathBuf>,
         /// How long to run.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
@@ -363,6 +371,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             check,
             designs,
             time,
+            runs,
             jobs,
             seed,
             known,
@@ -372,6 +381,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             check,
             designs,
             time,
+            runs,
             jobs,
             seed,
             known,
@@ -507,10 +517,15 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             ..
         } => bench_minimize(&dir),
         Cmd::Bench {
+            ttff: Some(dir),
+            seconds,
+            ..
+        } => bench_ttff(&dir, seconds),
+        Cmd::Bench {
             designs,
             seconds,
             seed,
-            minimize: None,
+            ..
         } => {
             let ds = pick_designs(&designs)?;
             if ds.len() > 2 {
@@ -1044,6 +1059,7 @@ struct HuntArgs {
     check: String,
     designs: String,
     time: f64,
+    runs: Option<u64>,
     jobs: Option<usize>,
     seed: u64,
     known: Option<String>,
@@ -1073,7 +1089,15 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
         seed: a.seed,
         quirks,
         findings_dir: a.findings.clone(),
+        runs_per_job: a.runs,
+        until: None,
     };
+    let seconds = if a.runs.is_some() {
+        f64::INFINITY
+    } else {
+        a.time
+    };
+    let plan = campaign::Plan { seconds, ..plan };
     let progress = std::sync::Arc::new(campaign::Progress::default());
     {
         let p = progress.clone();
@@ -1219,6 +1243,40 @@ fn census_cmd(
         }
     }
     Ok(code(!c.new.is_empty()))
+}
+
+/// See [`Cmd::Bench`]: time to first finding per root cause, five seeds, at most `seconds`
+/// each.
+fn bench_ttff(dir: &Path, seconds: f64) -> Result<ExitCode> {
+    let limit = seconds;
+    let known = KnownList::default();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("scenario.scn").is_file())
+        .collect();
+    dirs.sort();
+    for d in &dirs {
+        let l = load_one(&d.join("scenario.scn"), Reading { raw: false })?;
+        let t =
+            Target::from_stamp(&l.meta()).map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))?;
+        let mut times: Vec<Option<f64>> = (1..=5)
+            .map(|seed| bench::time_to_first(&[t.check], &t.title, seed, limit, &known))
+            .collect();
+        times.sort_by(|a, b| {
+            a.unwrap_or(f64::INFINITY)
+                .total_cmp(&b.unwrap_or(f64::INFINITY))
+        });
+        let show = |x: Option<f64>| x.map_or(format!(">{limit:.0} s"), |s| format!("{:.3} s", s));
+        println!(
+            "{:<44} median {} (min {}, max {})",
+            short(&d.display().to_string()),
+            show(times[2]),
+            show(times[0]),
+            show(times[4])
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// See [`Cmd::Bench`]: minimization time per repro.
