@@ -75,6 +75,41 @@ pub fn design_pair_from_env() -> [&'static Design; 2] {
     }
 }
 
+/// The pair and known list of the `differential_v4_mainline` fuzz target: fixed, so that
+/// infrastructure that records no environment reproduces what it finds.
+pub fn fixed_v4_mainline() -> ([&'static Design; 2], KnownList) {
+    let pair = design_pair("register_dax-v4,mainline").expect("both designs are registered");
+    let known = KnownList::parse("reports/known-findings.txt", KNOWN_FINDINGS)
+        .expect("the shipped known list parses (tests/differential.rs)");
+    (pair, known)
+}
+
+/// What the `scenario_text` fuzz target checks on any text: the scenario parser and the
+/// known-findings parser return errors rather than panic; an error names a line the text has
+/// (1 for an empty text); a parsed scenario prints and parses back to itself.
+pub fn text_parsers_hold(t: &str) {
+    use crate::scenario::text;
+    match text::parse(t) {
+        Ok(s) => {
+            let printed = text::print(&s);
+            let back = text::parse(&printed)
+                .unwrap_or_else(|e| panic!("printed text does not parse: {e}\n{printed}"));
+            assert_eq!(back, s, "printing and parsing again changed the scenario");
+        }
+        Err(e) => {
+            let lines = t.lines().count().max(1);
+            assert!(
+                e.line >= 1 && e.line <= lines + 1,
+                "error on line {} of a {lines}-line text: {e}",
+                e.line
+            );
+        }
+    }
+    if let Err(e) = KnownList::parse("fuzz.txt", t) {
+        assert!(e.starts_with("fuzz.txt"), "{e}");
+    }
+}
+
 /// The reviewed known-findings list shipped with srfuzz (reports/known-findings.txt).
 pub const KNOWN_FINDINGS: &str = include_str!("../reports/known-findings.txt");
 
