@@ -67,8 +67,13 @@ pub struct Progress {
 
 /// FNV-1a of a title: the stable part of a finding's file name.
 pub fn title_hash(title: &str) -> u64 {
+    bytes_hash(title.as_bytes())
+}
+
+/// FNV-1a of bytes (a seed's file name).
+pub fn bytes_hash(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in title.bytes() {
+    for &b in bytes {
         h ^= b as u64;
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -175,9 +180,116 @@ fn record(
     Ok(())
 }
 
+/// The shape of a scenario, as seed selection sees it: what the platform has (host bridges,
+/// windows, interleaving, committed regions, hot-plug and dead devices, Soft Reserved outside
+/// windows, HMAT), which user actions the events hold, and whether HMEM and CXL regions are on
+/// in the request.
+pub fn shape(s: &crate::scenario::Scenario) -> String {
+    use crate::kernel::kconfig::{Sym, Tristate};
+    use crate::scenario::{Event, Presence};
+    let p = &s.platform;
+    let interleaved = p.windows.iter().any(|w| w.targets.len() > 1);
+    let regions_2way = p
+        .memdevs
+        .iter()
+        .any(|m| m.decoder.is_some_and(|d| d.ways > 1));
+    let committed = p
+        .memdevs
+        .iter()
+        .filter(|m| m.decoder.is_some())
+        .count()
+        .min(3);
+    let hotadd = p.memdevs.iter().any(|m| m.presence == Presence::HotAdd);
+    let dead = p.memdevs.iter().any(|m| m.presence == Presence::Never);
+    let outside = p.soft_reserved.iter().any(|r| {
+        !p.windows
+            .iter()
+            .any(|w| r.start <= w.range.end() && w.range.start <= r.end())
+    });
+    let actions: String = s
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::CreateRamRegion { .. } => Some('c'),
+            Event::DestroyRegion(_) => Some('d'),
+            Event::OfflineMemory(_) => Some('o'),
+            Event::Rmmod(_) => Some('r'),
+            Event::HotAddMemdev(_) => Some('h'),
+            Event::Blacklist(_) => Some('b'),
+            _ => None,
+        })
+        .fold(String::new(), |mut acc, c| {
+            if !acc.contains(c) {
+                acc.push(c);
+            }
+            acc
+        });
+    let kc = |sym| match s.kconfig.get(sym) {
+        None => '-',
+        Some(Tristate::N) => 'n',
+        Some(Tristate::M) => 'm',
+        Some(Tristate::Y) => 'y',
+    };
+    format!(
+        "hb{} w{} il{} r2{} c{committed} ha{} dead{} out{} hmat{} ev[{actions}] hmem{} reg{}",
+        p.host_bridges.len(),
+        p.windows.len(),
+        interleaved as u8,
+        regions_2way as u8,
+        hotadd as u8,
+        dead as u8,
+        outside as u8,
+        (!p.hmat_targets.is_empty()) as u8,
+        kc(Sym::DEV_DAX_HMEM),
+        kc(Sym::CXL_REGION),
+    )
+}
+
+/// Seed inputs for the byte targets: the first input of each distinct [`shape`] over the
+/// generator's stream of `seed`, `draws` inputs long, at most `max` of them — so that a
+/// campaign starts from every platform shape the generator makes (two host bridges with an
+/// interleaved window, as cxl_test's mock topology; several windows; hot-plug and dead
+/// devices; memmap-style Soft Reserved; every user action), each under several Kconfigs.
+pub fn seeds(seed: u64, draws: usize, max: usize) -> Vec<Vec<u8>> {
+    let mut stream = gen::ByteStream::new(seed);
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for _ in 0..draws {
+        if out.len() >= max {
+            break;
+        }
+        let len = 16 + stream.below(240);
+        let raw = stream.bytes(len);
+        let k = shape(&gen::scenario_from_bytes(&raw));
+        if !seen.contains(&k) {
+            seen.push(k);
+            out.push(raw);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seeds_cover_the_interleaved_two_bridge_topology_and_differ() {
+        let seeds = seeds(1, 20_000, 256);
+        assert!(seeds.len() > 50, "{}", seeds.len());
+        let shapes: Vec<String> = seeds
+            .iter()
+            .map(|b| shape(&gen::scenario_from_bytes(b)))
+            .collect();
+        assert!(shapes
+            .iter()
+            .any(|s| s.starts_with("hb2 ") && s.contains(" il1 ")));
+        assert!(shapes.iter().any(|s| s.contains(" w3 ")));
+        for (i, s) in shapes.iter().enumerate() {
+            assert!(!shapes[..i].contains(s), "shape twice: {s}");
+        }
+        assert_eq!(seeds, super::seeds(1, 20_000, 256), "deterministic");
+    }
 
     #[test]
     fn a_short_hunt_records_each_title_once_and_replays() {

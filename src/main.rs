@@ -231,6 +231,16 @@ enum Cmd {
         #[command(flatten)]
         reading: Reading,
     },
+    /// Write seed inputs for the byte fuzz targets into DIR: the raw input of every repro in
+    /// reports/ (this generator's), and the first generated input of each distinct platform
+    /// and event shape.
+    Seeds {
+        /// Where to write them (one file each, named by a hash of its bytes).
+        dir: PathBuf,
+        /// The reports directory whose raw inputs to include.
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
+    },
     /// Regenerate reports/ from each root cause's scenario.scn (`--verify`: only check that it
     /// is up to date; exit 1 if not).
     Reports {
@@ -469,6 +479,33 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         } => {
             let r = bisected_report(&input, &which, reading)?;
             print!("{}", report::bisection_text(&r));
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Seeds { dir, reports } => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let mut inputs = Vec::new();
+            for p in file::inputs(std::slice::from_ref(&reports)).map_err(anyhow::Error::msg)? {
+                if p.extension().is_some_and(|e| e == "raw") {
+                    if let file::Origin::Raw { data, .. } =
+                        file::load(&p, ReadOptions::default())?.origin
+                    {
+                        inputs.push(data);
+                    }
+                }
+            }
+            let from_reports = inputs.len();
+            inputs.extend(campaign::seeds(1, 50_000, 256));
+            for b in &inputs {
+                let name = format!("{:016x}", campaign::bytes_hash(b));
+                file::write_atomic(&dir.join(name), b)?;
+            }
+            println!(
+                "{} seed inputs in {} ({from_reports} from {}, {} by shape)",
+                inputs.len(),
+                dir.display(),
+                reports.display(),
+                inputs.len() - from_reports
+            );
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Reports { dir, verify } => {
