@@ -370,3 +370,72 @@ fn designs_lists_patches_with_links() {
         "{text}"
     );
 }
+
+/// `hunt` on a budget in inputs: findings kept as stamped, replayable files; root causes
+/// written to the reports directory with the table; exit 1 for new root causes.
+#[test]
+fn hunt_keeps_findings_and_writes_root_causes() {
+    let dir = scratch("hunt");
+    let (findings, reports) = (dir.join("findings"), dir.join("reports"));
+    let out = srfuzz()
+        .args([
+            "hunt",
+            "--runs",
+            "400",
+            "--jobs",
+            "2",
+            "--check",
+            "differential",
+        ])
+        .args(["--designs", "register_dax-v4,mainline"])
+        .arg("--findings")
+        .arg(&findings)
+        .arg("--reports")
+        .arg(&reports)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("800 scenarios in "), "{text}");
+    assert!(text.contains("NEW      differential"), "{text}");
+    let kept: Vec<_> = std::fs::read_dir(&findings)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "scn"))
+        .collect();
+    assert!(!kept.is_empty());
+    let out = srfuzz().arg("replay").args(&kept).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("NOT REPRODUCED"), "{}", stdout(&out));
+    assert!(reports.join("README.md").is_file());
+}
+
+/// Ctrl-C stops a hunt early and still triages what it found: nothing found is lost.
+#[test]
+fn an_interrupted_hunt_still_triages() {
+    let dir = scratch("hunt-int");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_srfuzz"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["hunt", "--time", "60", "--jobs", "1", "--check", "spec"])
+        .arg("--findings")
+        .arg(dir.join("findings"))
+        .arg("--reports")
+        .arg(dir.join("reports"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SAFETY: signalling our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let start = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        start.elapsed().as_secs() < 30,
+        "the hunt did not stop on Ctrl-C"
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    assert!(stdout(&out).contains("root cause(s)"), "{}", stdout(&out));
+}
