@@ -1121,7 +1121,12 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let plan = campaign::Plan {
         checks: checks.clone(),
-        seconds: a.time,
+        // A budget in inputs replaces the time.
+        seconds: if a.runs.is_some() {
+            f64::INFINITY
+        } else {
+            a.time
+        },
         jobs,
         seed: a.seed,
         quirks,
@@ -1129,12 +1134,6 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
         runs_per_job: a.runs,
         until: None,
     };
-    let seconds = if a.runs.is_some() {
-        f64::INFINITY
-    } else {
-        a.time
-    };
-    let plan = campaign::Plan { seconds, ..plan };
     let progress = std::sync::Arc::new(campaign::Progress::default());
     {
         let p = progress.clone();
@@ -1145,9 +1144,14 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
             }
         });
     }
-    let bar = indicatif::ProgressBar::new((a.time * 10.0) as u64);
+    // The bar counts tenths of a second, or inputs under a budget.
+    let total = match a.runs {
+        Some(n) => n * jobs as u64,
+        None => (a.time * 10.0) as u64,
+    };
+    let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("hunt {bar:24} {elapsed}/{duration} {msg}")
+        indicatif::ProgressStyle::with_template("hunt {bar:24} {elapsed} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let start = std::time::Instant::now();
@@ -1158,7 +1162,11 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
             let secs = start.elapsed().as_secs_f64();
             let n = progress.execs.load(std::sync::atomic::Ordering::Relaxed);
             let titles = progress.recorded.lock().map(|r| r.len()).unwrap_or(0);
-            bar.set_position((secs * 10.0) as u64);
+            bar.set_position(if a.runs.is_some() {
+                n
+            } else {
+                (secs * 10.0) as u64
+            });
             bar.set_message(format!(
                 "{:.0} scenarios/s, {titles} new title(s)",
                 n as f64 / secs.max(1e-3)
