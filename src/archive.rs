@@ -65,11 +65,21 @@ pub struct Regeneration {
     pub problems: Vec<Problem>,
 }
 
+/// The root-cause directories below `dir` (those with a `scenario.scn`), sorted.
+pub fn root_cause_dirs(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("scenario.scn").is_file())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
 /// Regenerates every root-cause directory below `dir` (`verify`: writes nothing).
 pub fn regenerate(dir: &Path, verify: bool) -> Regeneration {
     let mut out = Regeneration::default();
-    let mut entries: Vec<_> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+    let entries = match root_cause_dirs(dir) {
+        Ok(d) => d,
         Err(e) => {
             out.problems.push(Problem {
                 path: dir.display().to_string(),
@@ -78,9 +88,8 @@ pub fn regenerate(dir: &Path, verify: bool) -> Regeneration {
             return out;
         }
     };
-    entries.sort();
     let mut index = String::from(INDEX_HEAD);
-    for d in entries.iter().filter(|p| p.join("scenario.scn").is_file()) {
+    for d in &entries {
         out.dirs += 1;
         let name = d
             .file_name()
@@ -223,13 +232,7 @@ pub fn write_root_cause(
 /// and the region divergence from mainline it makes) — one whose finding shows on `rc`'s
 /// minimized repro and is blamed on the same patches.
 pub fn reported(dir: &Path, rc: &crate::triage::RootCause) -> Option<std::path::PathBuf> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|d| d.join("scenario.scn").is_file())
-        .collect();
-    entries.sort();
+    let entries = root_cause_dirs(dir).ok()?;
     let stamped: Vec<(std::path::PathBuf, file::Loaded, Target)> = entries
         .into_iter()
         .filter_map(|d| {

@@ -136,14 +136,20 @@ pub fn known_from_env() -> &'static KnownList {
 /// Runs `s` on both designs and returns every difference in what they leave the user, in
 /// order (see [`srfuzz_oracle::differences`]), each with its finding.
 pub fn differential_all(s: &Scenario, a: &'static Design, b: &'static Design) -> Vec<Divergence> {
+    divergences(s, a, b).collect()
+}
+
+/// The differences of `s` on `a` and `b`, each titled when the iterator reaches it.
+fn divergences(
+    s: &Scenario,
+    a: &'static Design,
+    b: &'static Design,
+) -> impl Iterator<Item = Divergence> {
     let (diffs, ca, cb) = pair_differences(s, a, b);
-    diffs
-        .into_iter()
-        .map(|difference| Divergence {
-            finding: Finding::from_difference(&difference, a.name, b.name, &ca, &cb),
-            difference,
-        })
-        .collect()
+    diffs.into_iter().map(move |difference| Divergence {
+        finding: Finding::from_difference(&difference, a.name, b.name, &ca, &cb),
+        difference,
+    })
 }
 
 /// Both designs' runs of `s` compared: the differences and each run's final context (what
@@ -190,14 +196,7 @@ pub fn new_difference(
     b: &'static Design,
     known: &KnownList,
 ) -> Option<Divergence> {
-    let (diffs, ca, cb) = pair_differences(s, a, b);
-    diffs
-        .into_iter()
-        .map(|difference| Divergence {
-            finding: Finding::from_difference(&difference, a.name, b.name, &ca, &cb),
-            difference,
-        })
-        .find(|d| known.lookup(&d.finding).is_none())
+    divergences(s, a, b).find(|d| known.lookup(&d.finding).is_none())
 }
 
 /// [`new_difference`], panicking from a function specific to the difference's kind.

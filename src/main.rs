@@ -1295,12 +1295,8 @@ fn census_cmd(
 fn bench_ttff(dir: &Path, seconds: f64) -> Result<ExitCode> {
     let limit = seconds;
     let known = KnownList::default();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("listing {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("scenario.scn").is_file())
-        .collect();
-    dirs.sort();
+    let dirs =
+        archive::root_cause_dirs(dir).with_context(|| format!("listing {}", dir.display()))?;
     for d in &dirs {
         let l = load_one(&d.join("scenario.scn"), Reading { raw: false })?;
         let t =
@@ -1326,12 +1322,8 @@ fn bench_ttff(dir: &Path, seconds: f64) -> Result<ExitCode> {
 
 /// See [`Cmd::Bench`]: minimization time per repro.
 fn bench_minimize(dir: &Path) -> Result<ExitCode> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("listing {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("scenario.scn").is_file())
-        .collect();
-    dirs.sort();
+    let dirs =
+        archive::root_cause_dirs(dir).with_context(|| format!("listing {}", dir.display()))?;
     if dirs.is_empty() {
         bail!("{}: no directory with a scenario.scn", dir.display());
     }
