@@ -2,12 +2,14 @@
 //! here, in the tests only) and stay silent on correct behaviour; order independence; finding
 //! titles are golden and free of incidental numbers; bolero runs the spec and order checks.
 
+mod common;
+
 use srfuzz::checks::{self, judge_design, order_findings};
 use srfuzz::designs::{self, Design, Ops, Patch};
 use srfuzz::drivers::cxl::region::cxl_region_can_probe;
 use srfuzz::drivers::hmem::hmem_register_soft_reserved;
 use srfuzz::kernel::errno::{Errno, KResult};
-use srfuzz::kernel::sched::{block_on, flush_work, BoxFut, Wait, WorkId};
+use srfuzz::kernel::sched::{block_on, flush_work, BoxFut, Wait};
 use srfuzz::kernel::KRef;
 use srfuzz::scenario::{gen, text, Scenario};
 use srfuzz_oracle::{FindingKind, KnownList};
@@ -174,34 +176,6 @@ static DEFERRED: Design = Design::new(
     }],
 );
 
-/// dax_hmem's init queues a work item that requeues itself forever.
-static LIVELOCK: Design = Design::new(
-    "broken-livelock",
-    "a self-requeueing work item",
-    &[Patch {
-        label: "test",
-        subject: "dax_hmem_init queues a work that requeues itself",
-        link: "tests/judges.rs",
-        apply: |ops: &mut Ops| {
-            ops.dax_hmem_init = |k| {
-                Box::pin(async move {
-                    let mut kb = k.borrow_mut();
-                    let next = kb.sched.works.len() as u32;
-                    let w = kb.init_work("requeue", Some(requeue), next);
-                    kb.queue_work(w);
-                    Ok(())
-                })
-            }
-        },
-    }],
-);
-
-fn requeue(k: KRef, w: u32) -> BoxFut<()> {
-    Box::pin(async move {
-        k.borrow_mut().queue_work(WorkId(w));
-    })
-}
-
 /// dax_hmem's init flushes a work item it never initialized (`WARN_ON(!work->func)`).
 static WARN: Design = Design::new(
     "broken-warn",
@@ -286,7 +260,7 @@ fn blocked_task_and_endless_deferral_are_caught() {
 #[test]
 fn livelock_is_caught_and_mainline_is_silent() {
     let s = scenario(REGION_THEN_HMEM);
-    assert_finds(&s, &LIVELOCK, FindingKind::Livelock);
+    assert_finds(&s, &common::LIVELOCK, FindingKind::Livelock);
     assert_silent(&s, mainline());
 }
 

@@ -6,10 +6,9 @@
 mod common;
 
 use common::{scenario, ALL_MODULAR, ONE_X1_REGION};
-use srfuzz::designs::{self, Design, Ops, Patch};
+use srfuzz::designs;
 use srfuzz::kernel::module::Module;
-use srfuzz::kernel::sched::{BoxFut, WorkId, STEP_BOUND};
-use srfuzz::kernel::KRef;
+use srfuzz::kernel::sched::STEP_BOUND;
 use srfuzz::model;
 use srfuzz::scenario::{Event, Scenario};
 use srfuzz_oracle::Outcome;
@@ -88,34 +87,6 @@ fn thousands_of_cxl_reloads_are_not_a_livelock() {
     assert!(r.steps > STEP_BOUND, "{} steps", r.steps);
 }
 
-/// dax_hmem's init queues a work item that requeues itself forever (as in tests/judges.rs).
-static LIVELOCK: Design = Design::new(
-    "broken-livelock",
-    "a self-requeueing work item",
-    &[Patch {
-        label: "test",
-        subject: "dax_hmem_init queues a work that requeues itself",
-        link: "tests/step_bound.rs",
-        apply: |ops: &mut Ops| {
-            ops.dax_hmem_init = |k| {
-                Box::pin(async move {
-                    let mut kb = k.borrow_mut();
-                    let next = kb.sched.works.len() as u32;
-                    let w = kb.init_work("requeue", Some(requeue), next);
-                    kb.queue_work(w);
-                    Ok(())
-                })
-            }
-        },
-    }],
-);
-
-fn requeue(k: KRef, w: u32) -> BoxFut<()> {
-    Box::pin(async move {
-        k.borrow_mut().queue_work(WorkId(w));
-    })
-}
-
 #[test]
 fn a_real_livelock_stops_at_the_bound() {
     // Small scenario: stopped after about the base bound.
@@ -125,14 +96,14 @@ fn a_real_livelock_stops_at_the_bound() {
         (STEP_BOUND..STEP_BOUND * 2).contains(&bound),
         "bound {bound} for a one-event scenario"
     );
-    let r = model::run_for_judging(&LIVELOCK, &s);
+    let r = model::run_for_judging(&common::LIVELOCK, &s);
     assert_eq!(r.last().outcome, Outcome::Livelock);
     assert_eq!(r.steps, bound);
     // A long event list raises the bound, and the livelock is still caught at it.
     let s = machine_with(std::iter::repeat_n(Event::Settle, 5_000));
     let long = model::step_bound(&s.platform, &s.events);
     assert!(long > bound);
-    let r = model::run_for_judging(&LIVELOCK, &s);
+    let r = model::run_for_judging(&common::LIVELOCK, &s);
     assert_eq!(r.last().outcome, Outcome::Livelock);
     assert_eq!(r.steps, long);
 }

@@ -4,7 +4,39 @@
 //! [events]{BOOT}…")`.
 #![allow(dead_code)]
 
+use srfuzz::designs::{Design, Ops, Patch};
+use srfuzz::kernel::sched::{BoxFut, WorkId};
+use srfuzz::kernel::KRef;
 use srfuzz::scenario::{text, Scenario};
+
+/// A design whose dax_hmem init queues a work item that requeues itself forever: a real
+/// livelock, for the step bound's tests (tests/judges.rs, tests/step_bound.rs).
+pub static LIVELOCK: Design = Design::new(
+    "broken-livelock",
+    "a self-requeueing work item",
+    &[Patch {
+        label: "test",
+        subject: "dax_hmem_init queues a work that requeues itself",
+        link: "tests/common/mod.rs",
+        apply: |ops: &mut Ops| {
+            ops.dax_hmem_init = |k| {
+                Box::pin(async move {
+                    let mut kb = k.borrow_mut();
+                    let next = kb.sched.works.len() as u32;
+                    let w = kb.init_work("requeue", Some(requeue), next);
+                    kb.queue_work(w);
+                    Ok(())
+                })
+            }
+        },
+    }],
+);
+
+fn requeue(k: KRef, w: u32) -> BoxFut<()> {
+    Box::pin(async move {
+        k.borrow_mut().queue_work(WorkId(w));
+    })
+}
 
 /// One x1 region that firmware committed over the whole Soft Reserved range, in one 128G
 /// window at 0x850000000: the series' test machine (cover letters [1] and [2]).
