@@ -85,36 +85,7 @@ enum Cmd {
     /// the first input of each new finding (a finding never stops the hunt), then minimize,
     /// bisect and group them into root causes, write each new one to reports/, and print the
     /// table. Ctrl-C stops early and triages what was found. Exit 1 if a new root cause exists.
-    Hunt {
-        /// The checks: differential, spec, order or all.
-        #[arg(long, default_value = "all")]
-        check: String,
-        /// The design pair for the differential check.
-        #[arg(long, env = "SRFUZZ_DESIGNS", default_value = checks::DEFAULT_PAIR)]
-        designs: String,
-        /// Seconds to generate for.
-        #[arg(long, default_value_t = 60.0)]
-        time: f64,
-        /// Judge this many inputs per job instead of running for a time (with --seed and
-        /// --jobs, the same findings on any machine).
-        #[arg(long)]
-        runs: Option<u64>,
-        /// Parallel jobs (default: every core).
-        #[arg(long)]
-        jobs: Option<usize>,
-        /// The campaign's seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Known-findings file whose entries are skipped (`none`, `shipped`: the default).
-        #[arg(long, env = "SRFUZZ_KNOWN")]
-        known: Option<String>,
-        /// Where the first input of each new title is kept.
-        #[arg(long, default_value = "hunt")]
-        findings: PathBuf,
-        /// Where new root causes are written.
-        #[arg(long, default_value = "reports")]
-        reports: PathBuf,
-    },
+    Hunt(HuntArgs),
     /// List the designs, with their patches (`--patches`: and each patch's link).
     Designs {
         /// Also print each patch's link.
@@ -377,27 +348,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             }
             Ok(code(found))
         }
-        Cmd::Hunt {
-            check,
-            designs,
-            time,
-            runs,
-            jobs,
-            seed,
-            known,
-            findings,
-            reports,
-        } => hunt_cmd(HuntArgs {
-            check,
-            designs,
-            time,
-            runs,
-            jobs,
-            seed,
-            known,
-            findings,
-            reports,
-        }),
+        Cmd::Hunt(args) => hunt_cmd(args),
         Cmd::Replay { paths } => {
             let files = load_all(&paths, Reading { raw: false }, None)?;
             let mut found = false;
@@ -1092,15 +1043,35 @@ fn triage_cmd(
 }
 
 /// The arguments of [`Cmd::Hunt`].
+#[derive(clap::Args)]
 struct HuntArgs {
+    /// The checks: differential, spec, order or all.
+    #[arg(long, default_value = "all")]
     check: String,
+    /// The design pair for the differential check.
+    #[arg(long, env = "SRFUZZ_DESIGNS", default_value = checks::DEFAULT_PAIR)]
     designs: String,
+    /// Seconds to generate for.
+    #[arg(long, default_value_t = 60.0)]
     time: f64,
+    /// Judge this many inputs per job instead of running for a time (with --seed and
+    /// --jobs, the same findings on any machine).
+    #[arg(long)]
     runs: Option<u64>,
+    /// Parallel jobs (default: every core).
+    #[arg(long)]
     jobs: Option<usize>,
+    /// The campaign's seed.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Known-findings file whose entries are skipped (`none`, `shipped`: the default).
+    #[arg(long, env = "SRFUZZ_KNOWN")]
     known: Option<String>,
+    /// Where the first input of each new title is kept.
+    #[arg(long, default_value = "hunt")]
     findings: PathBuf,
+    /// Where new root causes are written.
+    #[arg(long, default_value = "reports")]
     reports: PathBuf,
 }
 
