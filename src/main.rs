@@ -81,10 +81,12 @@ enum ReportFormat {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// The main job: generate scenarios and judge them with every check for a while, keeping
-    /// the first input of each new finding (a finding never stops the hunt), then minimize,
-    /// bisect and group them into root causes, write each new one to reports/, and print the
-    /// table. Ctrl-C stops early and triages what was found. Exit 1 if a new root cause exists.
+    /// The main job: hunt for findings on every core, then their root causes in reports/.
+    ///
+    /// Generates scenarios and judges them with every check for a while, keeping the first
+    /// input of each new finding (a finding never stops the hunt); then minimizes, bisects and
+    /// groups them into root causes, writes each new one to reports/, and prints the table.
+    /// Ctrl-C stops early and triages what was found. Exit 1 if a new root cause exists.
     Hunt(HuntArgs),
     /// List the designs, with their patches (`--patches`: and each patch's link).
     Designs {
