@@ -406,7 +406,8 @@ pub struct RunFacts {
 /// Why a run of this configuration on this platform is outside the model, if it is.
 ///
 /// With `CONFIG_EFI_SOFT_RESERVE=n` the EFI stub hands EFI_MEMORY_SP memory to the kernel as
-/// conventional memory (drivers/firmware/efi/libstub/x86-stub.c, `setup_e820()`:
+/// conventional memory (`setup_e820()` in
+/// <https://github.com/torvalds/linux/blob/master/drivers/firmware/efi/libstub/x86-stub.c>:
 /// `if (efi_soft_reserve_enabled() && (d->attribute & EFI_MEMORY_SP)) e820_type =
 /// E820_TYPE_SOFT_RESERVED; … else E820_TYPE_RAM`), so Soft Reserved in a CXL window is System
 /// RAM from boot. The model has no conventional RAM over CXL (the `region-in-sr` platform
