@@ -117,3 +117,98 @@ pub fn time_to_first(
     let _ = std::fs::remove_dir_all(&dir);
     found.then_some(secs)
 }
+
+/// The cargo-fuzz target that runs `check` as the hunt does, and the environment it needs
+/// (`SRFUZZ_DESIGNS` for a pair other than the `differential` target's default).
+pub fn fuzz_target_of(check: crate::checks::Check) -> (&'static str, Option<String>) {
+    use crate::checks::Check;
+    match check {
+        Check::Spec => ("spec", None),
+        Check::Order => ("order", None),
+        Check::Differential(a, b) if a.name == "register_dax-v4" && b.name == "mainline" => {
+            ("differential_v4_mainline", None)
+        }
+        Check::Differential(a, b) => ("differential", Some(format!("{},{}", a.name, b.name))),
+    }
+}
+
+/// Time to first finding under libFuzzer, the shipped fork-mode campaign (`-fork=1
+/// -ignore_crashes=1`, empty corpus, empty known list): the target binary below `fuzzers` is
+/// started with `seed`, and every crash artifact it writes is decoded and judged by the
+/// target's check until one shows `target`'s title, or until `max_seconds`. Measured from
+/// the spawn of the process; `None` when the title did not appear. Errors: the binary cannot
+/// be started.
+pub fn libfuzzer_time_to_first(
+    fuzzers: &std::path::Path,
+    target: &crate::checks::Target,
+    seed: u64,
+    max_seconds: f64,
+) -> Result<Option<f64>, String> {
+    use std::process::{Command, Stdio};
+    let (name, designs) = fuzz_target_of(target.check);
+    let bin = fuzzers.join(name);
+    let dir = std::env::temp_dir().join(format!("srfuzz-lf-ttff-{}-{seed}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (corpus, artifacts) = (dir.join("corpus"), dir.join("artifacts"));
+    for d in [&corpus, &artifacts] {
+        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    let mut cmd = Command::new(&bin);
+    cmd.arg(&corpus)
+        .arg("-fork=1")
+        .arg("-ignore_crashes=1")
+        .arg(format!("-seed={seed}"))
+        .arg(format!("-max_total_time={}", max_seconds.ceil() as u64 + 1))
+        .arg(format!("-artifact_prefix={}/", artifacts.display()))
+        .env("SRFUZZ_KNOWN", "none")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(d) = designs {
+        cmd.env("SRFUZZ_DESIGNS", d);
+    }
+    // Its own process group, so that the fork-mode children end with it.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let start = std::time::Instant::now();
+    let mut child = cmd.spawn().map_err(|e| {
+        format!(
+            "{}: {e} (build it: cd fuzz && cargo fuzz build -s none)",
+            bin.display()
+        )
+    })?;
+    let mut seen: std::collections::HashSet<std::path::PathBuf> = Default::default();
+    let found = loop {
+        let secs = start.elapsed().as_secs_f64();
+        if secs >= max_seconds {
+            break None;
+        }
+        let mut hit = false;
+        for e in std::fs::read_dir(&artifacts)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let p = e.path();
+            if !seen.insert(p.clone()) {
+                continue;
+            }
+            if let Ok(bytes) = std::fs::read(&p) {
+                if target.shows(&crate::scenario::gen::scenario_from_bytes(&bytes)) {
+                    hit = true;
+                }
+            }
+        }
+        if hit {
+            break Some(start.elapsed().as_secs_f64());
+        }
+        if child.try_wait().ok().flatten().is_some() {
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let _ = Command::new("kill")
+        .args(["-KILL", &format!("-{}", child.id())])
+        .status();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(found)
+}

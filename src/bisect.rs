@@ -65,6 +65,25 @@ pub struct Bisection {
 }
 
 impl Bisection {
+    /// Whether only commits of a design's base tree ([`Patch::in_base`]) are blamed: every
+    /// culprit patch (or, when no design has a small removal set, every first patch) is one,
+    /// and there is at least one. Such a finding is the base tree's doing, not the series'.
+    pub fn blames_only_the_base(&self) -> bool {
+        let mut blamed: Vec<&'static Patch> = self
+            .designs
+            .iter()
+            .flat_map(|d| d.culprit_patches())
+            .collect();
+        if blamed.is_empty() {
+            blamed = self
+                .designs
+                .iter()
+                .filter_map(|d| d.first_patch())
+                .collect();
+        }
+        !blamed.is_empty() && blamed.iter().all(|p| p.in_base)
+    }
+
     /// The root cause's patch subjects: every culprit patch of every design, sorted and
     /// deduplicated (designs share patches: v4's and v5's common ones have one subject).
     pub fn culprit_subjects(&self) -> Vec<&'static str> {

@@ -163,12 +163,46 @@ fn pair_differences(
     srfuzz_oracle::Context,
     srfuzz_oracle::Context,
 ) {
-    let inputs = model::Inputs::of(s);
-    let mut ra = model::run_for_judging_in(a, s, &inputs);
-    let mut rb = model::run_for_judging_in(b, s, &inputs);
-    let diffs = differences(&ra.observations, &rb.observations);
+    let mut diffs = kconfig_differences(s, a, b);
+    // The runs compared are two kernels built from one .config (model::comparable); when the
+    // designs' rules admit none, only the Kconfig differs.
+    let Some(s) = model::comparable(s, [a, b]) else {
+        return (diffs, Default::default(), Default::default());
+    };
+    let inputs = model::Inputs::of(&s);
+    let mut ra = model::run_for_judging_in(a, &s, &inputs);
+    let mut rb = model::run_for_judging_in(b, &s, &inputs);
+    let runtime = differences(&ra.observations, &rb.observations);
     let take = |r: &mut model::Run| r.observations.pop().map(|o| o.context).unwrap_or_default();
-    (diffs, take(&mut ra), take(&mut rb))
+    let (ca, cb) = (take(&mut ra), take(&mut rb));
+    if ca.outside_model.is_some() || cb.outside_model.is_some() {
+        // A scenario outside the model shows no differences at all.
+        diffs.clear();
+    }
+    diffs.extend(runtime);
+    (diffs, ca, cb)
+}
+
+/// The symbols `make olddefconfig` of `s`'s request sets differently under `a`'s and `b`'s
+/// Kconfig rules, in `.config` order: what applying one design instead of the other does to
+/// a user's configuration before anything runs.
+fn kconfig_differences(s: &Scenario, a: &'static Design, b: &'static Design) -> Vec<Difference> {
+    use crate::kernel::kconfig::Sym;
+    let (ca, cb) = (model::resolved(a, s), model::resolved(b, s));
+    if ca == cb {
+        return Vec::new();
+    }
+    Sym::ALL
+        .into_iter()
+        .filter(|&sym| ca.get(sym) != cb.get(sym))
+        .map(|sym| Difference {
+            point: "make olddefconfig".into(),
+            kind: DiffKind::Kconfig,
+            subject: format!("CONFIG_{sym}"),
+            a: ca.get(sym).letter().to_string(),
+            b: cb.get(sym).letter().to_string(),
+        })
+        .collect()
 }
 
 /// One difference of the differential check, with its finding (title and detail).
@@ -208,6 +242,7 @@ pub fn check_differential(s: &Scenario, a: &'static Design, b: &'static Design, 
     {
         let msg = format!("{}\n  {}", finding.title, finding.detail);
         match d.kind {
+            DiffKind::Kconfig => found_kconfig_divergence(&msg),
             DiffKind::Build => found_build_divergence(&msg),
             DiffKind::Hang => found_hang_divergence(&msg),
             DiffKind::Warn => found_warn_divergence(&msg),
@@ -240,6 +275,11 @@ fn found_region_divergence(msg: &str) -> ! {
 }
 
 #[inline(never)]
+fn found_kconfig_divergence(msg: &str) -> ! {
+    panic!("{msg}");
+}
+
+#[inline(never)]
 fn found_ownership_divergence(msg: &str) -> ! {
     panic!("{msg}");
 }
@@ -257,7 +297,7 @@ fn found_stuck_divergence(msg: &str) -> ! {
 /// One design judged on its own: the invariants at every quiescent point, then the spec at the
 /// end. Findings the design declares are set apart with their declaration, and so are those
 /// mainline shows too on the same scenario (a reviewer of the series asks what it adds).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Judged {
     /// New findings (neither declared nor shown by mainline), first occurrence of each title,
     /// in the order found.
@@ -313,10 +353,31 @@ pub const MAINLINE: &str = "mainline";
 /// scenario as the baseline.
 pub fn judge_design(s: &Scenario, d: &'static Design) -> Judged {
     let inputs = model::Inputs::of(s);
-    let mainline = judge_design_alone(s, mainline(), &inputs);
     let mut j = judge_design_alone(s, d, &inputs);
-    j.split_baseline(d, &mainline);
+    if let Some(base) = model::baseline_for(s, d, mainline()) {
+        j.split_baseline(d, &judge_design_alone(&base, mainline(), &inputs));
+    }
     j
+}
+
+/// Mainline's judgement of `s` as `d`'s baseline: `shared` (mainline on `s` itself) when both
+/// build the same `.config` from the request, else mainline run on `d`'s `.config`
+/// ([`model::baseline_for`]); `None` when mainline cannot build it (every finding is then the
+/// design's own).
+fn baseline_of<'a, T>(
+    s: &Scenario,
+    d: &'static Design,
+    shared: &'a T,
+    judge: impl FnOnce(&Scenario) -> T,
+) -> Option<std::borrow::Cow<'a, T>>
+where
+    T: Clone,
+{
+    use std::borrow::Cow;
+    match model::baseline_for(s, d, mainline())? {
+        Cow::Borrowed(_) => Some(Cow::Borrowed(shared)),
+        Cow::Owned(other) => Some(Cow::Owned(judge(&other))),
+    }
 }
 
 /// The mainline design.
@@ -367,7 +428,10 @@ pub fn judge_all(s: &Scenario) -> Vec<(&'static Design, Judged)> {
         } else {
             judge_design_alone(s, d, &inputs)
         };
-        j.split_baseline(d, &base);
+        let own = baseline_of(s, d, &base, |o| judge_design_alone(o, mainline(), &inputs));
+        if let Some(b) = own {
+            j.split_baseline(d, &b);
+        }
         out.push((d, j));
     }
     out
@@ -461,10 +525,12 @@ pub fn order_all(s: &Scenario) -> Vec<(&'static Design, Vec<Finding>, Vec<Findin
             } else {
                 order_findings_in(s, d, &inputs)
             };
+            let own = baseline_of(s, d, &base, |o| order_findings_in(o, mainline(), &inputs));
+            let own: &[Finding] = own.as_deref().map_or(&[], |b| b.as_slice());
             let (old, new): (Vec<Finding>, Vec<Finding>) = fs
                 .into_iter()
                 .filter(|f| d.declaration(&f.title, None).is_none())
-                .partition(|f| in_mainline(&f.title, d, base.iter().map(|b| b.title.as_str())));
+                .partition(|f| in_mainline(&f.title, d, own.iter().map(|b| b.title.as_str())));
             (d, new, old)
         })
         .collect()

@@ -271,6 +271,10 @@ enum Cmd {
         /// reports/ (`--ttff reports`), over five seeds: median, min, max.
         #[arg(long)]
         ttff: Option<PathBuf>,
+        /// With `--ttff`: also time libFuzzer's fork-mode campaign of each repro's fuzz target,
+        /// the binaries in DIR (`fuzz/target/x86_64-unknown-linux-gnu/release`), side by side.
+        #[arg(long, requires = "ttff")]
+        libfuzzer: Option<PathBuf>,
         /// How long to run.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
@@ -508,9 +512,10 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         } => bench_minimize(&dir),
         Cmd::Bench {
             ttff: Some(dir),
+            libfuzzer,
             seconds,
             ..
-        } => bench_ttff(&dir, seconds),
+        } => bench_ttff(&dir, libfuzzer.as_deref(), seconds),
         Cmd::Bench {
             designs,
             seconds,
@@ -799,7 +804,15 @@ fn run_file(f: &Loaded, designs: &[&'static Design], known: &KnownList, o: RunOp
             }
         }
         let mut judged = checks::judge_run(d, &run.observations);
-        judged.split_baseline(d, &baseline);
+        // Mainline on this design's .config is its baseline (model::baseline_for).
+        match model::baseline_for(s, d, checks::mainline()) {
+            Some(std::borrow::Cow::Borrowed(_)) => judged.split_baseline(d, &baseline),
+            Some(std::borrow::Cow::Owned(other)) => {
+                let m = model::run_for_judging(checks::mainline(), &other);
+                judged.split_baseline(d, &checks::judge_run(checks::mainline(), &m.observations));
+            }
+            None => {}
+        }
         let mut dr = DesignRow {
             design: d.name,
             outcome: run.last().outcome.to_string(),
@@ -859,8 +872,10 @@ fn run_file(f: &Loaded, designs: &[&'static Design], known: &KnownList, o: RunOp
         row.designs.push(dr);
         runs.push(run);
     }
-    if let [a, b] = &runs[..] {
-        match srfuzz_oracle::first_difference(&a.observations, &b.observations) {
+    if let ([da, db], [a, b]) = (designs, &runs[..]) {
+        // The differential check's first difference (the Kconfig, then the runs on one
+        // .config).
+        match checks::differential(s, da, db) {
             Some(d) => {
                 let text = d.describe(a.design, b.design);
                 if o.quiet && !o.silent {
@@ -1004,7 +1019,8 @@ fn triage_cmd(
     bar.finish_and_clear();
     println!(
         "{} files ({} check{}): {} new root cause(s) from {} new title(s); {} file(s) without a \
-         new finding; {} title(s) mainline shows too",
+         new finding; {} title(s) mainline shows too; {} root cause(s) of a base tree's own \
+         commits",
         t.files,
         check.describe(),
         if record.is_some() {
@@ -1015,7 +1031,8 @@ fn triage_cmd(
         t.root_causes.len(),
         t.titles(),
         t.without,
-        t.pre_existing.len()
+        t.pre_existing.len(),
+        t.from_base.len()
     );
     let mut written: Vec<String> = Vec::new();
     for (i, rc) in t.root_causes.iter().enumerate() {
@@ -1040,6 +1057,14 @@ fn triage_cmd(
                 .map_err(anyhow::Error::msg)?;
             println!("           in {}", d.display());
         }
+    }
+    for rc in &t.from_base {
+        println!(
+            "[base] {} ({} title(s)), blamed only on: {}",
+            rc.key.subject,
+            rc.titles.len(),
+            rc.key.patches.join("; ")
+        );
     }
     Ok(code(!t.root_causes.is_empty()))
 }
@@ -1172,6 +1197,8 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
     // Triage what was found, check by check, into root causes in reports/.
     let mut new_causes = Vec::new();
     let mut old_causes = Vec::new();
+    // Root causes only a base tree's own commits are blamed for: listed, not the series'.
+    let mut base_causes: Vec<(Check, String, usize, String)> = Vec::new();
     let mut written: Vec<String> = Vec::new();
     std::fs::create_dir_all(&a.reports)
         .with_context(|| format!("creating {}", a.reports.display()))?;
@@ -1193,15 +1220,24 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
                 new_causes.push(line);
             }
         }
+        base_causes.extend(t.from_base.iter().map(|rc| {
+            (
+                check,
+                rc.key.subject.clone(),
+                rc.titles.len(),
+                rc.key.patches.join("; "),
+            )
+        }));
     }
     let regen = archive::regenerate(&a.reports, false);
     if let Some(p) = regen.problems.first() {
         bail!("{}: {}", p.path, p.msg);
     }
     println!(
-        "{} new root cause(s), {} already reported:",
+        "{} new root cause(s), {} already reported, {} of a base tree's own commits:",
         new_causes.len(),
-        old_causes.len()
+        old_causes.len(),
+        base_causes.len()
     );
     for (tag, list) in [("NEW", &new_causes), ("reported", &old_causes)] {
         for (check, subject, titles, d) in list.iter() {
@@ -1211,6 +1247,13 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
                 d.display()
             );
         }
+    }
+    for (check, subject, titles, blamed) in &base_causes {
+        println!(
+            "base     {:<12} {subject} ({titles} title(s))\n         blamed only on the base \
+             tree: {blamed}",
+            check.name()
+        );
     }
     Ok(code(!new_causes.is_empty()))
 }
@@ -1265,30 +1308,46 @@ fn census_cmd(
 
 /// See [`Cmd::Bench`]: time to first finding per root cause, five seeds, at most `seconds`
 /// each.
-fn bench_ttff(dir: &Path, seconds: f64) -> Result<ExitCode> {
+fn bench_ttff(dir: &Path, libfuzzer: Option<&Path>, seconds: f64) -> Result<ExitCode> {
     let limit = seconds;
     let known = KnownList::default();
     let dirs =
         archive::root_cause_dirs(dir).with_context(|| format!("listing {}", dir.display()))?;
-    for d in &dirs {
-        let l = load_one(&d.join("scenario.scn"), Reading { raw: false })?;
-        let t =
-            Target::from_stamp(&l.meta()).map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))?;
-        let mut times: Vec<Option<f64>> = (1..=5)
-            .map(|seed| bench::time_to_first(&[t.check], &t.title, seed, limit, &known))
-            .collect();
+    let show = |x: Option<f64>| x.map_or(format!(">{limit:.0} s"), |s| format!("{:.3} s", s));
+    let summary = |mut times: Vec<Option<f64>>| {
         times.sort_by(|a, b| {
             a.unwrap_or(f64::INFINITY)
                 .total_cmp(&b.unwrap_or(f64::INFINITY))
         });
-        let show = |x: Option<f64>| x.map_or(format!(">{limit:.0} s"), |s| format!("{:.3} s", s));
-        println!(
-            "{:<44} median {} (min {}, max {})",
-            short(&d.display().to_string()),
+        format!(
+            "median {} (min {}, max {})",
             show(times[2]),
             show(times[0]),
             show(times[4])
-        );
+        )
+    };
+    for d in &dirs {
+        let l = load_one(&d.join("scenario.scn"), Reading { raw: false })?;
+        let t =
+            Target::from_stamp(&l.meta()).map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))?;
+        let random: Vec<Option<f64>> = (1..=5)
+            .map(|seed| bench::time_to_first(&[t.check], &t.title, seed, limit, &known))
+            .collect();
+        let name = short(&d.display().to_string());
+        match libfuzzer {
+            None => println!("{name:<44} {}", summary(random)),
+            Some(bins) => {
+                let lf = (1..=5)
+                    .map(|seed| bench::libfuzzer_time_to_first(bins, &t, seed, limit))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(anyhow::Error::msg)?;
+                println!(
+                    "{name:<44} hunt {} | libFuzzer {}",
+                    summary(random),
+                    summary(lf)
+                );
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -147,8 +147,10 @@ pub fn build(
                 None => ("end".into(), String::new()),
             };
             let rule = rule_of(FindingKind::OwnershipDivergence).to_string();
+            // The runs the check compared: on one .config (model::comparable).
+            let on = model::comparable(s, [a, b]).unwrap_or(std::borrow::Cow::Borrowed(s));
             (
-                vec![model::run(a, s), model::run(b, s)],
+                vec![model::run(a, &on), model::run(b, &on)],
                 point,
                 detail,
                 rule,
@@ -163,7 +165,15 @@ pub fn build(
                 .find(|f| f.title == target.title);
             let kind = f.as_ref().map(|f| f.kind);
             (
-                vec![model::run(d, s), model::run(checks::mainline(), s)],
+                vec![
+                    model::run(d, s),
+                    // Mainline on the design's .config, as the baseline was judged.
+                    model::run(
+                        checks::mainline(),
+                        &model::baseline_for(s, d, checks::mainline())
+                            .unwrap_or(std::borrow::Cow::Borrowed(s)),
+                    ),
+                ],
                 "end".into(),
                 f.map(|f| f.detail).unwrap_or_default(),
                 kind.map(rule_of).unwrap_or_default().into(),

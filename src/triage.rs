@@ -153,6 +153,10 @@ pub struct Triage {
     pub pre_existing: Vec<String>,
     /// Root causes, in order of first appearance.
     pub root_causes: Vec<RootCause>,
+    /// Root causes only commits of a design's base tree are blamed for
+    /// ([`Bisection::blames_only_the_base`]): what the base changed against mainline, not
+    /// what the series does; kept apart like findings mainline shows.
+    pub from_base: Vec<RootCause>,
 }
 
 impl Triage {
@@ -279,7 +283,12 @@ pub fn triage(
             }),
         }
     }
-    t.root_causes = merge_symptoms(check, std::mem::take(&mut t.root_causes));
+    let (base, series): (Vec<RootCause>, Vec<RootCause>) =
+        merge_symptoms(check, std::mem::take(&mut t.root_causes))
+            .into_iter()
+            .partition(|rc| rc.titles.iter().all(|g| g.bisection.blames_only_the_base()));
+    t.root_causes = series;
+    t.from_base = base;
     t
 }
 

@@ -43,3 +43,24 @@ fn symptoms_of_one_problem_are_one_root_cause_and_others_stay_apart() {
         .iter()
         .all(|g| g.title.contains("[register_dax-v4")));
 }
+
+/// A divergence only a commit of v5's base tree causes (1f1cb7f0: cxl_pci now uses cxl_mem's
+/// exports, so `rmmod cxl_mem` is refused) is the base's doing, not the series': triage keeps
+/// it apart from the root causes a campaign reports.
+#[test]
+fn a_divergence_only_the_base_tree_causes_is_kept_apart() {
+    let [v4, v5] = srfuzz::checks::design_pair("register_dax-v4,dax_cxl_mode-v5").unwrap();
+    let f = load("tests/fixtures/v5-base-rmmod-cxl-mem.scn");
+    let t = triage(
+        &[f],
+        Check::Differential(v4, v5),
+        &KnownList::default(),
+        &mut |_| {},
+    );
+    assert!(t.root_causes.is_empty(), "{:#?}", t.root_causes);
+    assert_eq!(t.from_base.len(), 1, "{:#?}", t.from_base);
+    assert_eq!(
+        t.from_base[0].key.patches,
+        ["cxl/mem: Arrange for always-synchronous memdev attach"]
+    );
+}

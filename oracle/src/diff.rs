@@ -14,6 +14,10 @@ use std::fmt;
 /// deduplication keeps kinds apart.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub enum DiffKind {
+    /// The same Kconfig request resolves to different `.config`s (`make olddefconfig` under
+    /// each design's Kconfig rules): one difference per symbol. The runs are then compared on
+    /// one `.config` both build, if there is one.
+    Kconfig,
     /// One design cannot build the Kconfig (a WARN at [`BUILD_SITE`]) and the other can; the
     /// runs are not compared further.
     Build,
@@ -36,6 +40,7 @@ impl DiffKind {
     /// The kind's name as reports print it.
     pub fn name(self) -> &'static str {
         match self {
+            DiffKind::Kconfig => "kconfig",
             DiffKind::Build => "build",
             DiffKind::Hang => "hang",
             DiffKind::Warn => "warn",

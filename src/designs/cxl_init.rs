@@ -57,7 +57,8 @@ pub const ALWAYS_SYNC_MEMDEV: Patch = Patch::new(
         ops.symbol_deps.replace(Module::CxlPci, cxl_pci_symbol_deps);
         cxl_pci_selects_cxl_mem(&mut ops.kconfig);
     },
-);
+)
+.of_the_base();
 
 /// ae201a00: "cxl/port: Arrange for always synchronous endpoint attach".
 pub const ALWAYS_SYNC_ENDPOINT: Patch = Patch::new(
@@ -68,7 +69,8 @@ pub const ALWAYS_SYNC_ENDPOINT: Patch = Patch::new(
         ops.symbol_deps.replace(Module::CxlMem, cxl_mem_symbol_deps);
         ops.softdeps.replace(Module::CxlMem, cxl_mem_softdeps);
     },
-);
+)
+.of_the_base();
 
 /// cxl_pci's line of modules.dep from 1f1cb7f0 on: cxl_core, and cxl_mem, which now defines
 /// what `cxl_pci_probe()` calls:

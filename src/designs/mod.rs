@@ -25,6 +25,10 @@ pub struct Patch {
     pub link: &'static str,
     /// Replaces the functions the patch changes.
     pub apply: fn(&mut Ops),
+    /// A commit of the tree the design is based on, not of the series under review (v5's
+    /// for-7.0/cxl-init base): a finding only such commits cause is the base tree's, not the
+    /// series'.
+    pub in_base: bool,
 }
 
 impl Patch {
@@ -41,6 +45,15 @@ impl Patch {
             subject,
             link,
             apply,
+            in_base: false,
+        }
+    }
+
+    /// The same patch, marked as a commit of the design's base tree ([`Patch::in_base`]).
+    pub const fn of_the_base(self) -> Patch {
+        Patch {
+            in_base: true,
+            ..self
         }
     }
 }
