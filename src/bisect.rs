@@ -84,6 +84,20 @@ impl Bisection {
         !blamed.is_empty() && blamed.iter().all(|p| p.in_base)
     }
 
+    /// Whether a differential finding is there because the two designs sit on different base
+    /// trees: removing only base commits from one design makes it go away (a culprit set of
+    /// base commits alone; v5's base makes `rmmod cxl_mem` fail while cxl_pci is loaded, which
+    /// v4's older base does not). The same design on the other's base would not diverge.
+    /// Problems of a series on its own base stay the spec and order checks' to find.
+    pub fn bases_differ(&self) -> bool {
+        self.blames_only_the_base()
+            || self.designs.iter().any(|d| {
+                d.culprits
+                    .iter()
+                    .any(|set| set.iter().all(|&i| d.design.patches[i].in_base))
+            })
+    }
+
     /// The root cause's patch subjects: every culprit patch of every design, sorted and
     /// deduplicated (designs share patches: v4's and v5's common ones have one subject).
     pub fn culprit_subjects(&self) -> Vec<&'static str> {

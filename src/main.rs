@@ -1060,7 +1060,8 @@ fn triage_cmd(
     }
     for rc in &t.from_base {
         println!(
-            "[base] {} ({} title(s)), blamed only on: {}",
+            "[base] {} ({} title(s)): the base tree's doing (gone without base commits \
+             alone); blamed: {}",
             rc.key.subject,
             rc.titles.len(),
             rc.key.patches.join("; ")
@@ -1250,8 +1251,8 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
     }
     for (check, subject, titles, blamed) in &base_causes {
         println!(
-            "base     {:<12} {subject} ({titles} title(s))\n         blamed only on the base \
-             tree: {blamed}",
+            "base     {:<12} {subject} ({titles} title(s))\n         the base tree's doing \
+             (gone without base commits alone); blamed: {blamed}",
             check.name()
         );
     }

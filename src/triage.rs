@@ -154,8 +154,10 @@ pub struct Triage {
     /// Root causes, in order of first appearance.
     pub root_causes: Vec<RootCause>,
     /// Root causes only commits of a design's base tree are blamed for
-    /// ([`Bisection::blames_only_the_base`]): what the base changed against mainline, not
-    /// what the series does; kept apart like findings mainline shows.
+    /// ([`Bisection::blames_only_the_base`]; for a differential finding, one that removing
+    /// base commits alone from one design makes go away, [`Bisection::bases_differ`]): what
+    /// the base changed against mainline, not what the series does; kept apart like findings
+    /// mainline shows.
     pub from_base: Vec<RootCause>,
 }
 
@@ -286,7 +288,12 @@ pub fn triage(
     let (base, series): (Vec<RootCause>, Vec<RootCause>) =
         merge_symptoms(check, std::mem::take(&mut t.root_causes))
             .into_iter()
-            .partition(|rc| rc.titles.iter().all(|g| g.bisection.blames_only_the_base()));
+            .partition(|rc| {
+                rc.titles.iter().all(|g| match check {
+                    Check::Differential(..) => g.bisection.bases_differ(),
+                    _ => g.bisection.blames_only_the_base(),
+                })
+            });
     t.root_causes = series;
     t.from_base = base;
     t
