@@ -97,6 +97,7 @@ static DOUBLE_CLAIM: Design = Design::new(
         label: "test",
         subject: "HMEM registers CXL-window ranges too",
         link: "tests/judges.rs",
+        in_base: false,
         apply: |ops: &mut Ops| ops.hmem_register_device = hmem_register_soft_reserved,
     }],
 );
@@ -109,6 +110,7 @@ static TEARDOWN: Design = Design::new(
         label: "test",
         subject: "cxl_region_teardown_all() at dax_hmem init",
         link: "tests/judges.rs",
+        in_base: false,
         apply: |ops: &mut Ops| ops.dax_hmem_init = teardown_then_init,
     }],
 );
@@ -129,6 +131,7 @@ static LEAK: Design = Design::new(
         label: "test",
         subject: "cxl_region_probe without devm_cxl_add_dax_region",
         link: "tests/judges.rs",
+        in_base: false,
         apply: |ops: &mut Ops| ops.cxl_region_probe = |k, d| cxl_region_can_probe(k, d).map(|_| ()),
     }],
 );
@@ -141,6 +144,7 @@ static STRANDED: Design = Design::new(
         label: "test",
         subject: "hmem_register_device returns 0",
         link: "tests/judges.rs",
+        in_base: false,
         apply: |ops: &mut Ops| ops.hmem_register_device = |_, _, _, _, _| Ok(()),
     }],
 );
@@ -153,6 +157,7 @@ static DEADLOCK: Design = Design::new(
         label: "test",
         subject: "dax_hmem_init sleeps until every task is done",
         link: "tests/judges.rs",
+        in_base: false,
         apply: |ops: &mut Ops| {
             ops.dax_hmem_init = |k| {
                 Box::pin(async move {
@@ -172,6 +177,7 @@ static DEFERRED: Design = Design::new(
         label: "test",
         subject: "cxl_dax_region_probe returns -EPROBE_DEFER",
         link: "tests/judges.rs",
+        in_base: false,
         apply: |ops: &mut Ops| ops.cxl_dax_region_probe = |_, _| Err(Errno::EPROBE_DEFER),
     }],
 );
@@ -184,6 +190,7 @@ static WARN: Design = Design::new(
         label: "test",
         subject: "dax_hmem_init flushes an uninitialized work",
         link: "tests/judges.rs",
+        in_base: false,
         apply: |ops: &mut Ops| {
             ops.dax_hmem_init = |k| {
                 Box::pin(async move {
@@ -206,12 +213,14 @@ static SPEC: Design = Design::new(
             label: "test",
             subject: "HMEM registers CXL-window ranges too",
             link: "tests/judges.rs",
+            in_base: false,
             apply: |ops: &mut Ops| ops.hmem_register_device = hmem_register_soft_reserved,
         },
         Patch {
             label: "test",
             subject: "cxl_region_probe without devm_cxl_add_dax_region",
             link: "tests/judges.rs",
+            in_base: false,
             apply: |ops: &mut Ops| {
                 ops.cxl_region_probe = |k, d| cxl_region_can_probe(k, d).map(|_| ())
             },
@@ -317,6 +326,7 @@ static RACY: Design = Design::new(
         label: "test",
         subject: "dax_hmem_init lets two work items race",
         link: "tests/judges.rs",
+        in_base: false,
         apply: |ops: &mut Ops| {
             ops.dax_hmem_init = |k| {
                 Box::pin(async move {

@@ -29,6 +29,7 @@ pub static LIVELOCK: Design = Design::new(
                 })
             }
         },
+        in_base: false,
     }],
 );
 
