@@ -29,7 +29,15 @@ for t in $targets; do
   cp "$bindir/$t" "$OUT/"
   # The byte targets decode seeds with the generator; the text target parses scenario text.
   if [ "$t" = scenario_text ]; then from=$texts; else from=$seeds; fi
+  # Kept small as `cargo fuzz cmin` does: libFuzzer's merge keeps the inputs that add coverage
+  # of this target (the full set if the binary cannot run here).
+  min=$(mktemp -d)
+  if "$bindir/$t" -merge=1 "$min" "$from" > "$min.log" 2>&1 && [ -n "$(ls -A "$min")" ]; then
+    from=$min
+  fi
+  echo "$t: $(ls "$from" | wc -l) seed inputs"
   (cd "$from" && zip -q -r "$OUT/${t}_seed_corpus.zip" .)
+  rm -rf "$min" "$min.log"
   [ -f "fuzz/dict/$t.dict" ] && cp "fuzz/dict/$t.dict" "$OUT/$t.dict"
   # Generated scenarios read at most a few hundred bytes; scenario text runs to a few KiB.
   if [ "$t" = scenario_text ]; then max_len=4096; else max_len=512; fi

@@ -87,6 +87,7 @@ pub fn time_to_first(
     seed: u64,
     max_seconds: f64,
     known: &srfuzz_oracle::KnownList,
+    engine: crate::campaign::Engine,
 ) -> Option<f64> {
     use crate::campaign::{run, Plan, Progress};
     let dir = std::env::temp_dir().join(format!("srfuzz-ttff-{}-{seed}", std::process::id()));
@@ -101,6 +102,7 @@ pub fn time_to_first(
         findings_dir: dir.clone(),
         runs_per_job: None,
         until: Some(pattern.to_string()),
+        engine,
     };
     let progress = Progress::default();
     let start = std::time::Instant::now();
@@ -158,7 +160,7 @@ pub fn libfuzzer_time_to_first(
         .arg("-fork=1")
         .arg("-ignore_crashes=1")
         .arg(format!("-seed={seed}"))
-        .arg(format!("-max_total_time={}", max_seconds.ceil() as u64 + 1))
+        .arg(format!("-max_total_time={}", max_seconds.ceil() as u64))
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
         .env("SRFUZZ_KNOWN", "none")
         .stdout(Stdio::null())
@@ -166,8 +168,6 @@ pub fn libfuzzer_time_to_first(
     if let Some(d) = designs {
         cmd.env("SRFUZZ_DESIGNS", d);
     }
-    // Its own process group, so that the fork-mode children end with it.
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let start = std::time::Instant::now();
     let mut child = cmd.spawn().map_err(|e| {
         format!(
@@ -175,12 +175,12 @@ pub fn libfuzzer_time_to_first(
             bin.display()
         )
     })?;
+    // The campaign runs to its own end (libFuzzer stops at -max_total_time; a fork-mode
+    // parent killed early would leave its child running); the first artifact that shows the
+    // title is timed as it appears.
     let mut seen: std::collections::HashSet<std::path::PathBuf> = Default::default();
-    let found = loop {
-        let secs = start.elapsed().as_secs_f64();
-        if secs >= max_seconds {
-            break None;
-        }
+    let mut found = None;
+    loop {
         let mut hit = false;
         for e in std::fs::read_dir(&artifacts)
             .into_iter()
@@ -188,7 +188,7 @@ pub fn libfuzzer_time_to_first(
             .flatten()
         {
             let p = e.path();
-            if !seen.insert(p.clone()) {
+            if found.is_some() || !seen.insert(p.clone()) {
                 continue;
             }
             if let Ok(bytes) = std::fs::read(&p) {
@@ -197,18 +197,19 @@ pub fn libfuzzer_time_to_first(
                 }
             }
         }
-        if hit {
-            break Some(start.elapsed().as_secs_f64());
+        let secs = start.elapsed().as_secs_f64();
+        if hit && found.is_none() && secs <= max_seconds {
+            found = Some(secs);
         }
         if child.try_wait().ok().flatten().is_some() {
-            break None;
+            break;
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
-    let _ = Command::new("kill")
-        .args(["-KILL", &format!("-{}", child.id())])
-        .status();
-    let _ = child.wait();
+        std::thread::sleep(std::time::Duration::from_millis(if found.is_some() {
+            100
+        } else {
+            10
+        }));
+    }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(found)
 }

@@ -38,6 +38,90 @@ pub struct Plan {
     /// Stop as soon as a title matching this pattern (`*` for any text) is recorded: how time
     /// to first finding is measured.
     pub until: Option<String>,
+    /// How inputs are drawn.
+    pub engine: Engine,
+}
+
+/// How a job draws its scenarios.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// Every input is the generator's decoding of random bytes.
+    #[default]
+    Random,
+    /// Swarm testing (Groce, Zhang, Eide, Chen and Regehr, "Swarm Testing", ISSTA 2012): each
+    /// stretch of [`SWARM_STRETCH`] inputs draws which features its scenarios keep
+    /// ([`Swarm`]), so that scenarios without some feature — one that would mask another's
+    /// effect, an `rmmod` ending what an order dependence needs — come often.
+    Swarm,
+}
+
+impl Engine {
+    /// The engine named `name` (`random` or `swarm`).
+    pub fn from_name(name: &str) -> Result<Engine, String> {
+        match name {
+            "random" => Ok(Engine::Random),
+            "swarm" => Ok(Engine::Swarm),
+            other => Err(format!(
+                "unknown engine `{other}`: expected random or swarm"
+            )),
+        }
+    }
+}
+
+/// Inputs a swarm draw lasts.
+pub const SWARM_STRETCH: u64 = 256;
+
+/// The features one swarm stretch keeps: each is kept with probability 1/2. Only what the
+/// generator adds on top of a platform is left out (events by kind, the Kconfig request, the
+/// schedule), so every scenario stays on a platform the rules accept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Swarm {
+    /// User actions: rmmod, hot-add, create/destroy-region, offline-memory, blacklists.
+    pub user_actions: bool,
+    /// Explicit modprobes (udev still loads modules by alias).
+    pub modprobes: bool,
+    /// `settle` points.
+    pub settles: bool,
+    /// The Kconfig request (else every symbol at its default).
+    pub kconfig: bool,
+    /// The schedule bytes (else the canonical order).
+    pub schedule: bool,
+}
+
+impl Swarm {
+    /// A draw from `stream`.
+    pub fn draw(stream: &mut gen::ByteStream) -> Swarm {
+        let bits = stream.next_u64();
+        let keep = |i: u32| bits >> i & 1 == 1;
+        Swarm {
+            user_actions: keep(0),
+            modprobes: keep(1),
+            settles: keep(2),
+            kconfig: keep(3),
+            schedule: keep(4),
+        }
+    }
+
+    /// `s` with the features this draw leaves out removed.
+    pub fn apply(&self, s: &mut crate::scenario::Scenario) {
+        use crate::scenario::Event;
+        s.events.retain(|e| match e {
+            Event::Modprobe(_) => self.modprobes,
+            Event::Settle => self.settles,
+            Event::Rmmod(_)
+            | Event::HotAddMemdev(_)
+            | Event::CreateRamRegion { .. }
+            | Event::OfflineMemory(_)
+            | Event::DestroyRegion(_)
+            | Event::Blacklist(_) => self.user_actions,
+        });
+        if !self.kconfig {
+            s.kconfig = Default::default();
+        }
+        if !self.schedule {
+            s.schedule.clear();
+        }
+    }
 }
 
 /// A new title's first input, as recorded.
@@ -102,6 +186,7 @@ fn job_loop(
     let mut stream = gen::ByteStream::new(plan.seed.wrapping_add(job));
     let mut mine: Vec<(String, String)> = Vec::new();
     let mut judged = 0u64;
+    let mut swarm: Option<Swarm> = None;
     while !progress.stop.load(Ordering::Relaxed) {
         if plan.runs_per_job.is_some_and(|n| judged >= n) {
             break;
@@ -110,10 +195,23 @@ fn job_loop(
             progress.stop.store(true, Ordering::Relaxed);
             break;
         }
+        if plan.engine == Engine::Swarm && (judged % SWARM_STRETCH == 0 || swarm.is_none()) {
+            swarm = Some(Swarm::draw(&mut stream));
+        }
         judged += 1;
         let len = 16 + stream.below(240);
         let raw = stream.bytes(len);
-        let s = gen::scenario_from_bytes_with(&raw, plan.quirks);
+        let mut s = gen::scenario_from_bytes_with(&raw, plan.quirks);
+        // A swarm stretch's scenario is no longer what the bytes decode to: its text is the
+        // repro.
+        let raw = match swarm {
+            Some(sw) => {
+                let before = s.clone();
+                sw.apply(&mut s);
+                (s == before).then_some(raw)
+            }
+            None => Some(raw),
+        };
         for &check in &plan.checks {
             let stamp = check.stamp();
             for f in check.verdict(&s, known).new {
@@ -121,7 +219,7 @@ fn job_loop(
                     continue;
                 }
                 mine.push((stamp.clone(), f.title.clone()));
-                if let Err(e) = record(plan, progress, &stamp, &f.title, &s, &raw) {
+                if let Err(e) = record(plan, progress, &stamp, &f.title, &s, raw.as_deref()) {
                     *progress.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
                     progress.stop.store(true, Ordering::Relaxed);
                     return;
@@ -146,7 +244,7 @@ fn record(
     check_stamp: &str,
     title: &str,
     s: &crate::scenario::Scenario,
-    raw: &[u8],
+    raw: Option<&[u8]>,
 ) -> Result<(), String> {
     let mut rec = progress.recorded.lock().unwrap_or_else(|e| e.into_inner());
     if rec
@@ -163,12 +261,14 @@ fn record(
     let scn = plan.findings_dir.join(format!("{base}.scn"));
     let raw_path = plan.findings_dir.join(format!("{base}.raw"));
     let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
-    file::write_atomic(&raw_path, &file::stamped_raw(raw, plan.quirks))
-        .map_err(|e| io(&raw_path, e))?;
+    if let Some(raw) = raw {
+        file::write_atomic(&raw_path, &file::stamped_raw(raw, plan.quirks))
+            .map_err(|e| io(&raw_path, e))?;
+    }
     let stamp = Meta {
         check: Some(check_stamp.to_string()),
         finding: Some(title.to_string()),
-        raw: Some(format!("{base}.raw")),
+        raw: raw.map(|_| format!("{base}.raw")),
         ..Meta::now()
     };
     file::write_atomic(&scn, file::stamped_text(s, &stamp).as_bytes()).map_err(|e| io(&scn, e))?;
@@ -182,8 +282,8 @@ fn record(
 
 /// The shape of a scenario, as seed selection sees it: what the platform has (host bridges,
 /// windows, interleaving, committed regions, hot-plug and dead devices, Soft Reserved outside
-/// windows, HMAT), which user actions the events hold, and whether HMEM and CXL regions are on
-/// in the request.
+/// windows, HMAT), which user actions the events hold, and how HMEM and CXL regions are built
+/// (mainline's resolution of the request).
 pub fn shape(s: &crate::scenario::Scenario) -> String {
     use crate::kernel::kconfig::{Sym, Tristate};
     use crate::scenario::{Event, Presence};
@@ -224,11 +324,12 @@ pub fn shape(s: &crate::scenario::Scenario) -> String {
             }
             acc
         });
-    let kc = |sym| match s.kconfig.get(sym) {
-        None => '-',
-        Some(Tristate::N) => 'n',
-        Some(Tristate::M) => 'm',
-        Some(Tristate::Y) => 'y',
+    // As mainline's `make olddefconfig` resolves the request: what the kernel is built with.
+    let cfg = crate::model::resolved(crate::checks::mainline(), s);
+    let kc = |sym| match cfg.get(sym) {
+        Tristate::N => 'n',
+        Tristate::M => 'm',
+        Tristate::Y => 'y',
     };
     format!(
         "hb{} w{} il{} r2{} c{committed} ha{} dead{} out{} hmat{} ev[{actions}] hmem{} reg{}",
@@ -269,6 +370,29 @@ pub fn seeds(seed: u64, draws: usize, max: usize) -> Vec<Vec<u8>> {
     out
 }
 
+/// For each wanted [`shape`] (of a hand-written scenario, say), the first input of the
+/// generator's stream of `seed`, at most `draws` inputs long, that decodes to a scenario of that
+/// shape; `None` where the generator makes no such scenario in that many draws (a hand-written
+/// platform the generator does not describe, or one it makes only under a quirk).
+pub fn seeds_for_shapes(wanted: &[String], seed: u64, draws: usize) -> Vec<Option<Vec<u8>>> {
+    let mut stream = gen::ByteStream::new(seed);
+    let mut out: Vec<Option<Vec<u8>>> = vec![None; wanted.len()];
+    for _ in 0..draws {
+        if out.iter().all(Option::is_some) {
+            break;
+        }
+        let len = 16 + stream.below(240);
+        let raw = stream.bytes(len);
+        let k = shape(&gen::scenario_from_bytes(&raw));
+        for (i, w) in wanted.iter().enumerate() {
+            if out[i].is_none() && *w == k {
+                out[i] = Some(raw.clone());
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +416,22 @@ mod tests {
     }
 
     #[test]
+    fn a_wanted_shape_gets_the_first_input_of_that_shape() {
+        let made = seeds(3, 2_000, 8);
+        let wanted: Vec<String> = made
+            .iter()
+            .map(|b| shape(&gen::scenario_from_bytes(b)))
+            .chain(["no such shape".to_string()])
+            .collect();
+        let got = seeds_for_shapes(&wanted, 3, 2_000);
+        for (w, g) in wanted.iter().zip(&got).take(made.len()) {
+            let g = g.as_ref().expect("the same stream makes it");
+            assert_eq!(shape(&gen::scenario_from_bytes(g)), *w);
+        }
+        assert!(got.last().unwrap().is_none());
+    }
+
+    #[test]
     fn a_short_hunt_records_each_title_once_and_replays() {
         let dir = std::env::temp_dir().join(format!("srfuzz-hunt-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -306,6 +446,7 @@ mod tests {
             findings_dir: dir.clone(),
             runs_per_job: None,
             until: None,
+            engine: Engine::Random,
         };
         let progress = Progress::default();
         let execs = run(&plan, &KnownList::default(), &progress);
@@ -349,6 +490,7 @@ mod budget_tests {
                 findings_dir: dir.clone(),
                 runs_per_job: Some(300),
                 until: None,
+                engine: Engine::Random,
             };
             let progress = Progress::default();
             assert_eq!(run(&plan, &KnownList::default(), &progress), 600);

@@ -205,14 +205,18 @@ enum Cmd {
         reading: Reading,
     },
     /// Write seed inputs for the byte fuzz targets into DIR: the raw input of every repro in
-    /// reports/ (this generator's), and the first generated input of each distinct platform
-    /// and event shape.
+    /// reports/ (this generator's), for every hand-written scenario of the text corpus the
+    /// first generated input of the same platform and event shape, and the first generated
+    /// input of each other distinct shape.
     Seeds {
         /// Where to write them (one file each, named by a hash of its bytes).
         dir: PathBuf,
         /// The reports directory whose raw inputs to include.
         #[arg(long, default_value = "reports")]
         reports: PathBuf,
+        /// The text corpus whose scenarios' shapes the seeds must cover.
+        #[arg(long, default_value = "corpus")]
+        corpus: PathBuf,
     },
     /// Regenerate reports/ from each root cause's scenario.scn (`--verify`: only check that it
     /// is up to date; exit 1 if not).
@@ -271,6 +275,9 @@ enum Cmd {
         /// reports/ (`--ttff reports`), over five seeds: median, min, max.
         #[arg(long)]
         ttff: Option<PathBuf>,
+        /// With `--ttff`: the hunt's engine, random or swarm.
+        #[arg(long, default_value = "random", requires = "ttff")]
+        engine: String,
         /// With `--ttff`: also time libFuzzer's fork-mode campaign of each repro's fuzz target,
         /// the binaries in DIR (`fuzz/target/x86_64-unknown-linux-gnu/release`), side by side.
         #[arg(long, requires = "ttff")]
@@ -438,7 +445,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             print!("{}", report::bisection_text(&r));
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Seeds { dir, reports } => {
+        Cmd::Seeds {
+            dir,
+            reports,
+            corpus,
+        } => {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             let mut inputs = Vec::new();
             for p in file::inputs(std::slice::from_ref(&reports)).map_err(anyhow::Error::msg)? {
@@ -451,17 +462,36 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 }
             }
             let from_reports = inputs.len();
+            // The text corpus's shapes, each from the generator's own bytes.
+            let texts = load_all(std::slice::from_ref(&corpus), Reading { raw: false }, None)?;
+            let wanted: Vec<String> = texts.iter().map(|f| campaign::shape(&f.scenario)).collect();
+            let found = campaign::seeds_for_shapes(&wanted, 1, 200_000);
+            for (f, got) in texts.iter().zip(&found) {
+                if got.is_none() {
+                    println!(
+                        "{}: no generated input of its shape ({}) in 200000 draws",
+                        f.path.display(),
+                        campaign::shape(&f.scenario)
+                    );
+                }
+            }
+            let from_corpus = found.iter().flatten().count();
+            inputs.extend(found.into_iter().flatten());
             inputs.extend(campaign::seeds(1, 50_000, 256));
+            inputs.sort();
+            inputs.dedup();
             for b in &inputs {
                 let name = format!("{:016x}", campaign::bytes_hash(b));
                 file::write_atomic(&dir.join(name), b)?;
             }
             println!(
-                "{} seed inputs in {} ({from_reports} from {}, {} by shape)",
+                "{} seed inputs in {} ({from_reports} from {}, {from_corpus} of the {} scenarios \
+                 of {} by their shape, the rest one per other shape)",
                 inputs.len(),
                 dir.display(),
                 reports.display(),
-                inputs.len() - from_reports
+                texts.len(),
+                corpus.display()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -513,9 +543,15 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         Cmd::Bench {
             ttff: Some(dir),
             libfuzzer,
+            engine,
             seconds,
             ..
-        } => bench_ttff(&dir, libfuzzer.as_deref(), seconds),
+        } => bench_ttff(
+            &dir,
+            campaign::Engine::from_name(&engine).map_err(anyhow::Error::msg)?,
+            libfuzzer.as_deref(),
+            seconds,
+        ),
         Cmd::Bench {
             designs,
             seconds,
@@ -1092,6 +1128,10 @@ struct HuntArgs {
     /// The campaign's seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// How inputs are drawn: random (the generator on random bytes) or swarm (each stretch of
+    /// inputs leaves some features out; BENCHMARKS.md compares them).
+    #[arg(long, default_value = "random")]
+    engine: String,
     /// Known-findings file whose entries are skipped (`none`, `shipped`: the default).
     #[arg(long, env = "SRFUZZ_KNOWN")]
     known: Option<String>,
@@ -1132,6 +1172,7 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
         findings_dir: a.findings.clone(),
         runs_per_job: a.runs,
         until: None,
+        engine: campaign::Engine::from_name(&a.engine).map_err(anyhow::Error::msg)?,
     };
     let progress = std::sync::Arc::new(campaign::Progress::default());
     {
@@ -1309,7 +1350,12 @@ fn census_cmd(
 
 /// See [`Cmd::Bench`]: time to first finding per root cause, five seeds, at most `seconds`
 /// each.
-fn bench_ttff(dir: &Path, libfuzzer: Option<&Path>, seconds: f64) -> Result<ExitCode> {
+fn bench_ttff(
+    dir: &Path,
+    engine: campaign::Engine,
+    libfuzzer: Option<&Path>,
+    seconds: f64,
+) -> Result<ExitCode> {
     let limit = seconds;
     let known = KnownList::default();
     let dirs =
@@ -1332,7 +1378,7 @@ fn bench_ttff(dir: &Path, libfuzzer: Option<&Path>, seconds: f64) -> Result<Exit
         let t =
             Target::from_stamp(&l.meta()).map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))?;
         let random: Vec<Option<f64>> = (1..=5)
-            .map(|seed| bench::time_to_first(&[t.check], &t.title, seed, limit, &known))
+            .map(|seed| bench::time_to_first(&[t.check], &t.title, seed, limit, &known, engine))
             .collect();
         let name = short(&d.display().to_string());
         match libfuzzer {
