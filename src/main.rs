@@ -1195,12 +1195,36 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let start = std::time::Instant::now();
+    // Root causes so far: each new title triaged on its own as it comes (minimized, bisected:
+    // milliseconds), keys counted; the final triage may fold a few more together.
+    let mut seen_keys: Vec<(String, triage::RootKey)> = Vec::new();
+    let mut triaged = 0usize;
     let execs = std::thread::scope(|scope| {
         let worker = scope.spawn(|| campaign::run(&plan, &known, &progress));
         while !worker.is_finished() {
             std::thread::sleep(std::time::Duration::from_millis(100));
             let secs = start.elapsed().as_secs_f64();
             let n = progress.execs.load(std::sync::atomic::Ordering::Relaxed);
+            let fresh: Vec<campaign::Recorded> = progress
+                .recorded
+                .lock()
+                .map(|r| r.iter().skip(triaged).take(8).cloned().collect())
+                .unwrap_or_default();
+            for r in &fresh {
+                triaged += 1;
+                let (Some(&check), Ok(f)) = (
+                    checks.iter().find(|c| c.stamp() == r.check_stamp),
+                    file::load(&r.path, ReadOptions::default()),
+                ) else {
+                    continue;
+                };
+                for rc in triage::triage(&[f], check, &known, &mut |_| {}).root_causes {
+                    let k = (r.check_stamp.clone(), rc.key);
+                    if !seen_keys.contains(&k) {
+                        seen_keys.push(k);
+                    }
+                }
+            }
             let titles = progress.recorded.lock().map(|r| r.len()).unwrap_or(0);
             bar.set_position(if a.runs.is_some() {
                 n
@@ -1208,8 +1232,9 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
                 (secs * 10.0) as u64
             });
             bar.set_message(format!(
-                "{:.0} scenarios/s, {titles} new title(s)",
-                n as f64 / secs.max(1e-3)
+                "{:.0} scenarios/s, {titles} new title(s), {} root cause(s) so far",
+                n as f64 / secs.max(1e-3),
+                seen_keys.len()
             ));
         }
         worker.join().unwrap_or(0)
