@@ -103,6 +103,7 @@ pub fn time_to_first(
         runs_per_job: None,
         until: Some(pattern.to_string()),
         engine,
+        corpus: Vec::new(),
     };
     let progress = Progress::default();
     let start = std::time::Instant::now();

@@ -40,6 +40,10 @@ pub struct Plan {
     pub until: Option<String>,
     /// How inputs are drawn.
     pub engine: Engine,
+    /// Inputs judged before any is generated (a seed corpus: each scenario with its raw bytes
+    /// when it came as this generator's input), shared out over the jobs; they come on top of
+    /// `runs_per_job`.
+    pub corpus: Vec<(crate::scenario::Scenario, Option<Vec<u8>>)>,
 }
 
 /// How a job draws its scenarios.
@@ -187,6 +191,15 @@ fn job_loop(
     let mut mine: Vec<(String, String)> = Vec::new();
     let mut judged = 0u64;
     let mut swarm: Option<Swarm> = None;
+    let jobs = plan.jobs.max(1) as u64;
+    for (s, raw) in plan.corpus.iter().skip(job as usize).step_by(jobs as usize) {
+        if progress.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        if !judge(plan, known, progress, &mut mine, s, raw.as_deref()) {
+            return;
+        }
+    }
     while !progress.stop.load(Ordering::Relaxed) {
         if plan.runs_per_job.is_some_and(|n| judged >= n) {
             break;
@@ -212,29 +225,45 @@ fn job_loop(
             }
             None => Some(raw),
         };
-        for &check in &plan.checks {
-            let stamp = check.stamp();
-            for f in check.verdict(&s, known).new {
-                if mine.iter().any(|(c, t)| *c == stamp && *t == f.title) {
-                    continue;
-                }
-                mine.push((stamp.clone(), f.title.clone()));
-                if let Err(e) = record(plan, progress, &stamp, &f.title, &s, raw.as_deref()) {
-                    *progress.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
-                    progress.stop.store(true, Ordering::Relaxed);
-                    return;
-                }
-                if plan
-                    .until
-                    .as_deref()
-                    .is_some_and(|p| srfuzz_oracle::known::glob(p, &f.title))
-                {
-                    progress.stop.store(true, Ordering::Relaxed);
-                }
+        if !judge(plan, known, progress, &mut mine, &s, raw.as_deref()) {
+            return;
+        }
+    }
+}
+
+/// Judges one scenario by every check of the campaign, recording each title this job has not
+/// seen yet. False when the campaign must stop (a finding could not be written).
+fn judge(
+    plan: &Plan,
+    known: &KnownList,
+    progress: &Progress,
+    mine: &mut Vec<(String, String)>,
+    s: &crate::scenario::Scenario,
+    raw: Option<&[u8]>,
+) -> bool {
+    for &check in &plan.checks {
+        let stamp = check.stamp();
+        for f in check.verdict(s, known).new {
+            if mine.iter().any(|(c, t)| *c == stamp && *t == f.title) {
+                continue;
+            }
+            mine.push((stamp.clone(), f.title.clone()));
+            if let Err(e) = record(plan, progress, &stamp, &f.title, s, raw) {
+                *progress.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                progress.stop.store(true, Ordering::Relaxed);
+                return false;
+            }
+            if plan
+                .until
+                .as_deref()
+                .is_some_and(|p| srfuzz_oracle::known::glob(p, &f.title))
+            {
+                progress.stop.store(true, Ordering::Relaxed);
             }
         }
-        progress.execs.fetch_add(1, Ordering::Relaxed);
     }
+    progress.execs.fetch_add(1, Ordering::Relaxed);
+    true
 }
 
 /// Writes the first input of a (check, title) unless another job already did.
@@ -447,6 +476,7 @@ mod tests {
             runs_per_job: None,
             until: None,
             engine: Engine::Random,
+            corpus: Vec::new(),
         };
         let progress = Progress::default();
         let execs = run(&plan, &KnownList::default(), &progress);
@@ -491,6 +521,7 @@ mod budget_tests {
                 runs_per_job: Some(300),
                 until: None,
                 engine: Engine::Random,
+                corpus: Vec::new(),
             };
             let progress = Progress::default();
             assert_eq!(run(&plan, &KnownList::default(), &progress), 600);
@@ -506,5 +537,43 @@ mod budget_tests {
             t
         };
         assert_eq!(titles("a"), titles("b"));
+    }
+}
+
+#[cfg(test)]
+mod corpus_tests {
+    use super::*;
+
+    /// A seed corpus is judged before generation: with a budget of no generated inputs, the
+    /// corpus's repro still gives its title.
+    #[test]
+    fn a_seed_corpus_is_judged_first() {
+        let dir = std::env::temp_dir().join(format!("srfuzz-corpus-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let repro = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reports/register_dax-v4-no-hmem-auto-region-no-dax/scenario.scn"
+        );
+        let l = file::load(Path::new(repro), Default::default()).unwrap();
+        let t = crate::checks::Target::from_stamp(&l.meta()).unwrap();
+        let plan = Plan {
+            checks: vec![t.check],
+            seconds: f64::INFINITY,
+            jobs: 2,
+            seed: 1,
+            quirks: Quirks::NONE,
+            findings_dir: dir.clone(),
+            runs_per_job: Some(0),
+            until: None,
+            engine: Engine::Random,
+            corpus: vec![(l.scenario.clone(), None)],
+        };
+        let progress = Progress::default();
+        assert_eq!(run(&plan, &KnownList::default(), &progress), 1);
+        let rec = progress.recorded.lock().unwrap().clone();
+        assert!(rec.iter().any(|r| r.title == t.title), "{rec:?}");
+        assert!(!rec[0].path.with_extension("raw").exists(), "text only");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

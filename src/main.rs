@@ -1138,6 +1138,10 @@ struct HuntArgs {
     /// Where the first input of each new title is kept.
     #[arg(long, default_value = "hunt")]
     findings: PathBuf,
+    /// A seed corpus (files or directories: scenario text, stamped raw inputs, fuzzer bytes)
+    /// judged before generation starts, on top of the budget.
+    #[arg(long)]
+    corpus: Vec<PathBuf>,
     /// Where new root causes are written.
     #[arg(long, default_value = "reports")]
     reports: PathBuf,
@@ -1153,6 +1157,7 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
     };
     let known = known_list(a.known.as_deref())?;
     let quirks = gen::quirks_from_env().map_err(anyhow::Error::msg)?;
+    let plan_quirks = quirks;
     std::fs::create_dir_all(&a.findings)
         .with_context(|| format!("creating {}", a.findings.display()))?;
     let jobs = a
@@ -1173,6 +1178,17 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
         runs_per_job: a.runs,
         until: None,
         engine: campaign::Engine::from_name(&a.engine).map_err(anyhow::Error::msg)?,
+        corpus: load_all(&a.corpus, Reading { raw: false }, None)?
+            .into_iter()
+            .map(|f| {
+                // Bytes are kept beside the repro only when they decode so under this hunt.
+                let raw = match f.origin {
+                    file::Origin::Raw { data, quirks, .. } if quirks == plan_quirks => Some(data),
+                    _ => None,
+                };
+                (f.scenario, raw)
+            })
+            .collect(),
     };
     let progress = std::sync::Arc::new(campaign::Progress::default());
     {
