@@ -259,11 +259,20 @@ pub fn observe(
             },
         })
         .collect();
+    // A probe that returns -ENODEV or -ENXIO "rejects match" and is no failure: the driver core
+    // only logs it at debug level (`call_driver_probe()`, drivers/base/dd.c,
+    // <https://github.com/torvalds/linux/blob/master/drivers/base/dd.c>: `case -ENODEV: case
+    // -ENXIO: dev_dbg(dev, "probe with driver %s rejects match %d\n", …)`), as dax_cxl does on
+    // purpose for a region HMEM keeps. Such a device is unbound, not stuck.
+    let failed = |e: Option<crate::kernel::errno::Errno>| {
+        use crate::kernel::errno::Errno;
+        e.is_some_and(|e| !matches!(e, Errno::ENODEV | Errno::ENXIO))
+    };
     let unbound =
         k.dc.registered
             .iter()
             .map(|&d| k.dev(d))
-            .filter(|d| d.registered && d.driver.is_none() && (d.probe_err.is_some() || d.deferred))
+            .filter(|d| d.registered && d.driver.is_none() && (failed(d.probe_err) || d.deferred))
             .map(|d| DeviceIssue {
                 device: d.name.to_string(),
                 error: d

@@ -291,6 +291,14 @@ fn each_rule_is_refused_with_its_name_and_line() {
         6,
     );
     case(
+        Rule::MemdevCapacity,
+        with(&[(
+            6,
+            "memdev host-bridge=0 capacity=0x1001000000 decoder=0x850000000,size=128G,ways=2,pos=0",
+        )]),
+        6,
+    );
+    case(
         Rule::DecoderOnHotadd,
         with(&[(
             6,

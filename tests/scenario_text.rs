@@ -704,7 +704,7 @@ fn limits_refuse_the_item_past_them() {
         "[platform]\nhost-bridge 0\n",
         "",
         limits::MEMDEVS,
-        |_| "memdev host-bridge=0 capacity=0".to_string(),
+        |_| "memdev host-bridge=0 capacity=256M".to_string(),
     );
     assert_limit("events", "", "[events]", limits::EVENTS, |_| {
         "settle".to_string()

@@ -189,6 +189,8 @@ pub enum Rule {
     DecoderPosition,
     /// The device's capacity backs its share: `size / ways <= capacity`.
     DecoderCapacity,
+    /// A memory device's capacity is a whole, nonzero number of 256 MiB units.
+    MemdevCapacity,
     /// Only devices present at boot (or dead ones firmware had programmed) carry committed
     /// decoders; a hot-added device has none.
     DecoderOnHotadd,
@@ -219,7 +221,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order `validate` checks them.
-    pub const ALL: [Rule; 22] = [
+    pub const ALL: [Rule; 23] = [
         Rule::HostBridgeUidUnique,
         Rule::WindowAlignment,
         Rule::WindowWays,
@@ -231,6 +233,7 @@ impl Rule {
         Rule::DecoderWaysMultiple,
         Rule::DecoderPosition,
         Rule::DecoderCapacity,
+        Rule::MemdevCapacity,
         Rule::DecoderOnHotadd,
         Rule::RegionMembers,
         Rule::RegionOverlap,
@@ -258,6 +261,7 @@ impl Rule {
             Rule::DecoderWaysMultiple => "decoder-ways-multiple",
             Rule::DecoderPosition => "decoder-position",
             Rule::DecoderCapacity => "decoder-capacity",
+            Rule::MemdevCapacity => "memdev-capacity",
             Rule::DecoderOnHotadd => "decoder-on-hotadd",
             Rule::RegionMembers => "region-members",
             Rule::RegionOverlap => "region-overlap",
@@ -466,6 +470,22 @@ pub fn violations(p: &Platform) -> Vec<Violation> {
                     ),
                 );
             }
+        }
+    }
+
+    // Memory devices: the Identify Memory Device command reports capacities in units of
+    // CXL_CAPACITY_MULTIPLIER (SZ_256M, drivers/cxl/cxlmem.h).
+    for (i, m) in p.memdevs.iter().enumerate() {
+        if m.capacity == 0 || !m.capacity.is_multiple_of(SZ_256M) {
+            push(
+                Rule::MemdevCapacity,
+                vec![Item::Memdev(i)],
+                format!(
+                    "mem{i} has capacity {:#x}: a CXL memory device reports its capacity in \
+                     256M units (CXL_CAPACITY_MULTIPLIER), so it is a nonzero multiple of 256M",
+                    m.capacity
+                ),
+            );
         }
     }
 

@@ -512,6 +512,13 @@ pub fn create_ram_region(k: &mut Kernel, window: u32, memdevs: &[u32]) -> Result
     }
     for &m in memdevs {
         let st = &k.cxl.memdevs[m as usize];
+        // Endpoint decoders exist only while cxl_port is bound to the endpoint
+        // (`cxl_port_probe()` → `cxl_endpoint_port_probe()` → `devm_cxl_enumerate_decoders()`):
+        // with the endpoint unbound (`rmmod cxl_port`, say) there is no decoderX.Y in sysfs for
+        // `target*_store` to name, and the cxl tool finds no endpoint decoder.
+        if st.endpoint.is_some_and(|ep| k.dev(ep).driver.is_none()) {
+            return Err(Errno::ENODEV);
+        }
         if st.endpoint.is_none() || st.decoder_region.is_some() || st.decoder_committed {
             return Err(Errno::EBUSY);
         }
