@@ -75,17 +75,11 @@ pub fn invariants(design: &str, o: &Observation, at_end: bool) -> Vec<Finding> {
         let Cause::Kernel { function, .. } = &t.cause else {
             continue;
         };
-        let how = o
-            .regions
-            .iter()
-            .find(|r| r.name == t.region && r.start == t.start)
-            .map_or("a", |r| {
-                if r.auto {
-                    "an auto-assembled"
-                } else {
-                    "a user-created"
-                }
-            });
+        let how = if t.auto {
+            "an auto-assembled"
+        } else {
+            "a user-created"
+        };
         push(
             FindingKind::TeardownWhileOnline,
             format!("{how} region unregistered with its memory online, by {function}"),

@@ -166,6 +166,9 @@ pub struct TeardownObs {
     pub start: u64,
     /// Last byte.
     pub end: u64,
+    /// Auto-assembled from firmware's decoders (else created by the user). Recorded here: a
+    /// user region may reuse a destroyed auto region's name and range.
+    pub auto: bool,
     /// Bytes of the region's own memory (its dax_region's dev_dax, hot-added by kmem) online at
     /// the time: what kmem cannot take back ("cannot be hotremoved until the next reboot").
     pub own_online_bytes: u64,

@@ -417,12 +417,13 @@ fn record_teardown(k: &mut Kernel, region: u32, own_online: u64, cause: srfuzz_o
         // Judges weigh only teardowns with the region's own memory online; reports list all.
         return;
     }
-    let (id, start, end) = (r.id, r.start, r.end);
+    let (id, start, end, auto) = (r.id, r.start, r.end, r.auto);
     let other = k.mem.online_bytes(start, end).saturating_sub(own_online);
     k.teardowns.push(srfuzz_oracle::TeardownObs {
         region: format!("region{id}"),
         start,
         end,
+        auto,
         own_online_bytes: own_online,
         other_online_bytes: other,
         cause,
