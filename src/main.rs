@@ -1207,7 +1207,7 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
     };
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("hunt {bar:24} {elapsed} {msg}")
+        indicatif::ProgressStyle::with_template("hunt {bar:24} {elapsed} ({eta} left) {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let start = std::time::Instant::now();
