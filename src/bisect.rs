@@ -205,3 +205,48 @@ mod tests {
         assert_eq!(subsets(5, 1).len(), 5);
     }
 }
+
+#[cfg(test)]
+mod base_tests {
+    use super::*;
+
+    fn v5_with(culprits: Vec<Vec<usize>>) -> Bisection {
+        let design = crate::designs::by_name("dax_cxl_mode-v5").unwrap();
+        Bisection {
+            designs: vec![DesignBisection {
+                design,
+                first: Some(0),
+                stays: true,
+                culprits,
+            }],
+            evaluations: 0,
+        }
+    }
+
+    /// Which patches of v5's stack are its base tree's, by position.
+    fn index(label_start: &str) -> usize {
+        let d = crate::designs::by_name("dax_cxl_mode-v5").unwrap();
+        d.patches
+            .iter()
+            .position(|p| p.label.starts_with(label_start))
+            .unwrap_or_else(|| panic!("no patch {label_start}"))
+    }
+
+    /// Blamed only on base commits: the base's. A culprit set of base commits alone, next to
+    /// one of series patches: the bases differ (for a differential finding), but the series
+    /// is blamed too.
+    #[test]
+    fn base_commits_are_told_apart_from_the_series() {
+        let (base, series) = (index("1f1cb7f0"), index("v5 6/7"));
+        assert!(crate::designs::by_name("dax_cxl_mode-v5").unwrap().patches[base].in_base);
+        let only_base = v5_with(vec![vec![base]]);
+        assert!(only_base.blames_only_the_base() && only_base.bases_differ());
+        let both = v5_with(vec![vec![base], vec![series]]);
+        assert!(!both.blames_only_the_base());
+        assert!(both.bases_differ());
+        let pair = v5_with(vec![vec![base, series]]);
+        assert!(!pair.blames_only_the_base() && !pair.bases_differ());
+        let only_series = v5_with(vec![vec![series]]);
+        assert!(!only_series.blames_only_the_base() && !only_series.bases_differ());
+    }
+}

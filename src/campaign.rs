@@ -577,3 +577,48 @@ mod corpus_tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[cfg(test)]
+mod swarm_tests {
+    use super::*;
+    use crate::scenario::Event;
+
+    /// A draw that keeps nothing leaves the platform and removes every event kind it governs,
+    /// the request and the schedule; one that keeps everything changes nothing.
+    #[test]
+    fn a_swarm_draw_removes_exactly_the_features_it_leaves_out() {
+        let s = (1..2_000)
+            .map(|i| gen::scenario_from_bytes(&gen::ByteStream::new(i).bytes(200)))
+            .find(|s| {
+                s.events.iter().any(|e| matches!(e, Event::Modprobe(_)))
+                    && s.events.iter().any(|e| matches!(e, Event::Settle))
+                    && s.events.iter().any(|e| matches!(e, Event::Rmmod(_)))
+                    && !s.schedule.is_empty()
+                    && s.kconfig != Default::default()
+            })
+            .expect("a scenario with every feature");
+        let all = Swarm {
+            user_actions: true,
+            modprobes: true,
+            settles: true,
+            kconfig: true,
+            schedule: true,
+        };
+        let mut kept = s.clone();
+        all.apply(&mut kept);
+        assert_eq!(kept, s);
+        let none = Swarm {
+            user_actions: false,
+            modprobes: false,
+            settles: false,
+            kconfig: false,
+            schedule: false,
+        };
+        let mut bare = s.clone();
+        none.apply(&mut bare);
+        assert_eq!(bare.platform, s.platform);
+        assert!(bare.events.is_empty() && bare.schedule.is_empty());
+        assert_eq!(bare.kconfig, Default::default());
+        assert!(Engine::from_name("coverage").is_err());
+    }
+}

@@ -488,3 +488,27 @@ settle
     assert_eq!(rds.len(), 2);
     assert_eq!(rds[0].res, rds[1].res);
 }
+
+/// `cxl_endpoint_port_probe()` → `devm_cxl_enumerate_decoders()`: endpoint decoders exist only
+/// while cxl_port is bound to the endpoint. After `rmmod cxl_port` (mainline: cxl_mem holds no
+/// hard dependency on it) there is no endpoint decoder for `cxl create-region` to name, so it
+/// fails with -ENODEV and no region appears.
+#[test]
+fn create_region_needs_the_endpoint_bound_to_cxl_port() {
+    let src = "
+[platform]
+host-bridge 0
+window 0x850000000 size=256M targets=0
+memdev host-bridge=0 capacity=256M presence=boot
+[kconfig]
+CONFIG_CXL_BUS=m
+[events]
+settle
+rmmod cxl_port
+create-region window=0 memdevs=0
+settle
+";
+    let run = run_text("mainline", src);
+    assert_eq!(user_errors(&run, "create-region"), vec![Errno::ENODEV]);
+    assert!(run.last().regions.iter().all(|r| !r.alive));
+}
