@@ -20,6 +20,7 @@ pub mod census;
 pub mod checks;
 pub mod designs;
 pub mod drivers;
+pub mod explore;
 pub mod kernel;
 pub mod minimize;
 pub mod model;

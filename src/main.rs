@@ -19,7 +19,7 @@ use srfuzz::report;
 use srfuzz::scenario::file::{self, Loaded, Meta, ReadOptions};
 use srfuzz::scenario::{gen, text, Quirks};
 use srfuzz::triage::{self, Campaign};
-use srfuzz::{bench, campaign, census};
+use srfuzz::{bench, campaign, census, explore};
 use srfuzz_oracle::KnownList;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -260,6 +260,21 @@ enum Cmd {
         /// Directory to write one example per new title into.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Run every schedule of one scenario on each design: its distinct outcomes and findings,
+    /// each with the shortest schedule that reaches it (exit 1 if a design ends in more than
+    /// one way or shows a finding).
+    Explore {
+        /// The scenario (text or raw).
+        input: PathBuf,
+        /// Designs, comma-separated (default: every design).
+        #[arg(long, value_delimiter = ',')]
+        designs: Vec<String>,
+        /// Stop after this many schedules per design (the result then says it is incomplete).
+        #[arg(long, default_value_t = 200_000)]
+        max_runs: u64,
+        #[command(flatten)]
+        reading: Reading,
     },
     /// Measure runs per second on generated scenarios (single thread); with `--minimize DIR`,
     /// time the minimization of every repro below DIR instead.
@@ -536,6 +551,12 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             let pairs = pairs.iter().map(|p| pair(p)).collect::<Result<Vec<_>>>()?;
             census_cmd(seconds, seed, &pairs, out.as_deref())
         }
+        Cmd::Explore {
+            input,
+            designs,
+            max_runs,
+            reading,
+        } => explore_cmd(&input, &designs, max_runs, reading),
         Cmd::Bench {
             minimize: Some(dir),
             ..
@@ -1387,6 +1408,74 @@ fn census_cmd(
         }
     }
     Ok(code(!c.new.is_empty()))
+}
+
+/// See [`Cmd::Explore`].
+fn explore_cmd(
+    input: &Path,
+    designs: &[String],
+    max_runs: u64,
+    reading: Reading,
+) -> Result<ExitCode> {
+    let f = load_one(input, reading)?;
+    let ds: Vec<&'static Design> = if designs.is_empty() {
+        designs::all().iter().collect()
+    } else {
+        pick_designs(designs)?
+    };
+    let hex = |b: &[u8]| {
+        if b.is_empty() {
+            "(canonical: the oldest runnable task each time)".to_string()
+        } else {
+            b.iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    let mut found = false;
+    for d in ds {
+        let e = explore::explore(d, &f.scenario, max_runs);
+        println!(
+            "--- {}: {} schedule(s){}, at most {} decisions each, {} distinct outcome(s), {} \
+             finding(s); {:.0} schedules/s",
+            d.name,
+            e.runs,
+            if e.complete {
+                " (every one)"
+            } else {
+                " (stopped at --max-runs: incomplete)"
+            },
+            e.deepest,
+            e.outcomes.len(),
+            e.findings.len(),
+            e.runs as f64 / e.seconds.max(1e-9)
+        );
+        for (i, o) in e.outcomes.iter().enumerate() {
+            println!(
+                "outcome {} ({} schedule(s)), shortest schedule: {}",
+                i + 1,
+                o.runs,
+                hex(&o.schedule)
+            );
+            if let Some(end) = o.observations.last() {
+                for l in end.ownership_table().lines() {
+                    println!("  {l}");
+                }
+            }
+        }
+        for x in &e.findings {
+            println!(
+                "FINDING {} ({} schedule(s)), shortest schedule: {}",
+                x.title,
+                x.runs,
+                hex(&x.schedule)
+            );
+        }
+        found |= e.outcomes.len() > 1 || !e.findings.is_empty();
+    }
+    println!("(a schedule replays as the scenario's [schedule] section: one byte per decision)");
+    Ok(code(found))
 }
 
 /// See [`Cmd::Bench`]: time to first finding per root cause, five seeds, at most `seconds`

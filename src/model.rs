@@ -242,12 +242,24 @@ pub fn run_for_judging(design: &'static Design, s: &Scenario) -> Run {
 
 /// [`run_for_judging`] on inputs prepared once for several runs of `s`.
 pub fn run_for_judging_in(design: &'static Design, s: &Scenario, inputs: &Inputs) -> Run {
-    run_inner(design, design.ops(), s, inputs, false)
+    run_inner(design, design.ops(), s, inputs, false, &mut None)
 }
 
 /// Runs `s` with a given ops table of `design` (e.g. with a patch left out).
 pub fn run_with(design: &'static Design, ops: &'static crate::designs::Ops, s: &Scenario) -> Run {
-    run_inner(design, ops, s, &Inputs::of(s), true)
+    run_inner(design, ops, s, &Inputs::of(s), true, &mut None)
+}
+
+/// [`run_for_judging_in`], also returning the number of runnable tasks at each scheduling
+/// decision the run took (see [`crate::explore`]).
+pub fn run_recording_choices(
+    design: &'static Design,
+    s: &Scenario,
+    inputs: &Inputs,
+) -> (Run, Vec<u8>) {
+    let mut arities = Some(Vec::new());
+    let run = run_inner(design, design.ops(), s, inputs, false, &mut arities);
+    (run, arities.unwrap_or_default())
 }
 
 fn run_inner(
@@ -256,6 +268,7 @@ fn run_inner(
     s: &Scenario,
     inputs: &Inputs,
     reporting: bool,
+    arities: &mut Option<Vec<u8>>,
 ) -> Run {
     let cfg = resolve(ops, &s.kconfig);
     let k: KRef = Rc::new(RefCell::new(Kernel::new(
@@ -272,7 +285,9 @@ fn run_inner(
     }
     let bound = step_bound(&inputs.platform, &inputs.events);
     let mut exec = Executor::with_step_bound(inputs.schedule.clone(), bound);
+    exec.arities = arities.take();
     let end = exec.run(&k, &make_task);
+    *arities = exec.arities.take();
     let outcome = match end {
         RunEnd::Quiescent => Outcome::Quiescent,
         RunEnd::Deadlock => Outcome::Deadlock,

@@ -326,6 +326,9 @@ pub struct Executor {
     pub decisions: u32,
     /// Polls made.
     pub steps: u32,
+    /// When set, the number of runnable tasks at each scheduling decision, in order (at most
+    /// 255): what an exhaustive exploration of the schedules branches on.
+    pub arities: Option<Vec<u8>>,
     /// The most polls this run may make: reaching it with a task still runnable ends the run
     /// as [`RunEnd::StepBound`] (a livelock). [`STEP_BOUND`] unless set with
     /// [`Executor::with_step_bound`].
@@ -354,6 +357,7 @@ impl Executor {
             cursor: 0,
             decisions: 0,
             steps: 0,
+            arities: None,
             step_bound,
         }
     }
@@ -406,6 +410,9 @@ impl Executor {
             }
             let pick = if runnable.len() > 1 {
                 self.decisions += 1;
+                if let Some(a) = self.arities.as_mut() {
+                    a.push(runnable.len().min(255) as u8);
+                }
                 let b = self.schedule.get(self.cursor).copied().unwrap_or(0);
                 self.cursor += 1;
                 runnable[b as usize % runnable.len()]
