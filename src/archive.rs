@@ -10,7 +10,8 @@
 //!   replays while the generator keeps its version;
 //! * optionally `README.md` — prose by hand (what it means, the fix discussed on the list).
 //!
-//! [`regenerate`] re-derives the generated files (and the index, `reports/README.md`), checking
+//! [`regenerate`] re-derives the generated files (and the index, `reports/README.md`, and the
+//! design matrix, `reports/matrix.txt` and `matrix.md`: [`crate::matrix`]), checking
 //! on the way that each scenario still shows its finding, from the text and from its raw input,
 //! and is still minimal. With `verify` it writes nothing and reports what is out of date: the
 //! test suite runs it, so reports/ never drifts from the model.
@@ -104,6 +105,23 @@ pub fn regenerate(dir: &Path, verify: bool) -> Regeneration {
         }
     }
     put(&dir.join("README.md"), index.as_bytes(), verify, &mut out);
+    // The design matrix over the same directories (src/matrix.rs).
+    let mut rows = Vec::new();
+    for d in &entries {
+        let name = d
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Ok(l) = file::load(&d.join("scenario.scn"), Default::default()) else {
+            continue; // reported as a problem above
+        };
+        if let Ok(t) = Target::from_stamp(&l.meta()) {
+            rows.push(crate::matrix::row(&name, &t, &l.scenario));
+        }
+    }
+    let (text, md) = crate::matrix::render(&rows);
+    put(&dir.join("matrix.txt"), text.as_bytes(), verify, &mut out);
+    put(&dir.join("matrix.md"), md.as_bytes(), verify, &mut out);
     out
 }
 

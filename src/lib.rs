@@ -22,6 +22,7 @@ pub mod designs;
 pub mod drivers;
 pub mod explore;
 pub mod kernel;
+pub mod matrix;
 pub mod minimize;
 pub mod model;
 pub mod observe;
