@@ -53,7 +53,9 @@ pub struct Exploration {
     /// Distinct outcomes (compared as the differential check compares two runs), in order of
     /// first sight; the canonical schedule's comes first.
     pub outcomes: Vec<Outcome>,
-    /// Findings (invariants and spec, declared ones left out), in order of first sight.
+    /// Findings (invariants and spec, declared ones left out), in order of first sight: the
+    /// design's own judgement of each run, not split against mainline (explore mainline too to
+    /// see which it shares).
     pub findings: Vec<Shown>,
     /// Most scheduling decisions in one run.
     pub deepest: usize,

@@ -273,6 +273,10 @@ enum Cmd {
         /// Stop after this many schedules per design (the result then says it is incomplete).
         #[arg(long, default_value_t = 200_000)]
         max_runs: u64,
+        /// Write each finding's shortest schedule into DIR as a stamped scenario that replays it
+        /// (`srfuzz replay`, `minimize`, `report` take it as any repro).
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(flatten)]
         reading: Reading,
     },
@@ -555,8 +559,9 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             input,
             designs,
             max_runs,
+            out,
             reading,
-        } => explore_cmd(&input, &designs, max_runs, reading),
+        } => explore_cmd(&input, &designs, max_runs, out.as_deref(), reading),
         Cmd::Bench {
             minimize: Some(dir),
             ..
@@ -1415,6 +1420,7 @@ fn explore_cmd(
     input: &Path,
     designs: &[String],
     max_runs: u64,
+    out: Option<&Path>,
     reading: Reading,
 ) -> Result<ExitCode> {
     let f = load_one(input, reading)?;
@@ -1471,6 +1477,27 @@ fn explore_cmd(
                 x.runs,
                 hex(&x.schedule)
             );
+            if let Some(dir) = out {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                let s = srfuzz::scenario::Scenario {
+                    schedule: x.schedule.clone(),
+                    ..f.scenario.clone()
+                };
+                let stamp = Meta {
+                    check: Some(Check::Spec.stamp()),
+                    finding: Some(x.title.clone()),
+                    ..Meta::now()
+                };
+                let path = dir.join(format!(
+                    "{}-{:016x}.scn",
+                    d.name,
+                    campaign::title_hash(&x.title)
+                ));
+                file::write_atomic(&path, file::stamped_text(&s, &stamp).as_bytes())
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("  written to {}", path.display());
+            }
         }
         found |= e.outcomes.len() > 1 || !e.findings.is_empty();
     }

@@ -439,3 +439,38 @@ fn an_interrupted_hunt_still_triages() {
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
     assert!(stdout(&out).contains("root cause(s)"), "{}", stdout(&out));
 }
+
+/// `explore` exits 1 when a design ends in more than one way, and each finding it writes with
+/// `--out` is a stamped repro that `replay` reproduces (exit 1).
+#[test]
+fn explore_writes_findings_that_replay() {
+    let dir = scratch("explore");
+    let o = srfuzz()
+        .args([
+            "explore",
+            "reports/v4-order-dependence-region-differs-4/scenario.scn",
+            "--designs",
+            "register_dax-v4",
+            "--max-runs",
+            "20000",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("2 distinct outcome(s)"),
+        "{}",
+        stdout(&o)
+    );
+    let written: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!written.is_empty());
+    for p in written {
+        let r = srfuzz().arg("replay").arg(&p).output().unwrap();
+        assert_eq!(r.status.code(), Some(1), "{}: {}", p.display(), stdout(&r));
+    }
+}
