@@ -364,7 +364,7 @@ pub fn judge_design(s: &Scenario, d: &'static Design) -> Judged {
 /// build the same `.config` from the request, else mainline run on `d`'s `.config`
 /// ([`model::baseline_for`]); `None` when mainline cannot build it (every finding is then the
 /// design's own).
-fn baseline_of<'a, T>(
+pub fn baseline_of<'a, T>(
     s: &Scenario,
     d: &'static Design,
     shared: &'a T,

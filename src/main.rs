@@ -867,13 +867,12 @@ fn run_file(f: &Loaded, designs: &[&'static Design], known: &KnownList, o: RunOp
         }
         let mut judged = checks::judge_run(d, &run.observations);
         // Mainline on this design's .config is its baseline (model::baseline_for).
-        match model::baseline_for(s, d, checks::mainline()) {
-            Some(std::borrow::Cow::Borrowed(_)) => judged.split_baseline(d, &baseline),
-            Some(std::borrow::Cow::Owned(other)) => {
-                let m = model::run_for_judging(checks::mainline(), &other);
-                judged.split_baseline(d, &checks::judge_run(checks::mainline(), &m.observations));
-            }
-            None => {}
+        let own = checks::baseline_of(s, d, &baseline, |o| {
+            let m = model::run_for_judging(checks::mainline(), o);
+            checks::judge_run(checks::mainline(), &m.observations)
+        });
+        if let Some(b) = own {
+            judged.split_baseline(d, &b);
         }
         let mut dr = DesignRow {
             design: d.name,
