@@ -31,13 +31,16 @@ for t in $targets; do
   if [ "$t" = scenario_text ]; then from=$texts; else from=$seeds; fi
   # Kept small as `cargo fuzz cmin` does: libFuzzer's merge keeps the inputs that add coverage
   # of this target (the full set if the binary cannot run here).
-  min=$(mktemp -d)
-  if "$bindir/$t" -merge=1 "$min" "$from" > "$min.log" 2>&1 && [ -n "$(ls -A "$min")" ]; then
+  # Seeds that crash (repros of findings) leave their artifacts in a scratch directory, not in
+  # the checkout.
+  min=$(mktemp -d) crashes=$(mktemp -d)
+  if "$bindir/$t" -merge=1 -artifact_prefix="$crashes/" "$min" "$from" > "$min.log" 2>&1 &&
+    [ -n "$(ls -A "$min")" ]; then
     from=$min
   fi
   echo "$t: $(ls "$from" | wc -l) seed inputs"
   (cd "$from" && zip -q -r "$OUT/${t}_seed_corpus.zip" .)
-  rm -rf "$min" "$min.log"
+  rm -rf "$min" "$min.log" "$crashes"
   [ -f "fuzz/dict/$t.dict" ] && cp "fuzz/dict/$t.dict" "$OUT/$t.dict"
   # Generated scenarios read at most a few hundred bytes; scenario text runs to a few KiB.
   if [ "$t" = scenario_text ]; then max_len=4096; else max_len=512; fi
