@@ -1,9 +1,11 @@
 //! Campaigns: `srfuzz hunt`, the main job — generate, judge, keep the first input of every new
 //! title, and never restart on a finding; then triage what was kept into root causes.
 //!
-//! The engine here is in-process random generation: each job draws byte strings from its own
-//! deterministic stream ([`gen::ByteStream`], seeded from the campaign seed and the job number),
-//! decodes them with the generator, and runs every check of the campaign on the scenario. A
+//! The engine here is in-process random generation: each job first judges its share of the seed
+//! corpus, then draws byte strings from its own deterministic stream ([`gen::ByteStream`],
+//! seeded from the campaign seed and the job number), decodes them with the generator (under
+//! [`Engine::Swarm`], with some features left out per stretch), and runs every check of the
+//! campaign on the scenario. BENCHMARKS.md compares it with libFuzzer. A
 //! finding is a value, not a crash: the first input of each new (check, title) is written at
 //! once — stamped raw input and stamped scenario text, named by the check and a hash of the
 //! title, written atomically, so parallel jobs never clash and an interrupted campaign loses
@@ -106,9 +108,10 @@ impl Swarm {
         }
     }
 
-    /// `s` with the features this draw leaves out removed.
-    pub fn apply(&self, s: &mut crate::scenario::Scenario) {
+    /// Removes from `s` the features this draw leaves out; true if that changed `s`.
+    pub fn apply(&self, s: &mut crate::scenario::Scenario) -> bool {
         use crate::scenario::Event;
+        let events = s.events.len();
         s.events.retain(|e| match e {
             Event::Modprobe(_) => self.modprobes,
             Event::Settle => self.settles,
@@ -119,12 +122,16 @@ impl Swarm {
             | Event::DestroyRegion(_)
             | Event::Blacklist(_) => self.user_actions,
         });
-        if !self.kconfig {
+        let mut changed = s.events.len() != events;
+        if !self.kconfig && s.kconfig != Default::default() {
             s.kconfig = Default::default();
+            changed = true;
         }
-        if !self.schedule {
+        if !self.schedule && !s.schedule.is_empty() {
             s.schedule.clear();
+            changed = true;
         }
+        changed
     }
 }
 
@@ -218,11 +225,7 @@ fn job_loop(
         // A swarm stretch's scenario is no longer what the bytes decode to: its text is the
         // repro.
         let raw = match swarm {
-            Some(sw) => {
-                let before = s.clone();
-                sw.apply(&mut s);
-                (s == before).then_some(raw)
-            }
+            Some(sw) => (!sw.apply(&mut s)).then_some(raw),
             None => Some(raw),
         };
         if !judge(plan, known, progress, &mut mine, &s, raw.as_deref()) {
@@ -605,7 +608,7 @@ mod swarm_tests {
             schedule: true,
         };
         let mut kept = s.clone();
-        all.apply(&mut kept);
+        assert!(!all.apply(&mut kept));
         assert_eq!(kept, s);
         let none = Swarm {
             user_actions: false,
@@ -615,7 +618,7 @@ mod swarm_tests {
             schedule: false,
         };
         let mut bare = s.clone();
-        none.apply(&mut bare);
+        assert!(none.apply(&mut bare));
         assert_eq!(bare.platform, s.platform);
         assert!(bare.events.is_empty() && bare.schedule.is_empty());
         assert_eq!(bare.kconfig, Default::default());
