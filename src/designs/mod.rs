@@ -5,10 +5,16 @@
 
 pub mod cxl_init;
 pub mod dax_cxl_mode;
+pub mod exclusive;
 pub mod mainline;
 mod ops;
+pub mod post_merge;
 pub mod register_dax;
 pub mod series;
+pub mod v3;
+pub mod v6;
+pub mod v7;
+pub mod v8;
 
 pub use ops::{AsyncExit, AsyncInit, CxlRangeFn, DepsLine, HmemRangeFn, ModuleDeps, Ops, ProbeFn};
 
@@ -218,15 +224,21 @@ fn rules_id(rules: &crate::kernel::kconfig::KconfigRules) -> u32 {
     i as u32
 }
 
-/// Every design srfuzz knows, mainline first.
+/// Every design srfuzz knows, mainline first, then the series in the order it was posted and
+/// merged.
 pub fn all() -> &'static [Design] {
-    static ALL: [Design; 4] = [
+    static ALL: [Design; 10] = [
         Design::new(
             "mainline",
             "before the series (~v6.18): HMEM leaves any CXL-window range to CXL, no fallback",
             &[],
         )
         .declaring(&mainline::DECLARED),
+        Design::new(
+            "v3",
+            "v3 (Sep 2025): HMEM defers CXL-window ranges, then always leaves them to CXL",
+            &v3::V3,
+        ),
         Design::new(
             "register_dax-v4",
             "v4 (Nov 2025): auto regions wait for HMEM's per-range verdict (register_dax flag)",
@@ -243,6 +255,31 @@ pub fn all() -> &'static [Design] {
             &dax_cxl_mode::V5,
         )
         .declaring(&dax_cxl_mode::DECLARED),
+        Design::new(
+            "v6",
+            "v6 (Feb 2026): \"DAX Regions\" exclusion; one bus.c work decides DROP/REGISTER for all",
+            &v6::V6,
+        ),
+        Design::new(
+            "v7",
+            "v7 (Mar 2026): one static hmem.c work, per-range decision, initial-probe flag",
+            &v7::V7,
+        ),
+        Design::new(
+            "v8",
+            "v8 (Mar 2026): v7 with a static work initializer, CXL wins after the initial probe",
+            &v8::V8,
+        ),
+        Design::new(
+            "merged",
+            "as merged for 7.1: v8 without 9/9 (Soft Reserved is not put back into iomem)",
+            &v8::MERGED,
+        ),
+        Design::new(
+            "post-merge",
+            "merged plus the fixes after it: per-device work and did_probe, Kconfig dependencies",
+            &post_merge::POST_MERGE,
+        ),
     ];
     &ALL
 }

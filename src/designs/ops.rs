@@ -133,6 +133,13 @@ pub struct Ops {
     pub dev_dax_kmem_probe: ProbeFn,
     /// kmem.c `dev_dax_kmem_remove`.
     pub dev_dax_kmem_remove: fn(&mut Kernel, DevId),
+    /// drivers/dax/Makefile links `hmem/` first ("dax/cxl, hmem: Initialize hmem early and
+    /// defer dax_cxl binding", v6 4/9, merged 39aa1d4b), so built-in device.c and dax_hmem run
+    /// their device initcalls before kmem's and dax_cxl's; mainline links it last.
+    pub dax_hmem_links_first: bool,
+    /// `dax_hmem_flush_work()`, which dax_cxl's driver-registration work calls before
+    /// `cxl_driver_register()` in the designs that have both (v6 8/9 onward); `None` before.
+    pub dax_hmem_flush_work: Option<AsyncExit>,
 }
 
 fn dax_hmem_init(k: KRef) -> BoxFut<KResult> {
@@ -200,6 +207,8 @@ impl Ops {
             alloc_dax_region: dax::alloc_dax_region,
             dev_dax_kmem_probe: kmem::dev_dax_kmem_probe,
             dev_dax_kmem_remove: kmem::dev_dax_kmem_remove,
+            dax_hmem_links_first: false,
+            dax_hmem_flush_work: None,
         }
     }
 }

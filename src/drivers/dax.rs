@@ -69,6 +69,12 @@ pub struct DaxState {
     pub dax_regions: ResId,
     /// bus.c's `dax_cxl_mode` in the dax_cxl_mode design (v5 5/7), reset when dax.ko loads.
     pub dax_cxl_mode: DaxCxlMode,
+    /// bus.c's `hmem_deferred_fn`/`dax_hmem_data` of v6 7/9 ("Add deferred-work helpers for
+    /// dax_hmem and dax_cxl coordination"): the hmem_platform device whose
+    /// `process_defer_work` is registered with the singleton `dax_hmem_work`, if any. The
+    /// function is always hmem.c's `process_defer_work`, so only its argument is kept. Reset
+    /// when dax.ko loads.
+    pub hmem_deferred_data: Option<DevId>,
 }
 
 impl DaxState {
@@ -80,6 +86,7 @@ impl DaxState {
             devs: Vec::new(),
             dax_regions,
             dax_cxl_mode: DaxCxlMode::Defer,
+            hmem_deferred_data: None,
         }
     }
 }
@@ -120,6 +127,33 @@ pub fn alloc_dax_region(
         dax_region_unregister,
         idx as u64,
     );
+    Some(idx)
+}
+
+/// `alloc_dax_region()` from "dax: Track all dax_region allocations under a global resource
+/// tree" (v6 5/9, v7 4/7, v8 6/9, merged as 34f80bb9,
+/// <https://github.com/torvalds/linux/commit/34f80bb969cc1710f336ea1878781780a59fc8e7>):
+/// `dax_region->res` is claimed in the global "DAX Regions" resource with
+/// `request_resource()`; a conflict ("dax_region resource conflict for %pR") frees the region
+/// and returns NULL, which both callers turn into -ENOMEM. So whichever of dax_hmem and
+/// dax_cxl allocates first owns the bytes, and the other's probe fails.
+pub fn alloc_dax_region_exclusive(
+    k: &mut Kernel,
+    parent: DevId,
+    id: u32,
+    start: u64,
+    end: u64,
+    nid: i32,
+    owner: DaxOwner,
+) -> Option<u32> {
+    let res = k.res.alloc(Name::fixed("dax region"), start, end, IORESOURCE_MEM, 0);
+    let root = k.dax.dax_regions;
+    if k.res.request_resource(root, res).is_err() {
+        k.dbg("alloc_dax_region", "dax_region resource conflict");
+        return None;
+    }
+    let idx = alloc_dax_region(k, parent, id, start, end, nid, owner)?;
+    k.dax.regions[idx as usize].res = Some(res);
     Some(idx)
 }
 

@@ -49,6 +49,20 @@ pub struct HmemState {
     /// `platform_set_drvdata(pdev, work)`: each hmem_platform device's deferred work, in the
     /// designs that defer (newest last).
     pub defer_work: Vec<(DevId, WorkId)>,
+    /// device.c's `bool dax_hmem_initial_probe` (v7 6/7, v8 8/9, merged e4de6b91): built in,
+    /// so it survives reloads of dax_hmem.ko; set once HMEM's deferred work has run.
+    pub initial_probe: bool,
+    /// hmem.c's `static struct dax_defer_work dax_hmem_work` (v7, v8, merged): one work item
+    /// for every hmem_platform device, re-created each time dax_hmem.ko is loaded (its
+    /// statics start over), with the `pdev` it recorded.
+    pub static_work: Option<(WorkId, Option<DevId>)>,
+    /// Post-merge (f8dc1bde): each hmem_platform device is a `struct hmem_platform_device`
+    /// allocated by built-in device.c, with its own `work` and `did_probe` — kept across
+    /// reloads of dax_hmem.ko. Created on first use: `(device, work, did_probe)`.
+    pub platform_work: Vec<(DevId, WorkId, bool)>,
+    /// Post-merge: the instances queued on the ordered `dax_hmem_wq`, oldest first (an
+    /// ordered workqueue runs one at a time, in queueing order).
+    pub wq_fifo: Vec<WorkId>,
 }
 
 impl HmemState {
@@ -63,6 +77,10 @@ impl HmemState {
             devs: Vec::new(),
             dax_cxl_mode: DaxCxlMode::Defer,
             defer_work: Vec::new(),
+            initial_probe: false,
+            static_work: None,
+            platform_work: Vec::new(),
+            wq_fifo: Vec::new(),
         }
     }
 }

@@ -145,6 +145,17 @@ pub struct Devres {
     pub arg: u64,
 }
 
+/// A wait a devm release action asked for, and what the action does once it is over (the rest
+/// of an action that sleeps in the middle, e.g. v6's `kill_defer_work`: `flush_work`, then
+/// unregister).
+#[derive(Clone, Copy, Debug)]
+pub struct PendingWait {
+    /// What the task that started the teardown sleeps on.
+    pub wait: Wait,
+    /// The action's remainder, with its argument.
+    pub then: Option<(fn(&mut Kernel, u64), u64)>,
+}
+
 /// One `struct device`.
 #[derive(Clone, Debug)]
 pub struct Device {
@@ -219,7 +230,7 @@ pub struct DriverCore {
     /// Async attaches scheduled and not finished (`async_synchronize_full` waits for them).
     pub async_pending: u32,
     /// Waits that devm release actions asked for (see the module docs).
-    pub pending_waits: Vec<Wait>,
+    pub pending_waits: Vec<PendingWait>,
     /// udev's side of `kobject_uevent(KOBJ_ADD)`: see [`Udev`].
     pub udev: Udev,
     /// The registered devices, in creation order: what the walks over devices visit
@@ -538,7 +549,10 @@ impl Kernel {
             wk.cancelled += 1;
         }
         if wk.running.is_some() {
-            self.dc.pending_waits.push(Wait::WorkNotRunning(w));
+            self.dc.pending_waits.push(PendingWait {
+                wait: Wait::WorkNotRunning(w),
+                then: None,
+            });
         }
     }
 

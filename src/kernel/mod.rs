@@ -186,7 +186,12 @@ pub async fn honor_pending_waits(k: &KRef) {
     loop {
         let w = k.borrow_mut().dc.pending_waits.pop();
         match w {
-            Some(w) => block_on(k, w).await,
+            Some(w) => {
+                block_on(k, w.wait).await;
+                if let Some((then, arg)) = w.then {
+                    then(&mut k.borrow_mut(), arg);
+                }
+            }
             None => return,
         }
     }

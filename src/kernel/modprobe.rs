@@ -114,9 +114,20 @@ async fn kernel_init(k: KRef) {
     }
     // subsys_initcall_sync(hmat_init)
     hmat_register_targets(&mut k.borrow_mut());
-    for m in builtins_at(&k, InitcallLevel::Device) {
-        // drivers/dax/Makefile links hmem/ (device.o, then dax_hmem.o) after dax_cxl.o, and
-        // drivers/ links dax/ before cxl/.
+    let links_first = k.borrow().ops.dax_hmem_links_first;
+    let mut device_level = builtins_at(&k, InitcallLevel::Device);
+    if links_first {
+        // The design's drivers/dax/Makefile links hmem/ (device.o, then dax_hmem.o) before
+        // everything else in dax/.
+        hmem_devices_init(&k);
+        if let Some(i) = device_level.iter().position(|&m| m == Module::DaxHmem) {
+            let m = device_level.remove(i);
+            device_level.insert(0, m);
+        }
+    }
+    for m in device_level {
+        // Mainline's drivers/dax/Makefile links hmem/ (device.o, then dax_hmem.o) after
+        // dax_cxl.o, and drivers/ links dax/ before cxl/.
         if matches!(m, Module::DaxHmem | Module::CxlMem | Module::CxlPci) {
             hmem_devices_init(&k);
         }
@@ -232,12 +243,19 @@ fn check_builtin_links(k: &KRef) {
 }
 
 /// A module's statics get their initial values when it is loaded; the ones the designs read
-/// are reset here (`dax_cxl_mode` lives in hmem.c in v4 and in dax.ko's bus.c in v5).
+/// are reset here (`dax_cxl_mode` lives in hmem.c in v4 and in dax.ko's bus.c in v5 and v6;
+/// hmem.c's `dax_hmem_work` of v7 and v8, bus.c's registered deferred function of v6).
 fn module_statics_init(k: &mut crate::kernel::Kernel, m: Module) {
     use crate::drivers::dax::DaxCxlMode;
     match m {
-        Module::DaxHmem => k.hmem.dax_cxl_mode = DaxCxlMode::Defer,
-        Module::Dax => k.dax.dax_cxl_mode = DaxCxlMode::Defer,
+        Module::DaxHmem => {
+            k.hmem.dax_cxl_mode = DaxCxlMode::Defer;
+            k.hmem.static_work = None;
+        }
+        Module::Dax => {
+            k.dax.dax_cxl_mode = DaxCxlMode::Defer;
+            k.dax.hmem_deferred_data = None;
+        }
         _ => {}
     }
 }
