@@ -281,7 +281,7 @@ impl Search<'_> {
             let c = drop_quirk(&self.best, q);
             self.try_some(c);
         }
-        let c = no_extra_hmem_platforms(&self.best);
+        let c = no_hmem_test(&self.best);
         self.try_some(c);
         while self.try_some(halve(&self.best)) {}
         let c = translate_to_grid_base(&self.best);
@@ -545,7 +545,7 @@ fn apply(s: &Scenario, r: &Removal) -> Option<Scenario> {
                 .collect(),
             windows,
             memdevs,
-            extra_hmem_platforms: p.extra_hmem_platforms,
+            hmem_test: p.hmem_test,
             quirks: p.quirks,
         },
         kconfig: s.kconfig.clone(),
@@ -720,12 +720,10 @@ fn drop_quirk(s: &Scenario, q: crate::scenario::Quirk) -> Option<Scenario> {
     Some(c)
 }
 
-fn no_extra_hmem_platforms(s: &Scenario) -> Option<Scenario> {
-    if s.platform.extra_hmem_platforms == 0 {
-        return None;
-    }
+fn no_hmem_test(s: &Scenario) -> Option<Scenario> {
+    s.platform.hmem_test?;
     let mut c = s.clone();
-    c.platform.extra_hmem_platforms = 0;
+    c.platform.hmem_test = None;
     Some(c)
 }
 
@@ -945,7 +943,7 @@ mod tests {
         for q in Quirk::ALL {
             out.push(drop_quirk(s, q));
         }
-        out.push(no_extra_hmem_platforms(s));
+        out.push(no_hmem_test(s));
         out.push(drop_schedule(s, 0..s.schedule.len()));
         for i in 0..s.schedule.len() {
             out.push(drop_schedule(s, i..i + 1));

@@ -171,7 +171,7 @@ pub fn platform_devices(platform: &Platform) -> u64 {
 }
 
 fn hmem_platforms(platform: &Platform) -> u64 {
-    1 + u64::from(platform.extra_hmem_platforms)
+    1 + u64::from(platform.hmem_test.is_some())
 }
 
 /// The devices one event may probe again in tasks of their own: a memdev (cxl_pci probes

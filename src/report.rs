@@ -500,10 +500,11 @@ pub fn platform_lines(s: &Scenario) -> Vec<String> {
         }
         out.push(l);
     }
-    if p.extra_hmem_platforms > 0 {
+    if let Some(r) = p.hmem_test {
         out.push(format!(
-            "{} extra hmem_platform device(s) (cxl_test)",
-            p.extra_hmem_platforms
+            "cxl_test hmem_test=1: hmem_platform.1 walks {:x}-{:x} (mock)",
+            r.start,
+            r.end()
         ));
     }
     out

@@ -1033,5 +1033,6 @@ fn cancel_work_sync_from_devres_cancels_pending_and_waits_for_running() {
     let r = kb.init_work("running", Some(work_noop), 0);
     kb.sched.works[r.0 as usize].running = Some(TaskId(0));
     kb.cancel_work_sync_from_devres(r);
-    assert_eq!(kb.dc.pending_waits, vec![Wait::WorkNotRunning(r)]);
+    let waits: Vec<Wait> = kb.dc.pending_waits.iter().map(|p| p.wait).collect();
+    assert_eq!(waits, vec![Wait::WorkNotRunning(r)]);
 }

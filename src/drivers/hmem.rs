@@ -119,8 +119,7 @@ pub fn hmem_register_resource(k: &mut Kernel, nid: i32, start: u64, end: u64) {
 
 /// `__hmem_register_resource()`: claims the range in `hmem_active` (`__request_region`; an
 /// overlap with an already active range is skipped with "hmem range already active"), stores
-/// the node in `desc`, and on the first range registers the "hmem_platform.0" device (plus the
-/// platform's extra ones, as cxl_test's hmem_test adds "hmem_platform.1").
+/// the node in `desc`, and on the first range registers the "hmem_platform.0" device.
 pub fn __hmem_register_resource(k: &mut Kernel, nid: i32, start: u64, end: u64) {
     let root = k.hmem.hmem_active;
     let Some(new) = k
@@ -135,16 +134,38 @@ pub fn __hmem_register_resource(k: &mut Kernel, nid: i32, start: u64, end: u64) 
         return;
     }
     k.hmem.platform_initialized = true;
-    for id in 0..=k.plat.extra_hmem_platforms as u32 {
-        let d = k.device_initialize(
-            Name::id("hmem_platform.", id),
-            DevKind::HmemPlatform(id),
-            Bus::Platform,
-            None,
-        );
-        k.hmem.platforms.push(d);
-        let _ = k.device_add(d);
+    register_hmem_platform(k, 0);
+}
+
+/// `platform_device_register()` of "hmem_platform.<id>".
+fn register_hmem_platform(k: &mut Kernel, id: u32) {
+    let d = k.device_initialize(
+        Name::id("hmem_platform.", id),
+        DevKind::HmemPlatform(id),
+        Bus::Platform,
+        None,
+    );
+    k.hmem.platforms.push(d);
+    let _ = k.device_add(d);
+}
+
+/// cxl_test's `hmem_test_init()` (tools/testing/cxl/test/hmem_test.c, called at the end of
+/// `cxl_test_init()`, after the mock memdevs): with `hmem_test=1`,
+/// `platform_device_register(&hmem_test_device.pdev)`, "hmem_platform.1". Modeled at the end
+/// of boot enumeration.
+pub fn hmem_test_init(k: &mut Kernel) {
+    if k.plat.hmem_test.is_some() {
+        register_hmem_platform(k, 1);
     }
+}
+
+/// Whether cxl_test's mock range overlaps `[start, end]`: mock.c's `region_intersects()` and
+/// `region_intersects_soft_reserve()` wrappers then answer REGION_INTERSECTS, whoever asks;
+/// otherwise they fall back to the real functions.
+pub fn mock_intersects(k: &Kernel, start: u64, end: u64) -> bool {
+    k.plat
+        .hmem_test
+        .is_some_and(|r| r.start <= end && start <= r.end())
 }
 
 /// The `hmat_register_target_devices()` side of HMAT (drivers/acpi/numa/hmat.c,
@@ -197,16 +218,25 @@ pub fn hmem_active_ranges(k: &Kernel) -> Vec<(i32, u64, u64)> {
 }
 
 /// `walk_hmem_resources()` (device.c): calls `f(host, nid, start, end)` for each active range
-/// in order; stops at the first error and returns it.
+/// in order; stops at the first error and returns it. For cxl_test's "hmem_platform.1"
+/// (mock.c's `__wrap_walk_hmem_resources`, keyed on the device name), the mock range alone,
+/// node 0.
 pub fn walk_hmem_resources(k: &mut Kernel, host: DevId, f: crate::designs::HmemRangeFn) -> KResult {
+    if let (DevKind::HmemPlatform(1), Some(r)) = (k.dev(host).kind, k.plat.hmem_test) {
+        return f(k, host, 0, r.start, r.end());
+    }
     for (nid, s, e) in hmem_active_ranges(k) {
         f(k, host, nid, s, e)?;
     }
     Ok(())
 }
 
-/// `region_intersects(start, size, IORESOURCE_MEM, IORES_DESC_CXL)` on iomem.
+/// `region_intersects(start, size, IORESOURCE_MEM, IORES_DESC_CXL)` on iomem (cxl_test's mock
+/// answers for its range).
 pub fn intersects_cxl(k: &Kernel, start: u64, end: u64) -> RegionIntersects {
+    if mock_intersects(k, start, end) {
+        return RegionIntersects::Intersects;
+    }
     k.res.region_intersects(
         k.iomem,
         start,
@@ -253,7 +283,9 @@ pub fn hmem_register_soft_reserved(
     start: u64,
     end: u64,
 ) -> KResult {
-    if (k.ops.hmem_sr_intersects)(k, start, end) != RegionIntersects::Intersects {
+    if !mock_intersects(k, start, end)
+        && (k.ops.hmem_sr_intersects)(k, start, end) != RegionIntersects::Intersects
+    {
         return Ok(());
     }
     (k.ops.add_soft_reserve_into_iomem)(k, host, start, end)?;

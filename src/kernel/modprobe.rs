@@ -211,6 +211,7 @@ fn acpi_scan(k: &mut crate::kernel::Kernel) {
             pci_enumerate_memdev(k, i as u32);
         }
     }
+    crate::drivers::hmem::hmem_test_init(k);
 }
 
 /// A component that uses another's exports cannot be built when the exporter is not built

@@ -527,16 +527,14 @@ fn gen_platform(u: &mut Unstructured<'_>, allowed: Quirks) -> Platform {
     let memdevs = gen_memdevs(u, nhb, &windows, &intended);
     let soft_reserved = gen_soft_reserved(u, &windows, &intended, quirks);
     let hmat_targets = gen_hmat(u, &soft_reserved, &windows, quirks);
-    // Real platforms have one hmem_platform device (device.c registers it once); see
-    // `Platform::extra_hmem_platforms` for why the generator never adds more.
-    let extra_hmem_platforms = 0;
+    let hmem_test = None;
     Platform {
         soft_reserved,
         hmat_targets,
         host_bridges,
         windows,
         memdevs,
-        extra_hmem_platforms,
+        hmem_test,
         quirks,
     }
 }

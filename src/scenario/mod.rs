@@ -113,12 +113,16 @@ pub struct Platform {
     pub windows: Vec<Window>,
     /// Memory devices.
     pub memdevs: Vec<Memdev>,
-    /// Number of "hmem_platform" devices beyond the first. cxl_test registers a second one for
-    /// its mock ranges; the model lets every such device walk the same `hmem_active` ranges,
-    /// which no real platform does (device.c registers one device), so each extra device
-    /// registers every range again — double claims that are artifacts of this field. Hand-written
-    /// scenarios may set it to study that shape; the generator leaves it at 0.
-    pub extra_hmem_platforms: u8,
+    /// cxl_test's `hmem_test=1` (tools/testing/cxl/test/hmem_test.c, 549b5c12): a second
+    /// "hmem_platform" device, id 1, registered after the memdevs, whose
+    /// `walk_hmem_resources()` yields only this mock range (node 0; cxl_test uses the first
+    /// half of its CXL Window 0), and under which `region_intersects()` and
+    /// `region_intersects_soft_reserve()` answer REGION_INTERSECTS for any range overlapping
+    /// it, whoever asks (mock.c's wrappers). `hmem_platform.0` keeps walking the real
+    /// `hmem_active` tree. Not firmware: a test harness reviewers ran (ndctl's
+    /// test/cxl-dax-hmem.sh), and the shape that shows state shared between hmem_platform
+    /// devices.
+    pub hmem_test: Option<Range>,
     /// The firmware quirks this platform has (`quirk <name>` lines): each relaxes exactly the
     /// rules [`Quirk::relaxes`] names. Empty for a platform that follows every rule.
     pub quirks: Quirks,

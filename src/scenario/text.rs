@@ -87,9 +87,6 @@ pub mod limits {
     pub const EVENTS: usize = 256;
     /// Schedule bytes in `[schedule]` (one is consumed per scheduling decision).
     pub const SCHEDULE_BYTES: usize = 16384;
-    /// `extra-hmem-platforms`: cxl_test registers one `hmem_platform` device beyond the
-    /// first and real platforms none; each extra device registers every range again.
-    pub const EXTRA_HMEM_PLATFORMS: u8 = 2;
 }
 
 /// The error for the item past a limit: `what` names the lines counted.
@@ -211,8 +208,8 @@ pub fn print(s: &Scenario) -> String {
             presence_word(m.presence),
         );
     }
-    if p.extra_hmem_platforms != 0 {
-        let _ = writeln!(o, "extra-hmem-platforms {}", p.extra_hmem_platforms);
+    if let Some(r) = p.hmem_test {
+        let _ = writeln!(o, "hmem-test {}", format_range(&r));
     }
     // Empty sections are left out: a missing section is empty.
     let kconfig = s.kconfig.render();
@@ -827,29 +824,13 @@ fn parse_platform_line(
                 presence,
             });
         }
-        "extra-hmem-platforms" => {
+        "hmem-test" => {
             if let Some(prev) = extra_line {
-                return Err(format!(
-                    "extra-hmem-platforms is already given on line {prev}"
-                ));
+                return Err(format!("hmem-test is already given on line {prev}"));
             }
-            let Some(n) = args.first() else {
-                return Err("expected `extra-hmem-platforms <n>`, found nothing".into());
-            };
-            let n =
-                parse_number(n).map_err(|e| format!("bad number of extra hmem platforms: {e}"))?;
-            p.extra_hmem_platforms = u8::try_from(n)
-                .ok()
-                .filter(|&n| n <= limits::EXTRA_HMEM_PLATFORMS)
-                .ok_or_else(|| {
-                    format!(
-                        "extra-hmem-platforms {n} is out of range: expected 0..={} (cxl_test adds \
-                         one hmem_platform device, real platforms none; \
-                         docs/scenario-format.md, \"Limits\")",
-                        limits::EXTRA_HMEM_PLATFORMS
-                    )
-                })?;
-            no_more(&args[1..], "the number")?;
+            let (range, rest) = parse_addr_size(args, kw, "hmem-test <address> size=<size>")?;
+            no_more(&rest, "the hmem-test size")?;
+            p.hmem_test = Some(range);
             *extra_line = Some(line);
         }
         "quirk" => {
