@@ -209,9 +209,14 @@ async fn flush_dax_hmem_wq(k: &KRef) {
     }
 }
 
-/// `dax_hmem_flush_work()` (f8dc1bde, exported to dax_cxl only): `flush_workqueue(dax_hmem_wq)`.
+/// `dax_hmem_flush_work()` (f8dc1bde, exported to dax_cxl only): `flush_workqueue(dax_hmem_wq)`;
+/// without DEV_DAX_HMEM, bus.h's empty stub.
 fn dax_hmem_flush_work(k: KRef) -> BoxFut<()> {
-    Box::pin(async move { flush_dax_hmem_wq(&k).await })
+    Box::pin(async move {
+        if k.borrow().cfg.is_enabled(crate::kernel::kconfig::Sym::DEV_DAX_HMEM) {
+            flush_dax_hmem_wq(&k).await;
+        }
+    })
 }
 
 /// `dax_hmem_exit()` (f8dc1bde): the drivers are unregistered, then `destroy_workqueue(

@@ -42,7 +42,7 @@ pub const V6: [Patch; 12] = [
     cxl_init::ALWAYS_SYNC_MEMDEV,
     cxl_init::ALWAYS_SYNC_ENDPOINT,
     Patch::new(
-        "bc62f5b3 (v6's base)",
+        "bc62f5b3 (v5's base)",
         "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready",
         "https://github.com/torvalds/linux/commit/bc62f5b308cbdedf29132fe96e9d591e526527e1",
         series::defer_soft_reserved_insertion,

@@ -32,10 +32,17 @@ pub const DEFER_AND_RESOLVE: &str = "dax/hmem, cxl: Defer and resolve Soft Reser
 pub const COVER: &str =
     "https://lore.kernel.org/all/20260319011500.241426-1-Smita.KoralahalliChannabasappa@amd.com/";
 
-/// The for-7.0/cxl-init commits that 7.0-rc4 has and the model changes (v5's base).
+/// The for-7.0/cxl-init commits that 7.0-rc4 has and the model changes (v5's base, merged for
+/// 7.0).
 pub const RC4_BASE: [Patch; 3] = [
-    cxl_init::ALWAYS_SYNC_MEMDEV,
-    cxl_init::ALWAYS_SYNC_ENDPOINT,
+    Patch {
+        label: "1f1cb7f0 (in 7.0)",
+        ..cxl_init::ALWAYS_SYNC_MEMDEV
+    },
+    Patch {
+        label: "ae201a00 (in 7.0)",
+        ..cxl_init::ALWAYS_SYNC_ENDPOINT
+    },
     Patch::new(
         "bc62f5b3 (in 7.0)",
         "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready",
@@ -142,9 +149,13 @@ pub fn static_work_pdev(k: &Kernel) -> Option<DevId> {
     k.hmem.static_work.and_then(|(_, p)| p)
 }
 
-/// `dax_hmem_flush_work()` (exported by dax_hmem.ko): `flush_work(&dax_hmem_work.work)`.
+/// `dax_hmem_flush_work()` (exported by dax_hmem.ko): `flush_work(&dax_hmem_work.work)`;
+/// without DEV_DAX_HMEM, bus.h's empty stub.
 fn dax_hmem_flush_work(k: KRef) -> BoxFut<()> {
     Box::pin(async move {
+        if !k.borrow().cfg.is_enabled(Sym::DEV_DAX_HMEM) {
+            return;
+        }
         let w = static_work(&mut k.borrow_mut(), None);
         flush_work(&k, w).await;
     })

@@ -130,9 +130,13 @@ fn work(k: &mut Kernel) -> crate::kernel::sched::WorkId {
     v7::static_work(k, Some(process_defer_work))
 }
 
-/// `dax_hmem_flush_work()`: `flush_work(&dax_hmem_work.work)`.
+/// `dax_hmem_flush_work()`: `flush_work(&dax_hmem_work.work)`; without DEV_DAX_HMEM, bus.h's
+/// empty stub.
 fn dax_hmem_flush_work(k: KRef) -> BoxFut<()> {
     Box::pin(async move {
+        if !k.borrow().cfg.is_enabled(crate::kernel::kconfig::Sym::DEV_DAX_HMEM) {
+            return;
+        }
         let w = work(&mut k.borrow_mut());
         flush_work(&k, w).await;
     })
