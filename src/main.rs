@@ -613,10 +613,7 @@ fn pick_designs(names: &[String]) -> Result<Vec<&'static Design>> {
     let mut out: Vec<&'static Design> = Vec::new();
     for n in names {
         let n = n.trim();
-        let d = designs::by_name(n).with_context(|| {
-            let known: Vec<_> = designs::all().iter().map(|d| d.name).collect();
-            format!("unknown design `{n}`: expected one of {}", known.join(", "))
-        })?;
+        let d = designs::variant(n).map_err(anyhow::Error::msg)?;
         if out.iter().any(|o| std::ptr::eq(*o, d)) {
             bail!("design `{n}` is given twice: a design compared with itself shows nothing");
         }

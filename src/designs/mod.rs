@@ -288,3 +288,34 @@ pub fn all() -> &'static [Design] {
 pub fn by_name(name: &str) -> Option<&'static Design> {
     all().iter().find(|d| d.name == name)
 }
+
+/// A design, or an intermediate state of one that reviewers discussed, as users write it:
+/// `NAME`, or `NAME~PATCH[~PATCH…]` for the design without those patches, each named by its
+/// label ("v8 9/9", "1eaef15b") or the label's last word ("9/9"). The variant keeps the
+/// design's name in titles ([`Design::with_patches`]), so its findings compare with the
+/// design's.
+pub fn variant(spec: &str) -> Result<&'static Design, String> {
+    let mut parts = spec.split('~');
+    let name = parts.next().unwrap_or_default().trim();
+    let d = by_name(name).ok_or_else(|| {
+        let known: Vec<_> = all().iter().map(|d| d.name).collect();
+        format!("unknown design `{name}`: expected one of {}", known.join(", "))
+    })?;
+    let mut keep = u64::MAX;
+    for p in parts {
+        let p = p.trim();
+        let i = d
+            .patches
+            .iter()
+            .position(|x| x.label == p || x.label.rsplit(' ').next() == Some(p))
+            .ok_or_else(|| {
+                let labels: Vec<_> = d.patches.iter().map(|x| x.label).collect();
+                format!(
+                    "design `{name}` has no patch `{p}`: expected one of {}",
+                    labels.join(", ")
+                )
+            })?;
+        keep &= !(1u64 << i);
+    }
+    Ok(d.with_patches(keep))
+}
