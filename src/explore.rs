@@ -15,16 +15,23 @@
 
 use crate::checks;
 use crate::designs::Design;
+use crate::kernel::sched::{Control, Hook, Step};
+use crate::kernel::state::StateHasher;
+use crate::kernel::Kernel;
 use crate::model;
 use crate::scenario::Scenario;
 use srfuzz_oracle::Observation;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
 
 /// One distinct way a design's runs of the scenario end.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// The shortest schedule that reaches it (choices; trailing canonical choices dropped).
+    /// The shortest schedule seen that reaches it (choices; trailing canonical choices
+    /// dropped). With state hashing, a shorter one may exist among the pruned prefixes.
     pub schedule: Vec<u8>,
-    /// Schedules that end so.
+    /// Complete runs (leaves of the walk) that end so.
     pub runs: u64,
     /// The run's observations (each `settle` point, then the end).
     pub observations: Vec<Observation>,
@@ -35,9 +42,9 @@ pub struct Outcome {
 pub struct Shown {
     /// The finding's title.
     pub title: String,
-    /// The shortest schedule that shows it.
+    /// The shortest schedule seen that shows it (as for [`Outcome::schedule`]).
     pub schedule: Vec<u8>,
-    /// Schedules that show it.
+    /// Complete runs that show it.
     pub runs: u64,
 }
 
@@ -46,9 +53,16 @@ pub struct Shown {
 pub struct Exploration {
     /// The design.
     pub design: &'static Design,
-    /// Schedules run.
+    /// Runs made: complete ones ([`Exploration::leaves`]) and pruned ones.
     pub runs: u64,
-    /// Whether every schedule was run (else the bound stopped the walk).
+    /// Runs that went to the end: each judged once.
+    pub leaves: u64,
+    /// States explored: with state hashing, the distinct states met at scheduling decisions;
+    /// without, the decisions met past each run's prefix (each a distinct schedule prefix).
+    pub states: u64,
+    /// Whether state hashing was on.
+    pub hashing: bool,
+    /// Whether every schedule was covered (else the bound stopped the walk).
     pub complete: bool,
     /// Distinct outcomes (compared as the differential check compares two runs), in order of
     /// first sight; the canonical schedule's comes first.
@@ -63,38 +77,199 @@ pub struct Exploration {
     pub seconds: f64,
 }
 
-/// Runs every schedule of `s` on `design`, at most `max_runs` of them.
+/// Runs every schedule of `s` on `design` with state hashing, making at most `max_runs` runs.
 pub fn explore(design: &'static Design, s: &Scenario, max_runs: u64) -> Exploration {
+    explore_with(design, s, max_runs, true)
+}
+
+/// A state key is already a hash: the visited set uses its low bits as they are.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, x: u128) {
+        self.0 = x as u64;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Visited = HashSet<u128, BuildHasherDefault<PassThrough>>;
+
+/// What a run needs to go on from a state its parent reached: the kernel's hash there and
+/// every task's fingerprint, before the poll of that decision.
+struct Snapshot {
+    kernel: u128,
+    fingerprints: Vec<u128>,
+}
+
+/// One node of the walk still to run: a schedule prefix whose last choice leaves the path of
+/// the run that pushed it, and the state at that decision.
+struct Pending {
+    prefix: Vec<u8>,
+    at: Option<Rc<Snapshot>>,
+}
+
+/// The hook of one run: replays the prefix without hashing, takes over its parent's
+/// fingerprints at the prefix's last decision, then hashes every state past it and stops at
+/// the first one already visited.
+struct Walker<'v> {
+    visited: &'v mut Visited,
+    /// The decision at which this run leaves its parent's path, and the state there.
+    resume: Option<(u32, Rc<Snapshot>)>,
+    /// Past the replayed part: fingerprints are kept up to date.
+    hashing: bool,
+    /// Each task's fingerprint, by task id: the hash chain of the kernel's hash at each of its
+    /// polls so far (0: never polled).
+    fingerprints: Vec<u128>,
+    /// The state at each new decision this run reached, in order (the first is the decision
+    /// right after the prefix).
+    new: Vec<Rc<Snapshot>>,
+}
+
+impl Walker<'_> {
+    /// The task `t` is polled with the kernel in state `kernel`.
+    fn advance(&mut self, t: crate::kernel::sched::TaskId, kernel: u128) {
+        let i = t.0 as usize;
+        if self.fingerprints.len() <= i {
+            self.fingerprints.resize(i + 1, 0);
+        }
+        let mut h = StateHasher::new();
+        h.write_u128_words(self.fingerprints[i]);
+        h.write_u128_words(kernel);
+        self.fingerprints[i] = h.finish128();
+    }
+
+    /// The exploration state at a decision: the kernel's state, the polls made (the step bound
+    /// depends on them), and the fingerprint of every live task.
+    fn key(&self, k: &Kernel, kernel: u128, steps: u32) -> u128 {
+        let mut h = StateHasher::new();
+        h.write_u128_words(kernel);
+        h.write_u32(steps);
+        for (i, t) in k.sched.tasks.iter().enumerate() {
+            if t.alive {
+                h.write_usize(i);
+                h.write_u128_words(self.fingerprints.get(i).copied().unwrap_or(0));
+            }
+        }
+        h.finish128()
+    }
+}
+
+impl Hook for Walker<'_> {
+    fn before_poll(&mut self, k: &Kernel, step: Step<'_>) -> Control {
+        match step.decision {
+            Some(d) => {
+                if let Some((at, snap)) = &self.resume {
+                    if d < *at {
+                        return Control::Continue;
+                    }
+                    if d == *at {
+                        let snap = snap.clone();
+                        self.fingerprints.clone_from(&snap.fingerprints);
+                        self.hashing = true;
+                        self.advance(step.pick, snap.kernel);
+                        return Control::Continue;
+                    }
+                }
+                let kernel = k.state_hash();
+                if !self.visited.insert(self.key(k, kernel, step.steps)) {
+                    return Control::Stop;
+                }
+                self.new.push(Rc::new(Snapshot {
+                    kernel,
+                    fingerprints: self.fingerprints.clone(),
+                }));
+                self.advance(step.pick, kernel);
+            }
+            None if self.hashing => self.advance(step.pick, k.state_hash()),
+            None => {}
+        }
+        Control::Continue
+    }
+}
+
+/// Runs every schedule of `s` on `design`, making at most `max_runs` runs; with `hashing`, a
+/// run stops at the first state (kernel and live tasks) an earlier run already reached, and
+/// only runs that reach the end are judged (see the module docs for why that loses nothing).
+pub fn explore_with(
+    design: &'static Design,
+    s: &Scenario,
+    max_runs: u64,
+    hashing: bool,
+) -> Exploration {
     let start = std::time::Instant::now();
     let inputs = model::Inputs::of(s);
     let mut out = Exploration {
         design,
         runs: 0,
+        leaves: 0,
+        states: 0,
+        hashing,
         complete: true,
         outcomes: Vec::new(),
         findings: Vec::new(),
         deepest: 0,
         seconds: 0.0,
     };
-    let mut stack: Vec<Vec<u8>> = vec![Vec::new()];
-    while let Some(prefix) = stack.pop() {
+    let mut visited = Visited::default();
+    let mut stack: Vec<Pending> = vec![Pending {
+        prefix: Vec::new(),
+        at: None,
+    }];
+    while let Some(Pending { prefix, at }) = stack.pop() {
         if out.runs >= max_runs {
             out.complete = false;
             break;
         }
-        let (run, arities) =
-            model::run_recording_choices(design, s, &inputs.with_schedule(&prefix));
+        let (run, arities, new) = if hashing {
+            let mut w = Walker {
+                visited: &mut visited,
+                resume: at.map(|a| (prefix.len() as u32 - 1, a)),
+                hashing: prefix.is_empty(),
+                fingerprints: Vec::new(),
+                new: Vec::new(),
+            };
+            let (run, arities) =
+                model::run_hooked(design, s, &inputs.with_schedule(&prefix), &mut w);
+            (run, arities, w.new)
+        } else {
+            let (run, arities) =
+                model::run_recording_choices(design, s, &inputs.with_schedule(&prefix));
+            (Some(run), arities, Vec::new())
+        };
         out.runs += 1;
         out.deepest = out.deepest.max(arities.len());
-        // Every other choice at every decision past the prefix, lowest first off the stack.
-        for i in (prefix.len()..arities.len()).rev() {
+        // The decisions past the prefix at new states (all of them without hashing; with it, a
+        // pruned run's last decision is at a state visited before, whose other choices were
+        // pushed when it was first reached).
+        let fresh = if hashing {
+            new.len()
+        } else {
+            arities.len().saturating_sub(prefix.len())
+        };
+        out.states += fresh as u64;
+        // Every other choice at each of them, lowest first off the stack.
+        for i in (prefix.len()..prefix.len() + fresh).rev() {
+            let snap = new.get(i - prefix.len());
             for c in (1..arities[i]).rev() {
                 let mut child = prefix.clone();
                 child.resize(i, 0);
                 child.push(c);
-                stack.push(child);
+                stack.push(Pending {
+                    prefix: child,
+                    at: snap.cloned(),
+                });
             }
         }
+        let Some(run) = run else { continue };
+        out.leaves += 1;
         let mut schedule = prefix;
         while schedule.last() == Some(&0) {
             schedule.pop();
@@ -132,6 +307,9 @@ pub fn explore(design: &'static Design, s: &Scenario, max_runs: u64) -> Explorat
                 }),
             }
         }
+    }
+    if hashing {
+        out.states = visited.len() as u64;
     }
     out.seconds = start.elapsed().as_secs_f64();
     out

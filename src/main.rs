@@ -270,9 +270,13 @@ enum Cmd {
         /// Designs, comma-separated (default: every design).
         #[arg(long, value_delimiter = ',')]
         designs: Vec<String>,
-        /// Stop after this many schedules per design (the result then says it is incomplete).
+        /// Stop after this many runs per design (the result then says it is incomplete).
         #[arg(long, default_value_t = 200_000)]
         max_runs: u64,
+        /// Run every schedule to the end instead of stopping a run at a state (kernel and live
+        /// tasks) an earlier run reached: slower, for checking that hashing loses nothing.
+        #[arg(long)]
+        no_state_hashing: bool,
         /// Write each finding's shortest schedule into DIR as a stamped scenario that replays it
         /// (`srfuzz replay`, `minimize`, `report` take it as any repro).
         #[arg(long)]
@@ -559,9 +563,17 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             input,
             designs,
             max_runs,
+            no_state_hashing,
             out,
             reading,
-        } => explore_cmd(&input, &designs, max_runs, out.as_deref(), reading),
+        } => explore_cmd(
+            &input,
+            &designs,
+            max_runs,
+            !no_state_hashing,
+            out.as_deref(),
+            reading,
+        ),
         Cmd::Bench {
             minimize: Some(dir),
             ..
@@ -1416,6 +1428,7 @@ fn explore_cmd(
     input: &Path,
     designs: &[String],
     max_runs: u64,
+    hashing: bool,
     out: Option<&Path>,
     reading: Reading,
 ) -> Result<ExitCode> {
@@ -1437,25 +1450,30 @@ fn explore_cmd(
     };
     let mut found = false;
     for d in ds {
-        let e = explore::explore(d, &f.scenario, max_runs);
+        let e = explore::explore_with(d, &f.scenario, max_runs, hashing);
+        let secs = e.seconds.max(1e-9);
         println!(
-            "--- {}: {} schedule(s){}, at most {} decisions each, {} distinct outcome(s), {} \
-             finding(s); {:.0} schedules/s",
+            "--- {}: {} state(s){}, {} run(s) ({} to the end), at most {} decisions each, {} \
+             distinct outcome(s), {} finding(s); {:.1} s, {:.0} states/s, {:.0} runs/s",
             d.name,
-            e.runs,
-            if e.complete {
-                " (every one)"
-            } else {
-                " (stopped at --max-runs: incomplete)"
+            e.states,
+            match (e.complete, e.hashing) {
+                (true, true) => " (every one)",
+                (true, false) => " (every one, no state hashing)",
+                (false, _) => " (stopped at --max-runs: incomplete)",
             },
+            e.runs,
+            e.leaves,
             e.deepest,
             e.outcomes.len(),
             e.findings.len(),
-            e.runs as f64 / e.seconds.max(1e-9)
+            e.seconds,
+            e.states as f64 / secs,
+            e.runs as f64 / secs
         );
         for (i, o) in e.outcomes.iter().enumerate() {
             println!(
-                "outcome {} ({} schedule(s)), shortest schedule: {}",
+                "outcome {} ({} run(s) to the end), shortest schedule seen: {}",
                 i + 1,
                 o.runs,
                 hex(&o.schedule)
@@ -1468,7 +1486,7 @@ fn explore_cmd(
         }
         for x in &e.findings {
             println!(
-                "FINDING {} ({} schedule(s)), shortest schedule: {}",
+                "FINDING {} ({} run(s) to the end), shortest schedule seen: {}",
                 x.title,
                 x.runs,
                 hex(&x.schedule)

@@ -4,7 +4,7 @@
 use crate::designs::Design;
 use crate::kernel::kconfig::{olddefconfig, Kconfig};
 use crate::kernel::modprobe::make_task;
-use crate::kernel::sched::{Executor, RunEnd, TaskBody};
+use crate::kernel::sched::{Executor, Hook, RunEnd, TaskBody};
 use crate::kernel::{KRef, Kernel};
 use crate::observe::{observe, task_name, wait_name};
 use crate::scenario::{Event, Platform, Scenario};
@@ -242,12 +242,14 @@ pub fn run_for_judging(design: &'static Design, s: &Scenario) -> Run {
 
 /// [`run_for_judging`] on inputs prepared once for several runs of `s`.
 pub fn run_for_judging_in(design: &'static Design, s: &Scenario, inputs: &Inputs) -> Run {
-    run_inner(design, design.ops(), s, inputs, false, &mut None)
+    run_inner(design, design.ops(), s, inputs, false, &mut None, None)
+        .expect("a run without a hook is never pruned")
 }
 
 /// Runs `s` with a given ops table of `design` (e.g. with a patch left out).
 pub fn run_with(design: &'static Design, ops: &'static crate::designs::Ops, s: &Scenario) -> Run {
-    run_inner(design, ops, s, &Inputs::of(s), true, &mut None)
+    run_inner(design, ops, s, &Inputs::of(s), true, &mut None, None)
+        .expect("a run without a hook is never pruned")
 }
 
 /// [`run_for_judging_in`], also returning the number of runnable tasks at each scheduling
@@ -258,7 +260,22 @@ pub fn run_recording_choices(
     inputs: &Inputs,
 ) -> (Run, Vec<u8>) {
     let mut arities = Some(Vec::new());
-    let run = run_inner(design, design.ops(), s, inputs, false, &mut arities);
+    let run = run_inner(design, design.ops(), s, inputs, false, &mut arities, None)
+        .expect("a run without a hook is never pruned");
+    (run, arities.unwrap_or_default())
+}
+
+/// [`run_recording_choices`] with `hook` called before every poll
+/// ([`crate::kernel::sched::Hook`]): `None` in place of the run when the hook stopped it (a
+/// pruned run is not a run to judge), and the arities of the decisions it took either way.
+pub fn run_hooked(
+    design: &'static Design,
+    s: &Scenario,
+    inputs: &Inputs,
+    hook: &mut dyn Hook,
+) -> (Option<Run>, Vec<u8>) {
+    let mut arities = Some(Vec::new());
+    let run = run_inner(design, design.ops(), s, inputs, false, &mut arities, Some(hook));
     (run, arities.unwrap_or_default())
 }
 
@@ -269,7 +286,8 @@ fn run_inner(
     inputs: &Inputs,
     reporting: bool,
     arities: &mut Option<Vec<u8>>,
-) -> Run {
+    hook: Option<&mut dyn Hook>,
+) -> Option<Run> {
     let cfg = resolve(ops, &s.kconfig);
     let k: KRef = Rc::new(RefCell::new(Kernel::new(
         ops,
@@ -286,12 +304,13 @@ fn run_inner(
     let bound = step_bound(&inputs.platform, &inputs.events);
     let mut exec = Executor::with_step_bound(inputs.schedule.clone(), bound);
     exec.arities = arities.take();
-    let end = exec.run(&k, &make_task);
+    let end = exec.run_hooked(&k, &make_task, hook);
     *arities = exec.arities.take();
     let outcome = match end {
         RunEnd::Quiescent => Outcome::Quiescent,
         RunEnd::Deadlock => Outcome::Deadlock,
         RunEnd::StepBound => Outcome::Livelock,
+        RunEnd::Pruned => return None,
     };
     let (decisions, steps) = (exec.decisions, exec.steps);
     drop(exec);
@@ -313,12 +332,12 @@ fn run_inner(
     let mut kernel = kernel;
     let mut observations = std::mem::take(&mut kernel.observations);
     observations.push(last);
-    Run {
+    Some(Run {
         design: design.name,
         kconfig: cfg,
         observations,
         decisions,
         steps,
         kernel,
-    }
+    })
 }

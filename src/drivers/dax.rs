@@ -28,7 +28,7 @@ pub enum DaxOwner {
 }
 
 /// A `struct dax_region`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Hash, Debug)]
 pub struct DaxRegion {
     /// `dax_region->id`: the R of "daxR.N".
     pub id: u32,
@@ -49,7 +49,7 @@ pub struct DaxRegion {
 }
 
 /// A `struct dev_dax` ("daxR.N").
-#[derive(Clone, Debug)]
+#[derive(Clone, Hash, Debug)]
 pub struct DevDax {
     /// Index of its dax region.
     pub region: u32,
@@ -58,7 +58,7 @@ pub struct DevDax {
 }
 
 /// The DAX core's state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Hash, Debug)]
 pub struct DaxState {
     /// Every dax region ever allocated.
     pub regions: Vec<DaxRegion>,

@@ -16,7 +16,7 @@ use crate::kernel::sched::WorkId;
 use crate::kernel::Kernel;
 
 /// One "hmem.N" platform device: a Soft Reserved range HMEM registered.
-#[derive(Clone, Debug)]
+#[derive(Clone, Hash, Debug)]
 pub struct HmemDev {
     /// The device.
     pub dev: DevId,
@@ -31,7 +31,7 @@ pub struct HmemDev {
 }
 
 /// HMEM's state (device.c statics and hmem.c statics).
-#[derive(Clone, Debug)]
+#[derive(Clone, Hash, Debug)]
 pub struct HmemState {
     /// device.c `hmem_active`: the ranges handed to HMEM, `desc` holding the node.
     pub hmem_active: ResId,

@@ -16,7 +16,7 @@ use crate::kernel::resource::{
 use crate::kernel::Kernel;
 
 /// Memory kmem hot-added for one dev_dax.
-#[derive(Clone, Debug)]
+#[derive(Clone, Hash, Debug)]
 pub struct HotplugRange {
     /// The dev_dax device.
     pub dev: DevId,
@@ -35,7 +35,7 @@ pub struct HotplugRange {
 }
 
 /// What memory hotplug holds.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Hash, Debug, Default)]
 pub struct MemoryHotplug {
     /// Every range ever hot-added.
     pub ranges: Vec<HotplugRange>,

@@ -15,7 +15,7 @@ use crate::scenario::Event;
 pub use srfuzz_oracle::Cause;
 
 /// One cause frame: what the task is doing on someone's behalf.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Hash, Debug)]
 pub enum Frame {
     /// The userspace task carrying out this event.
     User(Event),

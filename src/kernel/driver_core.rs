@@ -135,7 +135,7 @@ impl DrvKind {
 }
 
 /// A devm action (`devm_add_action`): released in reverse order on unbind or probe failure.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Hash, Debug)]
 pub struct Devres {
     /// The release function's kernel name, used by `devm_release_action` to find it.
     pub name: &'static str,
@@ -157,7 +157,7 @@ pub struct PendingWait {
 }
 
 /// One `struct device`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Hash, Debug)]
 pub struct Device {
     /// `dev_name()`.
     pub name: Name,
@@ -192,7 +192,7 @@ pub struct Device {
 }
 
 /// One `struct device_driver`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Hash, Debug)]
 pub struct Driver {
     /// Which driver.
     pub kind: DrvKind,
@@ -205,7 +205,7 @@ pub struct Driver {
 }
 
 /// The driver core's state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Hash, Debug, Default)]
 pub struct DriverCore {
     /// Every device ever created (unregistered ones stay, `registered == false`).
     pub devices: Vec<Device>,
@@ -370,7 +370,7 @@ impl Walk {
 /// modprobe udev started for a module is alive, or the module is not unloaded, another
 /// uevent for the same module starts nothing (a second modprobe would only find it loaded or
 /// wait for the first, `add_unformed_module`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Hash, Debug, Default)]
 pub struct Udev {
     /// udevd is running: userspace started and coldplug was triggered.
     pub running: bool,

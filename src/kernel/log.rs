@@ -35,7 +35,7 @@ pub enum LogEvent {
 }
 
 /// A recorded kernel WARN: the function it fires in and its message.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct Warn {
     /// The kernel function containing the WARN_ON.
     pub site: &'static str,

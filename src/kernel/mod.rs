@@ -13,6 +13,7 @@ pub mod modprobe;
 pub mod module;
 pub mod resource;
 pub mod sched;
+pub mod state;
 
 use crate::designs::Ops;
 use crate::drivers::cxl::CxlState;
@@ -39,7 +40,7 @@ pub type KRef = Rc<RefCell<Kernel>>;
 /// The kernel's ida finds it in a radix tree of bitmaps; the model keeps one flag per id and
 /// the lowest id that may be free, so that allocating n ids in a row costs O(n) rather than
 /// O(n²) (the answer is the same: every id below `first_free` is used).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Hash, Debug, Default)]
 pub struct Ida {
     used: Vec<bool>,
     /// Every id below this one is used.

@@ -81,7 +81,7 @@ pub enum Wait {
 }
 
 /// One task's bookkeeping (its future lives in the [`Executor`]).
-#[derive(Clone, Debug)]
+#[derive(Clone, Hash, Debug)]
 pub struct TaskInfo {
     /// What it runs.
     pub body: TaskBody,
@@ -92,7 +92,7 @@ pub struct TaskInfo {
 }
 
 /// One work item (`struct work_struct`): its function, argument and state.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Hash, Debug)]
 pub struct Work {
     /// What it is, for the timeline (e.g. "dax_hmem_work").
     pub name: &'static str,
@@ -112,7 +112,7 @@ pub struct Work {
 pub type WorkFn = fn(KRef, u32) -> BoxFut<()>;
 
 /// Scheduler state inside the kernel.
-#[derive(Default)]
+#[derive(Default, Hash)]
 pub struct Sched {
     /// Every task ever created, by id.
     pub tasks: Vec<TaskInfo>,
@@ -313,6 +313,38 @@ pub enum RunEnd {
     Deadlock,
     /// The step bound was reached with tasks still runnable.
     StepBound,
+    /// A [`Hook`] stopped the run (an exploration reached a state it had seen).
+    Pruned,
+}
+
+/// What a [`Hook`] tells the executor.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Control {
+    /// Go on: poll the task picked.
+    Continue,
+    /// End the run here, as [`RunEnd::Pruned`].
+    Stop,
+}
+
+/// One poll about to be made, as a [`Hook`] sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Step<'a> {
+    /// The tasks that could run, in creation order.
+    pub runnable: &'a [TaskId],
+    /// The one the schedule picked.
+    pub pick: TaskId,
+    /// The index of this scheduling decision when more than one task could run.
+    pub decision: Option<u32>,
+    /// Polls made before this one.
+    pub steps: u32,
+}
+
+/// Called by [`Executor::run_hooked`] before every poll, with the kernel as the task picked
+/// will find it (no task current, every spawned task adopted): what an exhaustive
+/// exploration hashes states with ([`crate::explore`]).
+pub trait Hook {
+    /// Whether to make this poll or end the run.
+    fn before_poll(&mut self, k: &Kernel, step: Step<'_>) -> Control;
 }
 
 /// Drives the tasks of one kernel to the end, choosing with the schedule bytes.
@@ -383,6 +415,17 @@ impl Executor {
 
     /// Runs until every task is done, nothing can run, or [`Executor::step_bound`] polls.
     pub fn run(&mut self, k: &KRef, make: &dyn Fn(&KRef, TaskBody) -> BoxFut<()>) -> RunEnd {
+        self.run_hooked(k, make, None)
+    }
+
+    /// [`Executor::run`], calling `hook` (when given) before every poll; a hook that says
+    /// [`Control::Stop`] ends the run as [`RunEnd::Pruned`].
+    pub fn run_hooked(
+        &mut self,
+        k: &KRef,
+        make: &dyn Fn(&KRef, TaskBody) -> BoxFut<()>,
+        mut hook: Option<&mut dyn Hook>,
+    ) -> RunEnd {
         let waker = noop_waker();
         let mut cx = Context::from_waker(&waker);
         let mut runnable: Vec<TaskId> = Vec::with_capacity(16);
@@ -408,17 +451,28 @@ impl Executor {
             if self.steps >= self.step_bound {
                 return RunEnd::StepBound;
             }
-            let pick = if runnable.len() > 1 {
+            let (pick, decision) = if runnable.len() > 1 {
                 self.decisions += 1;
                 if let Some(a) = self.arities.as_mut() {
                     a.push(runnable.len().min(255) as u8);
                 }
                 let b = self.schedule.get(self.cursor).copied().unwrap_or(0);
                 self.cursor += 1;
-                runnable[b as usize % runnable.len()]
+                (runnable[b as usize % runnable.len()], Some(self.decisions - 1))
             } else {
-                runnable[0]
+                (runnable[0], None)
             };
+            if let Some(h) = hook.as_deref_mut() {
+                let step = Step {
+                    runnable: &runnable,
+                    pick,
+                    decision,
+                    steps: self.steps,
+                };
+                if h.before_poll(&k.borrow(), step) == Control::Stop {
+                    return RunEnd::Pruned;
+                }
+            }
             self.steps += 1;
             {
                 let mut kb = k.borrow_mut();

@@ -15,7 +15,7 @@ use crate::kernel::driver_core::DevId;
 use crate::kernel::resource::ResId;
 
 /// A root decoder (`struct cxl_root_decoder`): one per CFMWS window that cxl_acpi published.
-#[derive(Clone, Debug)]
+#[derive(Clone, Hash, Debug)]
 pub struct RootDecoder {
     /// Index of the window in the platform.
     pub window: u32,
@@ -41,7 +41,7 @@ pub enum CxlConfigState {
 }
 
 /// A `struct cxl_region` with its `struct cxl_region_params`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Hash, Debug)]
 pub struct CxlRegion {
     /// `cxlr->id` (a memregion id): the N of "regionN".
     pub id: u32,
@@ -78,7 +78,7 @@ pub struct CxlRegion {
 }
 
 /// One memory device's CXL state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Hash, Debug, Default)]
 pub struct MemdevState {
     /// Its PCI function is enumerated.
     pub present: bool,
@@ -95,7 +95,7 @@ pub struct MemdevState {
 }
 
 /// The CXL subsystem's state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Hash, Debug, Default)]
 pub struct CxlState {
     /// The ACPI0017 device.
     pub acpi0017: Option<DevId>,
