@@ -148,7 +148,7 @@ pub struct Devres {
 /// A wait a devm release action asked for, and what the action does once it is over (the rest
 /// of an action that sleeps in the middle, e.g. v6's `kill_defer_work`: `flush_work`, then
 /// unregister).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Hash, Debug)]
 pub struct PendingWait {
     /// What the task that started the teardown sleeps on.
     pub wait: Wait,
