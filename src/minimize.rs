@@ -1049,7 +1049,7 @@ mod tests {
             // Soft Reserved in a window needs a committed decoder under it (sr-uncommitted).
             assert_eq!(p.memdevs.len(), 1, "{shown}");
             assert!(p.hmat_targets.is_empty() && p.quirks.is_empty(), "{shown}");
-            assert_eq!(p.extra_hmem_platforms, 0, "{shown}");
+            assert_eq!(p.hmem_test, None, "{shown}");
             assert!(r.events.is_empty() && r.schedule.is_empty(), "{shown}");
             assert_eq!(r.kconfig, KconfigRequest::new(), "{shown}");
             // Scaled down to the rules' 256M granule, at the grid's base.
