@@ -11,7 +11,6 @@
 //! host-bridge 0
 //! window 0x850000000 size=128G targets=0
 //! memdev host-bridge=0 capacity=128G presence=boot decoder=0x850000000,size=128G,ways=1,pos=0
-//! extra-hmem-platforms 0
 //! [kconfig]
 //! CONFIG_CXL_BUS=m
 //! # CONFIG_DEV_DAX_CXL is not set
@@ -209,7 +208,12 @@ pub fn print(s: &Scenario) -> String {
         );
     }
     if let Some(r) = p.hmem_test {
-        let _ = writeln!(o, "hmem-test {}", format_range(&r));
+        let _ = writeln!(
+            o,
+            "hmem-test {}  # hmem_platform.1 {}",
+            format_range(&r),
+            iomem(&r)
+        );
     }
     // Empty sections are left out: a missing section is empty.
     let kconfig = s.kconfig.render();
@@ -853,7 +857,7 @@ fn parse_platform_line(
         _ => {
             return Err(format!(
                 "unknown platform keyword `{kw}`: expected soft-reserved, hmat-target, \
-                 host-bridge, window, memdev, extra-hmem-platforms or quirk"
+                 host-bridge, window, memdev, hmem-test or quirk"
             ))
         }
     }
