@@ -578,7 +578,7 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
     let mut section: Option<Section> = None;
     let mut seen: [Option<usize>; 4] = [None; 4];
     let mut kconfig_lines: [Option<usize>; Sym::COUNT] = [None; Sym::COUNT];
-    let mut extra_line: Option<usize> = None;
+    let mut hmem_test_line: Option<usize> = None;
     // Lines to check once the whole platform is known.
     let mut memdev_lines: Vec<usize> = Vec::new();
     let mut window_lines: Vec<usize> = Vec::new();
@@ -638,7 +638,7 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
                 )))
             }
             Some(Section::Platform) => {
-                parse_platform_line(&mut s, t, line, &mut extra_line, &mut quirk_lines)
+                parse_platform_line(&mut s, t, line, &mut hmem_test_line, &mut quirk_lines)
                     .map_err(err)?;
                 match t.split_whitespace().next().unwrap_or("") {
                     "memdev" => memdev_lines.push(line),
@@ -692,6 +692,7 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
                 Item::HostBridge(i) => hb_lines.get(i),
                 Item::Window(i) => window_lines.get(i),
                 Item::Memdev(i) => memdev_lines.get(i),
+                Item::HmemTest => hmem_test_line.as_ref(),
             };
             l.copied().unwrap_or(0)
         };
@@ -733,7 +734,7 @@ fn parse_platform_line(
     s: &mut Scenario,
     t: &str,
     line: usize,
-    extra_line: &mut Option<usize>,
+    hmem_test_line: &mut Option<usize>,
     quirk_lines: &mut Vec<(Quirk, usize)>,
 ) -> Res<()> {
     let toks: Vec<&str> = t.split_whitespace().collect();
@@ -829,13 +830,13 @@ fn parse_platform_line(
             });
         }
         "hmem-test" => {
-            if let Some(prev) = extra_line {
+            if let Some(prev) = hmem_test_line {
                 return Err(format!("hmem-test is already given on line {prev}"));
             }
             let (range, rest) = parse_addr_size(args, kw, "hmem-test <address> size=<size>")?;
             no_more(&rest, "the hmem-test size")?;
             p.hmem_test = Some(range);
-            *extra_line = Some(line);
+            *hmem_test_line = Some(line);
         }
         "quirk" => {
             let Some(name) = args.first() else {
