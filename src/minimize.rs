@@ -1125,7 +1125,8 @@ mod tests {
             assert_eq!(m.scenario.platform.windows.len(), 1);
         }
         // Through the designs' rules, the same request goes without an evaluation.
-        let s = generated(1, 2, 2, window_holds_sr).remove(0);
+        let mut s = generated(1, 2, 2, window_holds_sr).remove(0);
+        s.kconfig.set(Sym::CXL_PORT, None);
         let mut with_port = s.clone();
         with_port.kconfig.set(Sym::CXL_PORT, Some(N));
         let a = minimize(&s, &mut window_holds_sr);
