@@ -217,8 +217,12 @@ pub fn write_root_cause(
     let d = dir.join(&name);
     let io = |e: std::io::Error| format!("{}: {e}", d.display());
     std::fs::create_dir_all(&d).map_err(io)?;
-    if let Some((data, quirks)) = &g.raw {
-        file::write_atomic(&d.join("input.raw"), &file::stamped_raw(data, *quirks)).map_err(io)?;
+    if let Some((data, quirks, generator)) = &g.raw {
+        file::write_atomic(
+            &d.join("input.raw"),
+            &file::stamped_raw_of(*generator, data, *quirks),
+        )
+        .map_err(io)?;
     }
     let stamp = Meta {
         check: Some(check.stamp()),

@@ -475,16 +475,32 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         } => {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             let mut inputs = Vec::new();
+            // The fuzz targets decode with this generator: bytes of another version would be
+            // another scenario, not the report's.
+            let mut other_generator = 0;
             for p in file::inputs(std::slice::from_ref(&reports)).map_err(anyhow::Error::msg)? {
                 if p.extension().is_some_and(|e| e == "raw") {
-                    if let file::Origin::Raw { data, .. } =
-                        file::load(&p, ReadOptions::default())?.origin
+                    if let file::Origin::Raw {
+                        data, generator, ..
+                    } = file::load(&p, ReadOptions::default())?.origin
                     {
-                        inputs.push(data);
+                        if generator == gen::GENERATOR_VERSION {
+                            inputs.push(data);
+                        } else {
+                            other_generator += 1;
+                        }
                     }
                 }
             }
             let from_reports = inputs.len();
+            if other_generator > 0 {
+                println!(
+                    "{other_generator} raw input(s) of {} left out: another generator version \
+                     than this one ({})",
+                    reports.display(),
+                    gen::GENERATOR_VERSION
+                );
+            }
             // The text corpus's shapes, each from the generator's own bytes.
             let texts = load_all(std::slice::from_ref(&corpus), Reading { raw: false }, None)?;
             let wanted: Vec<String> = texts.iter().map(|f| campaign::shape(&f.scenario)).collect();
@@ -1215,9 +1231,15 @@ fn hunt_cmd(a: HuntArgs) -> Result<ExitCode> {
         corpus: load_all(&a.corpus, Reading { raw: false }, None)?
             .into_iter()
             .map(|f| {
-                // Bytes are kept beside the repro only when they decode so under this hunt.
+                // Bytes are kept beside the repro only when they decode so under this hunt (its
+                // quirks, this generator: the hunt stamps what it writes with both).
                 let raw = match f.origin {
-                    file::Origin::Raw { data, quirks, .. } if quirks == plan_quirks => Some(data),
+                    file::Origin::Raw {
+                        data,
+                        quirks,
+                        generator,
+                        ..
+                    } if quirks == plan_quirks && generator == gen::GENERATOR_VERSION => Some(data),
                     _ => None,
                 };
                 (f.scenario, raw)

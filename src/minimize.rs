@@ -66,10 +66,10 @@
 //! 8. **Window targets**: each target of each window dropped (fewer interleave ways); the
 //!    rules reject it where a decoder's interleave no longer fits.
 //! 9. **Quirks**: each dropped (valid only if the platform no longer needs it);
-//!    `extra_hmem_platforms` set to 0.
+//!    `hmem_test` (cxl_test's mock range) cleared.
 //! 10. **Sizes**. The whole platform scaled toward its lowest address — every address's
-//!     offset from it and every size (ranges, decoders, memdev capacities) halved at once,
-//!     repeated while valid and kept. Halving is taken only when every offset and size is
+//!     offset from it and every size (ranges, decoders, the hmem-test range, memdev
+//!     capacities) halved at once, repeated while valid and kept. Halving is taken only when every offset and size is
 //!     even, so the map `x ↦ lowest + (x − lowest)/2` is exact and keeps every relation the
 //!     rules and the kernel look at (order, equality, nesting, overlap, adjacency, a decoder's
 //!     share against its capacity); what it can break, alignment to 256 MiB, the rules catch.
@@ -92,8 +92,8 @@
 //!
 //! The result is 1-minimal with respect to these steps: no *single* step above — dropping one
 //! event, schedule byte or platform item (alone or with its dependents), clearing one decoder
-//! or region, keeping a region by one member, dropping one window target or quirk, zeroing
-//! `extra_hmem_platforms` or one schedule byte, truncating the schedule, unsetting one Kconfig
+//! or region, keeping a region by one member, dropping one window target or quirk, clearing
+//! `hmem_test`, zeroing one schedule byte, truncating the schedule, unsetting one Kconfig
 //! request or turning one `y` into `m`, one uniform halving, the translation, halving one
 //! item, one renumbering — applied to the result gives a candidate that is valid and keeps the
 //! property: the last pass tried each of them on the result, and each was invalid or `keeps`
@@ -778,6 +778,7 @@ fn lowest_address(p: &Platform) -> Option<u64> {
         .chain(p.hmat_targets.iter().map(|t| t.range))
         .chain(p.windows.iter().map(|w| w.range))
         .chain(p.memdevs.iter().filter_map(|m| m.decoder.map(|d| d.hpa)))
+        .chain(p.hmem_test)
         .map(|r| r.start);
     starts.min()
 }
@@ -810,6 +811,9 @@ fn map_platform(
             range(&mut d.hpa)?;
         }
         m.capacity = size(m.capacity)?;
+    }
+    if let Some(r) = &mut p.hmem_test {
+        range(r)?;
     }
     Some(c)
 }
@@ -1121,7 +1125,8 @@ mod tests {
             assert_eq!(m.scenario.platform.windows.len(), 1);
         }
         // Through the designs' rules, the same request goes without an evaluation.
-        let s = generated(1, 2, 2, window_holds_sr).remove(0);
+        let mut s = generated(1, 2, 2, window_holds_sr).remove(0);
+        s.kconfig.set(Sym::CXL_PORT, None);
         let mut with_port = s.clone();
         with_port.kconfig.set(Sym::CXL_PORT, Some(N));
         let a = minimize(&s, &mut window_holds_sr);

@@ -111,8 +111,9 @@ pub struct TitleGroup {
     pub count: usize,
     /// The first of them.
     pub first: PathBuf,
-    /// Its raw bytes and quirks, when it is raw fuzzer input (kept beside the repro).
-    pub raw: Option<(Vec<u8>, crate::scenario::Quirks)>,
+    /// Its raw bytes, quirks and the generator version that decoded them, when it is raw
+    /// fuzzer input (kept beside the repro, stamped with that version).
+    pub raw: Option<(Vec<u8>, crate::scenario::Quirks, u32)>,
     /// Its detail on that file.
     pub detail: String,
     /// That file's scenario, minimized for this title.
@@ -263,9 +264,12 @@ pub fn triage(
                 count: 1,
                 first: f.path.clone(),
                 raw: match &f.origin {
-                    crate::scenario::file::Origin::Raw { data, quirks, .. } => {
-                        Some((data.clone(), *quirks))
-                    }
+                    crate::scenario::file::Origin::Raw {
+                        data,
+                        quirks,
+                        generator,
+                        ..
+                    } => Some((data.clone(), *quirks, *generator)),
                     crate::scenario::file::Origin::Text(_) => None,
                 },
                 detail: fd.detail,

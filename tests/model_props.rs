@@ -93,7 +93,10 @@ fn driver_core_indexes_match_the_tables_on_large_platforms() {
     for i in 0..48u64 {
         t += &format!("soft-reserved {:#x} size=1G\n", (4 + 2 * i) << 30);
     }
-    t += "extra-hmem-platforms 2\n[kconfig]\nCONFIG_DAX=m\nCONFIG_DEV_DAX=m\n\
+    // And cxl_test's second hmem_platform device, over a mock range in a window of its own.
+    t += "host-bridge 0\nwindow 0x4000000000 size=1G targets=0\n\
+          hmem-test 0x4000000000 size=512M\n";
+    t += "[kconfig]\nCONFIG_DAX=m\nCONFIG_DEV_DAX=m\n\
           CONFIG_DEV_DAX_HMEM=m\nCONFIG_DEV_DAX_KMEM=m\n[events]\nsettle\n";
     let mut s = text::parse(&t).unwrap_or_else(|e| panic!("{e}"));
     for i in 0..40 {

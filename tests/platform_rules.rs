@@ -372,9 +372,48 @@ fn each_rule_is_refused_with_its_name_and_line() {
         with(&[(12, "hmat-target 0x850000000 size=64G nid=1")]),
         12,
     );
+    // cxl_test's mock range outside every window, across two windows, or not in 256M units.
+    let sr = "soft-reserved 0x2850000000 size=64G";
+    for bad in [
+        "hmem-test 0x4850000000 size=4G",
+        "hmem-test 0x2050000000 size=64G",
+        "hmem-test 0x850000000 size=128M",
+    ] {
+        case(
+            Rule::HmemTestRange,
+            with(&[(13, &format!("{sr}\n{bad}"))]),
+            14,
+        );
+    }
     for r in Rule::ALL {
         assert!(tested.contains(&r), "no refusal test for {r}");
     }
+}
+
+/// cxl_test's mock range: the first half of a window, or a committed region's range, anywhere
+/// in one window; printed and read back.
+#[test]
+fn an_hmem_test_range_inside_one_window_is_valid_and_round_trips() {
+    let sr = "soft-reserved 0x2850000000 size=64G";
+    for ok in [
+        "hmem-test 0x850000000 size=64G",
+        "hmem-test 0x2850000000 size=64G",
+        "hmem-test 0x850000000 size=128G",
+        "hmem-test 0x860000000 size=256M",
+    ] {
+        let t = with(&[(13, &format!("{sr}\n{ok}"))]);
+        let s = text::parse(&t).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        assert!(s.platform.hmem_test.is_some());
+        assert_eq!(text::parse(&text::print(&s)), Ok(s));
+    }
+    let e = text::parse(&with(&[(13, &format!("{sr}\nhmem-test 0x4850000000 size=4G"))]))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 14: breaks platform rule `hmem-test-range`: hmem-test [0x4850000000-0x494fffffff] \
+         must lie inside one window and be a nonzero multiple of 256M: cxl_test's mock range is \
+         the first half of its CXL Window 0"
+    );
 }
 
 #[test]

@@ -43,7 +43,7 @@ host-bridge 0
 window 0x850000000 size=128G targets=0   # trailing comment
 memdev host-bridge=0 capacity=0x2000000000 presence=boot decoder=0x850000000,size=0x2000000000,ways=1,pos=0
 memdev capacity=64G host-bridge=0 presence=hotadd
-extra-hmem-platforms 0
+hmem-test 0x850000000 size=64G
 [kconfig]
 CONFIG_CXL_BUS=m
 # CONFIG_DEV_DAX_CXL is not set
@@ -79,6 +79,13 @@ fn parses_the_documented_example() {
     assert_eq!(p.memdevs[0].decoder.unwrap().hpa, p.windows[0].range);
     assert_eq!(p.memdevs[1].decoder, None);
     assert_eq!(p.memdevs[1].presence, Presence::HotAdd);
+    assert_eq!(
+        p.hmem_test,
+        Some(srfuzz::scenario::Range {
+            start: 0x8_5000_0000,
+            size: 64 << 30
+        })
+    );
     assert_eq!(s.kconfig.get(Sym::CXL_BUS), Some(Tristate::M));
     assert_eq!(s.kconfig.get(Sym::DEV_DAX_CXL), Some(Tristate::N));
     assert_eq!(s.kconfig.get(Sym::DAX), None);
@@ -100,7 +107,13 @@ fn parses_the_documented_example() {
         ]
     );
     assert_eq!(s.schedule, vec![0, 3, 0xff, 1]);
-    assert_eq!(text::parse(&text::print(&s)), Ok(s));
+    let printed = text::print(&s);
+    assert!(
+        printed.lines().any(|l| l
+            == "hmem-test 0x850000000 size=64G  # hmem_platform.1 [0x850000000-0x184fffffff]"),
+        "{printed}"
+    );
+    assert_eq!(text::parse(&printed), Ok(s));
 }
 
 /// Replaces line `n` (1-based) of the example.
@@ -218,7 +231,32 @@ fn errors_name_the_line_and_the_expectation() {
         7,
         "host bridge 1",
     );
-    assert_err(&with_line(9, "extra-hmem-platforms 300"), 9, "out of range");
+    assert_err(
+        &with_line(9, "hmem-test 0x850000000"),
+        9,
+        "expected `size=<size>` after the hmem-test address (`hmem-test <address> size=<size>`), found nothing",
+    );
+    assert_err(
+        &with_line(9, "hmem-test size=512M"),
+        9,
+        "expected a start address after `hmem-test` (`hmem-test <address> size=<size>`)",
+    );
+    assert_err(&with_line(9, "hmem-test"), 9, "found nothing after `hmem-test`");
+    assert_err(
+        &with_line(9, "hmem-test 0x850000000 size=512M nid=1"),
+        9,
+        "unexpected `nid=1` after the hmem-test size",
+    );
+    assert_err(
+        &with_line(9, "hmem-test 0x850000000 size=lots"),
+        9,
+        "bad hmem-test size: expected a number",
+    );
+    assert_err(
+        &with_line(9, "hmem-test 0x850000000 size=0"),
+        9,
+        "size must be nonzero",
+    );
     assert_err(&with_line(11, "CONFIG_CXL_BUS=q"), 11, "expected y, m or n");
     assert_err(
         &with_line(12, "# CONFIG_NOPE is not set"),
@@ -738,18 +776,9 @@ fn limits_refuse_the_item_past_them() {
     assert_err(&past, 19, "too many window targets: 17 listed");
     assert_err(&past, 19, "at most 16");
 
-    // extra-hmem-platforms: cxl_test's one extra device, with room for one more.
-    for n in 0..=limits::EXTRA_HMEM_PLATFORMS {
-        let s = text::parse(&with_line(9, &format!("extra-hmem-platforms {n}"))).unwrap();
-        assert_eq!(s.platform.extra_hmem_platforms, n);
-    }
-    for n in ["3", "255", "300", "0x100000000"] {
-        assert_err(
-            &with_line(9, &format!("extra-hmem-platforms {n}")),
-            9,
-            "out of range: expected 0..=2",
-        );
-    }
+    // hmem-test: cxl_test's one extra hmem_platform device, at most one line.
+    let twice = with_line(9, "hmem-test 0x850000000 size=512M\nhmem-test 0x850000000 size=1G");
+    assert_err(&twice, 10, "hmem-test is already given on line 9");
 }
 
 /// What the generator draws stays within the text format's limits, so every generated
@@ -786,7 +815,10 @@ fn generator_maxima_are_within_the_limits() {
             .iter()
             .all(|w| w.targets.len() <= limits::WINDOW_TARGETS));
         assert!(p.memdevs.len() <= limits::MEMDEVS);
-        assert!(p.extra_hmem_platforms <= limits::EXTRA_HMEM_PLATFORMS);
+        // One hmem-test line at most, inside a window.
+        if let Some(r) = p.hmem_test {
+            assert!(p.windows.iter().any(|w| w.range.start <= r.start && r.end() <= w.range.end()));
+        }
         assert!(s.events.len() <= limits::EVENTS);
         assert!(s.schedule.len() <= limits::SCHEDULE_BYTES);
     }

@@ -7,7 +7,7 @@
 //!
 //!   ```text
 //!   # srfuzz scenario, format 1
-//!   # srfuzz: 0.1.0, generator 1
+//!   # srfuzz: 0.1.0, generator 2
 //!   # check: differential register_dax-v4,mainline
 //!   # finding: region divergence [register_dax-v4 vs mainline, DEV_DAX_HMEM=n]: …
 //!   ```
@@ -16,10 +16,11 @@
 //!   parser, so a stamped file is plain scenario text;
 //! * **stamped raw input**: one line `srfuzz-raw generator=N quirks=a,b`, then the fuzzer's
 //!   bytes. Raw bytes mean something only to the generator that read them
-//!   ([`gen::GENERATOR_VERSION`]): one from another generator version is refused, never
-//!   decoded into an unrelated scenario;
+//!   ([`gen::GENERATOR_VERSION`]): one of a version this srfuzz still decodes
+//!   ([`gen::GENERATOR_VERSIONS`]) is decoded by that version, one of any other is refused,
+//!   never decoded into an unrelated scenario;
 //! * **bare raw input**: a libFuzzer artifact, bytes and nothing else; decoded by today's
-//!   generator (the campaign that wrote it records its version next to it, see
+//!   generator, or by the one the campaign that wrote it recorded next to it (see
 //!   `crate::triage`).
 //!
 //! The file name never decides: a file whose first line is text starting with `#` or `[`
@@ -178,15 +179,16 @@ pub fn stamped_text(s: &Scenario, meta: &Meta) -> String {
     format!("{}{body}", meta.render())
 }
 
-/// A stamped raw input: the `srfuzz-raw` line, then `data`.
+/// A stamped raw input of this srfuzz's generator: the `srfuzz-raw` line, then `data`.
 pub fn stamped_raw(data: &[u8], quirks: Quirks) -> Vec<u8> {
+    stamped_raw_of(gen::GENERATOR_VERSION, data, quirks)
+}
+
+/// A stamped raw input of generator `generator` (the version that decoded `data`: raw input
+/// read from an older stamp keeps its version when written again).
+pub fn stamped_raw_of(generator: u32, data: &[u8], quirks: Quirks) -> Vec<u8> {
     let q: Vec<String> = quirks.iter().map(|q| q.to_string()).collect();
-    let mut out = format!(
-        "{RAW_MAGIC}generator={} quirks={}\n",
-        gen::GENERATOR_VERSION,
-        q.join(",")
-    )
-    .into_bytes();
+    let mut out = format!("{RAW_MAGIC}generator={generator} quirks={}\n", q.join(",")).into_bytes();
     out.extend_from_slice(data);
     out
 }
@@ -196,7 +198,7 @@ pub fn stamped_raw(data: &[u8], quirks: Quirks) -> Vec<u8> {
 pub enum Origin {
     /// Scenario text, with its stamp.
     Text(Meta),
-    /// Raw bytes, stamped or bare, decoded by this generator with these quirks.
+    /// Raw bytes, stamped or bare, decoded by generator `generator` with these quirks.
     Raw {
         /// The raw bytes (without a stamp).
         data: Vec<u8>,
@@ -204,6 +206,9 @@ pub enum Origin {
         quirks: Quirks,
         /// Whether the file carried a `srfuzz-raw` stamp.
         stamped: bool,
+        /// The generator version that decoded them (the stamp's, the campaign's record, or
+        /// this srfuzz's for bare bytes without a record).
+        generator: u32,
     },
 }
 
@@ -235,8 +240,8 @@ pub struct ReadOptions {
     pub force_raw: bool,
     /// The quirks bare raw input was generated with (`SRFUZZ_QUIRKS`, or a campaign's record).
     pub bare_quirks: Quirks,
-    /// The generator version bare raw input came from, when a campaign recorded it: another
-    /// version than this srfuzz's is refused.
+    /// The generator version bare raw input came from, when a campaign recorded it: decoded
+    /// by that version if this srfuzz has it ([`gen::GENERATOR_VERSIONS`]), else refused.
     pub bare_generator: Option<u32>,
 }
 
@@ -314,27 +319,28 @@ pub fn load(path: &Path, opts: ReadOptions) -> Result<Loaded, FileError> {
             let (generator, quirks) = parse_raw_header(header).map_err(|m| err(Some(1), m))?;
             check_generator(generator).map_err(|m| err(Some(1), m))?;
             let data = bytes.get(nl + 1..).unwrap_or(&[]).to_vec();
-            let s = gen::scenario_from_bytes_with(&data, quirks);
+            let s = gen::scenario_from_bytes_of(generator, &data, quirks);
             (
                 s,
                 Origin::Raw {
                     data,
                     quirks,
                     stamped: true,
+                    generator,
                 },
             )
         }
         Kind::BareRaw => {
-            if let Some(g) = opts.bare_generator {
-                check_generator(g).map_err(|m| err(None, m))?;
-            }
-            let s = gen::scenario_from_bytes_with(&bytes, opts.bare_quirks);
+            let generator = opts.bare_generator.unwrap_or(gen::GENERATOR_VERSION);
+            check_generator(generator).map_err(|m| err(None, m))?;
+            let s = gen::scenario_from_bytes_of(generator, &bytes, opts.bare_quirks);
             (
                 s,
                 Origin::Raw {
                     data: bytes,
                     quirks: opts.bare_quirks,
                     stamped: false,
+                    generator,
                 },
             )
         }
@@ -371,15 +377,17 @@ fn parse_raw_header(h: &str) -> Result<(u32, Quirks), String> {
     Ok((g, quirks))
 }
 
-fn check_generator(g: u32) -> Result<(), String> {
-    if g == gen::GENERATOR_VERSION {
+/// Whether this srfuzz decodes raw input of generator `g` as that generator did.
+pub fn check_generator(g: u32) -> Result<(), String> {
+    if gen::GENERATOR_VERSIONS.contains(&g) {
         return Ok(());
     }
+    let known: Vec<String> = gen::GENERATOR_VERSIONS.iter().map(|v| v.to_string()).collect();
     Err(format!(
-        "raw input from generator version {g}, but this srfuzz ({SRFUZZ_VERSION}) has generator \
-         version {}: its bytes would decode to another scenario. Replay the scenario text \
-         saved with it instead",
-        gen::GENERATOR_VERSION
+        "raw input from generator version {g}, but this srfuzz ({SRFUZZ_VERSION}) decodes \
+         generator versions {} only: its bytes would decode to another scenario. Replay the \
+         scenario text saved with it instead",
+        known.join(" and ")
     ))
 }
 

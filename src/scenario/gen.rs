@@ -30,6 +30,8 @@
 //! * HMAT targets mostly equal a Soft Reserved range, sometimes the window around one;
 //! * under quirks: Soft Reserved over uncommitted window space or across two neighbouring
 //!   windows, overlapping Soft Reserved entries, HMAT targets splitting an entry;
+//! * rarely (1 in 8 platforms with a window; generator version 2 on), cxl_test's mock range
+//!   (`hmem_test=1`): the first half of a window, or a committed region's range;
 //! * events look like a boot: sometimes a blacklisted module, sometimes explicit modprobes in
 //!   a random order (udev loads the rest by alias), `settle`, hot-adds of the hot-pluggable
 //!   memdevs, a few user actions, a final `settle`.
@@ -49,9 +51,19 @@ use crate::kernel::module::Module;
 
 /// The generator's version. A raw fuzzer input means something only to the generator that
 /// read it: any change to what bytes generate must bump this number (a test pins a digest of
-/// generated scenarios to it), and saved raw inputs stamped with another version are refused
-/// (`scenario::file`). Scenario text is the repro that replays on every later srfuzz.
-pub const GENERATOR_VERSION: u32 = 1;
+/// generated scenarios to it), and saved raw inputs stamped with a version this srfuzz cannot
+/// decode are refused (`scenario::file`). Scenario text is the repro that replays on every
+/// later srfuzz.
+///
+/// * 1: the first generator.
+/// * 2: version 1, plus cxl_test's mock range ([`Platform::hmem_test`]) drawn at the end of
+///   the platform.
+pub const GENERATOR_VERSION: u32 = 2;
+
+/// The generator versions this srfuzz decodes exactly as they did (every one it had): raw
+/// inputs stamped with one of them replay to the scenario they were found as
+/// ([`scenario_from_bytes_of`]).
+pub const GENERATOR_VERSIONS: [u32; 2] = [1, 2];
 
 /// Grid positions a generated range may start at (`GRID_BASE + k * GRID_UNIT`, `k < GRID_SLOTS`).
 pub const GRID_SLOTS: u64 = 24;
@@ -135,8 +147,34 @@ pub fn scenario_from_bytes(data: &[u8]) -> Scenario {
 /// result passes [`Platform::validate`]. With [`Quirks::NONE`] the generator reads no byte for
 /// quirks, so it is exactly [`scenario_from_bytes`].
 pub fn scenario_from_bytes_with(data: &[u8], quirks: Quirks) -> Scenario {
+    scenario_from_bytes_of(GENERATOR_VERSION, data, quirks)
+}
+
+/// The scenario `data` generates under generator `version` (one of [`GENERATOR_VERSIONS`]),
+/// for replaying raw inputs an older srfuzz saved: each version draws what it drew, so its
+/// bytes decode to the scenario they were found as. A version this srfuzz does not know
+/// decodes as the current one; `scenario::file` refuses such inputs before they get here.
+pub fn scenario_from_bytes_of(version: u32, data: &[u8], quirks: Quirks) -> Scenario {
+    let version = if GENERATOR_VERSIONS.contains(&version) {
+        version
+    } else {
+        GENERATOR_VERSION
+    };
     let mut u = Unstructured::new(data);
-    gen_scenario(&mut u, quirks)
+    gen_scenario(&mut u, quirks, Version(version))
+}
+
+/// The generator version a generation follows: what each draw is gated on.
+#[derive(Clone, Copy, Debug)]
+struct Version(u32);
+
+impl Version {
+    const CURRENT: Version = Version(GENERATOR_VERSION);
+
+    /// Whether cxl_test's mock range is drawn (version 2 on).
+    fn draws_hmem_test(self) -> bool {
+        self.0 >= 2
+    }
 }
 
 /// The environment variable naming the quirks generated platforms may have.
@@ -516,9 +554,29 @@ fn gen_hmat(
     out
 }
 
+/// cxl_test's mock range (`hmem_test=1`), in 1 of 8 platforms with a window: the first half of
+/// a window (cxl_test's is the first half of its Window 0) or the range of a region committed
+/// in one (cxl_test's equals its auto region), so it passes rule `hmem-test-range`. No byte
+/// is read without a window.
+fn gen_hmem_test(
+    u: &mut Unstructured<'_>,
+    windows: &[Window],
+    intended: &[Intended],
+) -> Option<Range> {
+    if windows.is_empty() || !one_in(u, 8) {
+        return None;
+    }
+    let cands: Vec<Range> = windows
+        .iter()
+        .map(|w| half(w.range, false))
+        .chain(intended.iter().map(|r| r.hpa))
+        .collect();
+    pick(u, &cands)
+}
+
 /// A platform that passes [`Platform::validate`] by construction, with some of `allowed`'s
 /// quirks (each drawn with probability 1/2; none on exhausted input).
-fn gen_platform(u: &mut Unstructured<'_>, allowed: Quirks) -> Platform {
+fn gen_platform(u: &mut Unstructured<'_>, allowed: Quirks, version: Version) -> Platform {
     let quirks: Quirks = allowed.iter().filter(|_| below(u, 2) == 1).collect();
     let nhb = 1 + below(u, MAX_HOST_BRIDGES);
     let host_bridges: Vec<u8> = (0..nhb as u8).collect();
@@ -527,7 +585,11 @@ fn gen_platform(u: &mut Unstructured<'_>, allowed: Quirks) -> Platform {
     let memdevs = gen_memdevs(u, nhb, &windows, &intended);
     let soft_reserved = gen_soft_reserved(u, &windows, &intended, quirks);
     let hmat_targets = gen_hmat(u, &soft_reserved, &windows, quirks);
-    let hmem_test = None;
+    let hmem_test = if version.draws_hmem_test() {
+        gen_hmem_test(u, &windows, &intended)
+    } else {
+        None
+    };
     Platform {
         soft_reserved,
         hmat_targets,
@@ -631,8 +693,8 @@ fn gen_schedule(u: &mut Unstructured<'_>) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------------
 // Arbitrary impls.
 
-fn gen_scenario(u: &mut Unstructured<'_>, quirks: Quirks) -> Scenario {
-    let platform = gen_platform(u, quirks);
+fn gen_scenario(u: &mut Unstructured<'_>, quirks: Quirks, version: Version) -> Scenario {
+    let platform = gen_platform(u, quirks, version);
     let kconfig = KconfigRequest::arbitrary(u).unwrap_or_default();
     let events = gen_events(u, &platform);
     let schedule = gen_schedule(u);
@@ -648,7 +710,7 @@ fn gen_scenario(u: &mut Unstructured<'_>, quirks: Quirks) -> Scenario {
 /// consistent with the platform, then the schedule.
 impl<'a> Arbitrary<'a> for Scenario {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        Ok(gen_scenario(u, Quirks::NONE))
+        Ok(gen_scenario(u, Quirks::NONE, Version::CURRENT))
     }
 }
 
@@ -656,7 +718,7 @@ impl<'a> Arbitrary<'a> for Scenario {
 /// docs); no quirks. Always passes [`Platform::validate`].
 impl<'a> Arbitrary<'a> for Platform {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        Ok(gen_platform(u, Quirks::NONE))
+        Ok(gen_platform(u, Quirks::NONE, Version::CURRENT))
     }
 }
 

@@ -217,11 +217,14 @@ pub enum Rule {
     HmatCoversSr,
     /// An HMAT target that intersects Soft Reserved lies within Soft Reserved.
     HmatInSr,
+    /// cxl_test's mock range (`hmem-test`) lies inside one window and is a nonzero multiple
+    /// of 256 MiB.
+    HmemTestRange,
 }
 
 impl Rule {
     /// Every rule, in the order `validate` checks them.
-    pub const ALL: [Rule; 23] = [
+    pub const ALL: [Rule; 24] = [
         Rule::HostBridgeUidUnique,
         Rule::WindowAlignment,
         Rule::WindowWays,
@@ -245,6 +248,7 @@ impl Rule {
         Rule::HmatOverlap,
         Rule::HmatCoversSr,
         Rule::HmatInSr,
+        Rule::HmemTestRange,
     ];
 
     /// The stable name.
@@ -273,6 +277,7 @@ impl Rule {
             Rule::HmatOverlap => "hmat-overlap",
             Rule::HmatCoversSr => "hmat-covers-sr",
             Rule::HmatInSr => "hmat-in-sr",
+            Rule::HmemTestRange => "hmem-test-range",
         }
     }
 
@@ -302,6 +307,8 @@ pub enum Item {
     Window(usize),
     /// `memdevs[i]` (its decoder, for decoder rules).
     Memdev(usize),
+    /// `hmem_test`, cxl_test's mock range.
+    HmemTest,
 }
 
 impl fmt::Display for Item {
@@ -312,6 +319,7 @@ impl fmt::Display for Item {
             Item::HostBridge(i) => write!(f, "host bridge {i}"),
             Item::Window(i) => write!(f, "window {i}"),
             Item::Memdev(i) => write!(f, "mem{i}"),
+            Item::HmemTest => write!(f, "hmem-test"),
         }
     }
 }
@@ -780,6 +788,22 @@ pub fn violations(p: &Platform) -> Vec<Violation> {
                     ),
                 );
             }
+        }
+    }
+
+    // cxl_test's mock range: the first half of its CXL Window 0 (its auto region's range).
+    if let Some(r) = &p.hmem_test {
+        let in_window = p.windows.iter().any(|w| contains(&w.range, r));
+        if !in_window || r.size == 0 || !r.size.is_multiple_of(SZ_256M) {
+            push(
+                Rule::HmemTestRange,
+                vec![Item::HmemTest],
+                format!(
+                    "hmem-test {} must lie inside one window and be a nonzero multiple of \
+                     256M: cxl_test's mock range is the first half of its CXL Window 0",
+                    iomem(r)
+                ),
+            );
         }
     }
     out

@@ -11,7 +11,6 @@
 //! host-bridge 0
 //! window 0x850000000 size=128G targets=0
 //! memdev host-bridge=0 capacity=128G presence=boot decoder=0x850000000,size=128G,ways=1,pos=0
-//! extra-hmem-platforms 0
 //! [kconfig]
 //! CONFIG_CXL_BUS=m
 //! # CONFIG_DEV_DAX_CXL is not set
@@ -209,7 +208,12 @@ pub fn print(s: &Scenario) -> String {
         );
     }
     if let Some(r) = p.hmem_test {
-        let _ = writeln!(o, "hmem-test {}", format_range(&r));
+        let _ = writeln!(
+            o,
+            "hmem-test {}  # hmem_platform.1 {}",
+            format_range(&r),
+            iomem(&r)
+        );
     }
     // Empty sections are left out: a missing section is empty.
     let kconfig = s.kconfig.render();
@@ -574,7 +578,7 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
     let mut section: Option<Section> = None;
     let mut seen: [Option<usize>; 4] = [None; 4];
     let mut kconfig_lines: [Option<usize>; Sym::COUNT] = [None; Sym::COUNT];
-    let mut extra_line: Option<usize> = None;
+    let mut hmem_test_line: Option<usize> = None;
     // Lines to check once the whole platform is known.
     let mut memdev_lines: Vec<usize> = Vec::new();
     let mut window_lines: Vec<usize> = Vec::new();
@@ -634,7 +638,7 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
                 )))
             }
             Some(Section::Platform) => {
-                parse_platform_line(&mut s, t, line, &mut extra_line, &mut quirk_lines)
+                parse_platform_line(&mut s, t, line, &mut hmem_test_line, &mut quirk_lines)
                     .map_err(err)?;
                 match t.split_whitespace().next().unwrap_or("") {
                     "memdev" => memdev_lines.push(line),
@@ -688,6 +692,7 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
                 Item::HostBridge(i) => hb_lines.get(i),
                 Item::Window(i) => window_lines.get(i),
                 Item::Memdev(i) => memdev_lines.get(i),
+                Item::HmemTest => hmem_test_line.as_ref(),
             };
             l.copied().unwrap_or(0)
         };
@@ -729,7 +734,7 @@ fn parse_platform_line(
     s: &mut Scenario,
     t: &str,
     line: usize,
-    extra_line: &mut Option<usize>,
+    hmem_test_line: &mut Option<usize>,
     quirk_lines: &mut Vec<(Quirk, usize)>,
 ) -> Res<()> {
     let toks: Vec<&str> = t.split_whitespace().collect();
@@ -825,13 +830,13 @@ fn parse_platform_line(
             });
         }
         "hmem-test" => {
-            if let Some(prev) = extra_line {
+            if let Some(prev) = hmem_test_line {
                 return Err(format!("hmem-test is already given on line {prev}"));
             }
             let (range, rest) = parse_addr_size(args, kw, "hmem-test <address> size=<size>")?;
             no_more(&rest, "the hmem-test size")?;
             p.hmem_test = Some(range);
-            *extra_line = Some(line);
+            *hmem_test_line = Some(line);
         }
         "quirk" => {
             let Some(name) = args.first() else {
@@ -853,7 +858,7 @@ fn parse_platform_line(
         _ => {
             return Err(format!(
                 "unknown platform keyword `{kw}`: expected soft-reserved, hmat-target, \
-                 host-bridge, window, memdev, extra-hmem-platforms or quirk"
+                 host-bridge, window, memdev, hmem-test or quirk"
             ))
         }
     }
