@@ -18,9 +18,8 @@
 //! ranges of the first device that probed; f8dc1bde ("Fix singleton confusion between
 //! dax_hmem_work and hmem devices") gives each device its own work. In the kernel
 //! `hmem_platform.0` registers at boot and cxl_test's `hmem_platform.1` only when cxl_test is
-//! loaded, so `hmem_platform.0` probes first and the mock range stays unowned on merged. The
-//! ignored test at the end states that expectation: the model registers `hmem_platform.1` at
-//! boot enumeration, before `hmem_platform.0`, and shows the opposite order's result.
+//! loaded, so `hmem_platform.0` probes first and the mock range stays unowned on merged (the test at the
+//! end), as in the model, which registers `hmem_platform.1` after the built-in devices.
 
 use srfuzz::designs;
 use srfuzz::model;
@@ -207,12 +206,8 @@ fn a_failed_region_with_hmem_platform_1_alone() {
 /// cxl_test's hmem_platform.1 (registered when cxl_test loads). merged, v8 and v7 record
 /// hmem_platform.0 in their one `dax_hmem_work`; hmem_platform.1's probe queues that work,
 /// which walks hmem_platform.0's ranges, never the mock range: it stays unowned, and
-/// hmem_platform.0's real range is HMEM's. Ignored: the model registers hmem_platform.1 during
-/// boot enumeration (`acpi_scan`), before `hmem_init` registers hmem_platform.0, so
-/// hmem_platform.1 probes first there; hmem_platform.0's probe then fails with -EBUSY while the
-/// work is pending and its real range is left unowned.
+/// hmem_platform.0's real range is HMEM's.
 #[test]
-#[ignore = "the model registers hmem_platform.1 before hmem_platform.0 (see the doc comment)"]
 fn a_failed_region_after_hmem_platform_0_probed_first_stays_unowned_on_merged() {
     for sh in shapes(true).filter(|sh| sh.real_sr) {
         let s = scenario(sh, MODULAR);

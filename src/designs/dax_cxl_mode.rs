@@ -36,7 +36,7 @@ use crate::drivers::cxl::region::{__cxl_decoder_detach, regions_with_range};
 use crate::drivers::cxl::CxlConfigState;
 use crate::drivers::dax::DaxCxlMode;
 use crate::drivers::dax_cxl;
-use crate::drivers::hmem::{hmem_active_ranges, intersects_cxl, walk_hmem_resources};
+use crate::drivers::hmem::{intersects_cxl, ranges_of, walk_hmem_resources};
 use crate::kernel::driver_core::{Bus, DevId};
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::kconfig::Kconfig;
@@ -244,7 +244,7 @@ fn process_defer_work(k: KRef, pdev: u32) -> BoxFut<()> {
         wait_for_device_probe(&k).await;
         {
             let mut kb = k.borrow_mut();
-            let stopped = hmem_active_ranges(&kb)
+            let stopped = ranges_of(&kb, DevId(pdev))
                 .into_iter()
                 .any(|(_, s, e)| cxl_contains_soft_reserve(&kb, s, e));
             if stopped {

@@ -27,7 +27,7 @@
 use super::{cxl_init, dax_cxl_mode, exclusive, series, Ops, Patch};
 use crate::drivers::dax::DaxCxlMode;
 use crate::drivers::hmem::{
-    self, hmem_active_ranges, intersects_cxl, leaves_to_cxl, walk_hmem_resources,
+    self, intersects_cxl, leaves_to_cxl, ranges_of, walk_hmem_resources,
 };
 use crate::kernel::driver_core::{DevId, PendingWait};
 use crate::kernel::errno::{Errno, KResult};
@@ -226,7 +226,7 @@ async fn process_defer_work(k: &KRef, pdev: DevId) {
     wait_for_device_probe(k).await;
     {
         let mut kb = k.borrow_mut();
-        let unmatched = hmem_active_ranges(&kb)
+        let unmatched = ranges_of(&kb, pdev)
             .into_iter()
             .any(|(_, s, e)| lacks_cxl_match(&kb, s, e));
         kb.dax.dax_cxl_mode = if unmatched {

@@ -151,8 +151,9 @@ fn register_hmem_platform(k: &mut Kernel, id: u32) {
 
 /// cxl_test's `hmem_test_init()` (tools/testing/cxl/test/hmem_test.c, called at the end of
 /// `cxl_test_init()`, after the mock memdevs): with `hmem_test=1`,
-/// `platform_device_register(&hmem_test_device.pdev)`, "hmem_platform.1". Modeled at the end
-/// of boot enumeration.
+/// `platform_device_register(&hmem_test_device.pdev)`, "hmem_platform.1". cxl_test is a
+/// module, so the device comes after every built-in one (device.c's hmem_platform.0
+/// included); modeled at the end of the built-in initcalls, before userspace.
 pub fn hmem_test_init(k: &mut Kernel) {
     if k.plat.hmem_test.is_some() {
         register_hmem_platform(k, 1);
@@ -222,13 +223,19 @@ pub fn hmem_active_ranges(k: &Kernel) -> Vec<(i32, u64, u64)> {
 /// (mock.c's `__wrap_walk_hmem_resources`, keyed on the device name), the mock range alone,
 /// node 0.
 pub fn walk_hmem_resources(k: &mut Kernel, host: DevId, f: crate::designs::HmemRangeFn) -> KResult {
-    if let (DevKind::HmemPlatform(1), Some(r)) = (k.dev(host).kind, k.plat.hmem_test) {
-        return f(k, host, 0, r.start, r.end());
-    }
-    for (nid, s, e) in hmem_active_ranges(k) {
+    for (nid, s, e) in ranges_of(k, host) {
         f(k, host, nid, s, e)?;
     }
     Ok(())
+}
+
+/// What `walk_hmem_resources(host, …)` visits, as `(nid, start, end)`: the active ranges, or
+/// the mock range for cxl_test's "hmem_platform.1".
+pub fn ranges_of(k: &Kernel, host: DevId) -> Vec<(i32, u64, u64)> {
+    if let (DevKind::HmemPlatform(1), Some(r)) = (k.dev(host).kind, k.plat.hmem_test) {
+        return vec![(0, r.start, r.end())];
+    }
+    hmem_active_ranges(k)
 }
 
 /// `region_intersects(start, size, IORESOURCE_MEM, IORES_DESC_CXL)` on iomem (cxl_test's mock

@@ -134,6 +134,8 @@ async fn kernel_init(k: KRef) {
         builtin_init(&k, m).await;
     }
     hmem_devices_init(&k);
+    // cxl_test is a module: its hmem_platform.1 comes after every built-in device.
+    crate::drivers::hmem::hmem_test_init(&mut k.borrow_mut());
     deferred_probe_initcall(&k).await;
     // kernel_init(): "need to finish all async __init code before freeing the memory"
     async_synchronize_full(&k).await;
@@ -211,7 +213,7 @@ fn acpi_scan(k: &mut crate::kernel::Kernel) {
             pci_enumerate_memdev(k, i as u32);
         }
     }
-    crate::drivers::hmem::hmem_test_init(k);
+
 }
 
 /// A component that uses another's exports cannot be built when the exporter is not built
