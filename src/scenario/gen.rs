@@ -41,7 +41,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::rules::{covered, overlaps};
+use super::rules::{contains, covered, overlaps};
 use super::{
     CommittedDecoder, Event, HmatTarget, Memdev, Platform, Presence, Quirk, Quirks, Range,
     Scenario, Window, GRID_BASE, GRID_UNIT,
@@ -585,11 +585,20 @@ fn gen_platform(u: &mut Unstructured<'_>, allowed: Quirks, version: Version) -> 
     let memdevs = gen_memdevs(u, nhb, &windows, &intended);
     let soft_reserved = gen_soft_reserved(u, &windows, &intended, quirks);
     let hmat_targets = gen_hmat(u, &soft_reserved, &windows, quirks);
+    let mut soft_reserved = soft_reserved;
+    let mut hmat_targets = hmat_targets;
     let hmem_test = if version.draws_hmem_test() {
         gen_hmem_test(u, &windows, &intended)
     } else {
         None
     };
+    // cxl_test's mock window is in no memory map (rule `hmem-test-range`).
+    if let Some(t) = hmem_test {
+        if let Some(w) = windows.iter().find(|w| contains(&w.range, &t)) {
+            soft_reserved.retain(|s| !overlaps(s, &w.range));
+            hmat_targets.retain(|h| !overlaps(&h.range, &w.range));
+        }
+    }
     Platform {
         soft_reserved,
         hmat_targets,

@@ -385,7 +385,7 @@ pub(crate) fn overlaps(a: &Range, b: &Range) -> bool {
     (a.start as u128) < end_excl(b) && (b.start as u128) < end_excl(a)
 }
 
-fn contains(outer: &Range, inner: &Range) -> bool {
+pub(crate) fn contains(outer: &Range, inner: &Range) -> bool {
     outer.start <= inner.start && end_excl(inner) <= end_excl(outer)
 }
 
@@ -729,9 +729,20 @@ pub fn violations(p: &Platform) -> Vec<Violation> {
         }
     }
 
-    // Committed capacity is in the memory map, as Soft Reserved.
+    // Committed capacity is in the memory map, as Soft Reserved — except in cxl_test's mock
+    // window, whose capacity only the mock calls Soft Reserved.
+    let mock_window = |r: &Range| {
+        p.hmem_test.is_some_and(|t| {
+            p.windows
+                .iter()
+                .any(|w| contains(&w.range, &t) && contains(&w.range, r))
+        })
+    };
     for (i, m) in p.memdevs.iter().enumerate() {
         let Some(d) = m.decoder else { continue };
+        if mock_window(&d.hpa) {
+            continue;
+        }
         let first = p.memdevs[..i]
             .iter()
             .all(|o| o.decoder.is_none_or(|od| od.hpa != d.hpa));
@@ -793,14 +804,20 @@ pub fn violations(p: &Platform) -> Vec<Violation> {
 
     // cxl_test's mock range: the first half of its CXL Window 0 (its auto region's range).
     if let Some(r) = &p.hmem_test {
-        let in_window = p.windows.iter().any(|w| contains(&w.range, r));
-        if !in_window || r.size == 0 || !r.size.is_multiple_of(SZ_256M) {
+        let window = p.windows.iter().find(|w| contains(&w.range, r));
+        let in_memory_map = window.is_some_and(|w| {
+            p.soft_reserved.iter().any(|s| overlaps(s, &w.range))
+                || p.hmat_targets.iter().any(|t| overlaps(&t.range, &w.range))
+        });
+        if window.is_none() || in_memory_map || r.size == 0 || !r.size.is_multiple_of(SZ_256M) {
             push(
                 Rule::HmemTestRange,
                 vec![Item::HmemTest],
                 format!(
-                    "hmem-test {} must lie inside one window and be a nonzero multiple of \
-                     256M: cxl_test's mock range is the first half of its CXL Window 0",
+                    "hmem-test {} must lie inside one window that no soft-reserved or \
+                     hmat-target line touches, and be a nonzero multiple of 256M: cxl_test's \
+                     mock range is the first half of its mock CXL Window 0, which is in no \
+                     memory map",
                     iomem(r)
                 ),
             );
