@@ -455,7 +455,10 @@ CONFIG_DEV_DAX_KMEM=y
             (load("v5-leak-user-created-region-outside-soft"), &every),
             (load("v5-leak-auto-assembled-region-never-gets"), &every),
             (load("v4-kasan-invalid-free-in-kill-defer-work"), &every),
-            (crate::scenario::text::parse(ONE_REGION_BUILTIN).unwrap(), &every),
+            (
+                crate::scenario::text::parse(ONE_REGION_BUILTIN).unwrap(),
+                &every,
+            ),
             (load("v4-order-dependence-region-differs"), &v5),
         ];
         let covered = |a: &[Outcome], b: &[Outcome]| {
@@ -497,7 +500,10 @@ CONFIG_DEV_DAX_KMEM=y
                 );
             }
         }
-        assert!(compared.iter().all(|&n| n > 0), "compared per design: {compared:?}");
+        assert!(
+            compared.iter().all(|&n| n > 0),
+            "compared per design: {compared:?}"
+        );
     }
 
     /// v4's order dependence (reports/v4-order-dependence-region-differs-4): some schedules

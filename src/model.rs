@@ -275,7 +275,15 @@ pub fn run_hooked(
     hook: &mut dyn Hook,
 ) -> (Option<Run>, Vec<u8>) {
     let mut arities = Some(Vec::new());
-    let run = run_inner(design, design.ops(), s, inputs, false, &mut arities, Some(hook));
+    let run = run_inner(
+        design,
+        design.ops(),
+        s,
+        inputs,
+        false,
+        &mut arities,
+        Some(hook),
+    );
     (run, arities.unwrap_or_default())
 }
 

@@ -142,9 +142,11 @@ const ALL: [&str; 10] = [
 
 fn shapes(fail: bool) -> impl Iterator<Item = Shape> {
     [2, 1].into_iter().flat_map(move |ways| {
-        [false, true]
-            .into_iter()
-            .map(move |real_sr| Shape { ways, fail, real_sr })
+        [false, true].into_iter().map(move |real_sr| Shape {
+            ways,
+            fail,
+            real_sr,
+        })
     })
 }
 
@@ -155,14 +157,27 @@ fn an_assembled_region_leaves_the_mock_range_to_cxl_on_every_design() {
         let s = scenario(sh, MODULAR);
         for d in ALL {
             let o = last(d, &s);
-            assert_eq!(owner(&o, MOCK), Owner::Cxl, "{d} {sh:?}\n{}", o.ownership_table());
-            assert!(o.regions.iter().any(|r| r.committed && r.dax_bound), "{d} {sh:?}");
+            assert_eq!(
+                owner(&o, MOCK),
+                Owner::Cxl,
+                "{d} {sh:?}\n{}",
+                o.ownership_table()
+            );
+            assert!(
+                o.regions.iter().any(|r| r.committed && r.dax_bound),
+                "{d} {sh:?}"
+            );
         }
     }
     // Built in, on the kernel that has cxl_test's hmem_test (post-merge).
     for sh in shapes(false) {
         let o = last("post-merge", &scenario(sh, BUILT_IN));
-        assert_eq!(owner(&o, MOCK), Owner::Cxl, "{sh:?}\n{}", o.ownership_table());
+        assert_eq!(
+            owner(&o, MOCK),
+            Owner::Cxl,
+            "{sh:?}\n{}",
+            o.ownership_table()
+        );
     }
 }
 
@@ -194,11 +209,21 @@ fn a_failed_region_with_hmem_platform_1_alone() {
         let s = scenario(sh, MODULAR);
         for d in ["v7", "v8", "merged", "post-merge"] {
             let o = last(d, &s);
-            assert_eq!(owner(&o, MOCK), Owner::Hmem, "{d} {sh:?}\n{}", o.ownership_table());
+            assert_eq!(
+                owner(&o, MOCK),
+                Owner::Hmem,
+                "{d} {sh:?}\n{}",
+                o.ownership_table()
+            );
             assert!(o.unbound.is_empty(), "{d} {sh:?}: {:?}", o.unbound);
         }
         let o = last("mainline", &s);
-        assert_eq!(owner(&o, MOCK), Owner::Nobody, "{sh:?}\n{}", o.ownership_table());
+        assert_eq!(
+            owner(&o, MOCK),
+            Owner::Nobody,
+            "{sh:?}\n{}",
+            o.ownership_table()
+        );
     }
 }
 

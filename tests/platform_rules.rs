@@ -391,29 +391,52 @@ fn each_rule_is_refused_with_its_name_and_line() {
 }
 
 /// cxl_test's mock range: the first half of a window, or a committed region's range, anywhere
-/// in one window; printed and read back.
+/// in one window that is in no memory map (no Soft Reserved, no HMAT target there; its
+/// committed decoders need no Soft Reserved); printed and read back.
 #[test]
 fn an_hmem_test_range_inside_one_window_is_valid_and_round_trips() {
-    let sr = "soft-reserved 0x2850000000 size=64G";
+    // Window 0 leaves the memory map: its Soft Reserved entry (line 10) and HMAT target (12).
+    let mock_window = |line: &str| {
+        with(&[
+            (10, ""),
+            (12, ""),
+            (13, &format!("soft-reserved 0x2850000000 size=64G\n{line}")),
+        ])
+    };
     for ok in [
         "hmem-test 0x850000000 size=64G",
-        "hmem-test 0x2850000000 size=64G",
         "hmem-test 0x850000000 size=128G",
         "hmem-test 0x860000000 size=256M",
     ] {
-        let t = with(&[(13, &format!("{sr}\n{ok}"))]);
-        let s = text::parse(&t).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        let s = text::parse(&mock_window(ok)).unwrap_or_else(|e| panic!("{ok}: {e}"));
         assert!(s.platform.hmem_test.is_some());
         assert_eq!(text::parse(&text::print(&s)), Ok(s));
     }
-    let e = text::parse(&with(&[(13, &format!("{sr}\nhmem-test 0x4850000000 size=4G"))]))
-        .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "line 14: breaks platform rule `hmem-test-range`: hmem-test [0x4850000000-0x494fffffff] \
-         must lie inside one window and be a nonzero multiple of 256M: cxl_test's mock range is \
-         the first half of its CXL Window 0"
+    let why = "must lie inside one window that no soft-reserved or hmat-target line touches, and \
+               be a nonzero multiple of 256M: cxl_test's mock range is the first half of its mock \
+               CXL Window 0, which is in no memory map";
+    // Outside every window (window 0's committed capacity then needs Soft Reserved again, and
+    // that is reported first); inside window 1, which Soft Reserved describes.
+    let e = text::parse(&mock_window("hmem-test 0x4850000000 size=4G"))
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    assert!(
+        e.as_ref().is_err_and(|e| e.contains("region-in-sr")),
+        "{e:?}"
     );
+    let in_window_1 = with(&[(
+        13,
+        "soft-reserved 0x2850000000 size=64G\nhmem-test 0x2850000000 size=64G",
+    )]);
+    assert_eq!(
+        text::parse(&in_window_1).unwrap_err().to_string(),
+        format!("line 14: breaks platform rule `hmem-test-range`: hmem-test [0x2850000000-0x384fffffff] {why}")
+    );
+    // Without the mock range, window 0's committed capacity must be Soft Reserved again.
+    let e = text::parse(&with(&[(10, ""), (12, "")]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("region-in-sr"), "{e}");
 }
 
 #[test]

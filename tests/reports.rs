@@ -157,13 +157,21 @@ fn the_matrix_shows_the_fix_for_v4_without_hmem() {
         .map(str::trim)
         .collect();
     let cell = |design: &str| {
-        let i = header.iter().position(|h| *h == design).unwrap_or_else(|| panic!("no column {design}"));
+        let i = header
+            .iter()
+            .position(|h| *h == design)
+            .unwrap_or_else(|| panic!("no column {design}"));
         cells[i]
     };
-    let got: Vec<&str> = ["mainline", "register_dax-v4", "register_dax-v4-fixed", "dax_cxl_mode-v5"]
-        .into_iter()
-        .map(cell)
-        .collect();
+    let got: Vec<&str> = [
+        "mainline",
+        "register_dax-v4",
+        "register_dax-v4-fixed",
+        "dax_cxl_mode-v5",
+    ]
+    .into_iter()
+    .map(cell)
+    .collect();
     assert_eq!(got, ["base", "differs", "-", "differs"], "{row}");
     assert!(root.join("reports/matrix.txt").is_file());
 }

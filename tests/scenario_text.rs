@@ -109,8 +109,10 @@ fn parses_the_documented_example() {
     assert_eq!(s.schedule, vec![0, 3, 0xff, 1]);
     let printed = text::print(&s);
     assert!(
-        printed.lines().any(|l| l
-            == "hmem-test 0x850000000 size=64G  # hmem_platform.1 [0x850000000-0x184fffffff]"),
+        printed
+            .lines()
+            .any(|l| l
+                == "hmem-test 0x850000000 size=64G  # hmem_platform.1 [0x850000000-0x184fffffff]"),
         "{printed}"
     );
     assert_eq!(text::parse(&printed), Ok(s));
@@ -241,7 +243,11 @@ fn errors_name_the_line_and_the_expectation() {
         9,
         "expected a start address after `hmem-test` (`hmem-test <address> size=<size>`)",
     );
-    assert_err(&with_line(9, "hmem-test"), 9, "found nothing after `hmem-test`");
+    assert_err(
+        &with_line(9, "hmem-test"),
+        9,
+        "found nothing after `hmem-test`",
+    );
     assert_err(
         &with_line(9, "hmem-test 0x850000000 size=512M nid=1"),
         9,
@@ -777,7 +783,10 @@ fn limits_refuse_the_item_past_them() {
     assert_err(&past, 19, "at most 16");
 
     // hmem-test: cxl_test's one extra hmem_platform device, at most one line.
-    let twice = with_line(9, "hmem-test 0x850000000 size=512M\nhmem-test 0x850000000 size=1G");
+    let twice = with_line(
+        9,
+        "hmem-test 0x850000000 size=512M\nhmem-test 0x850000000 size=1G",
+    );
     assert_err(&twice, 10, "hmem-test is already given on line 9");
 }
 
@@ -817,7 +826,10 @@ fn generator_maxima_are_within_the_limits() {
         assert!(p.memdevs.len() <= limits::MEMDEVS);
         // One hmem-test line at most, inside a window.
         if let Some(r) = p.hmem_test {
-            assert!(p.windows.iter().any(|w| w.range.start <= r.start && r.end() <= w.range.end()));
+            assert!(p
+                .windows
+                .iter()
+                .any(|w| w.range.start <= r.start && r.end() <= w.range.end()));
         }
         assert!(s.events.len() <= limits::EVENTS);
         assert!(s.schedule.len() <= limits::SCHEDULE_BYTES);

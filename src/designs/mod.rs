@@ -299,7 +299,10 @@ pub fn variant(spec: &str) -> Result<&'static Design, String> {
     let name = parts.next().unwrap_or_default().trim();
     let d = by_name(name).ok_or_else(|| {
         let known: Vec<_> = all().iter().map(|d| d.name).collect();
-        format!("unknown design `{name}`: expected one of {}", known.join(", "))
+        format!(
+            "unknown design `{name}`: expected one of {}",
+            known.join(", ")
+        )
     })?;
     let mut keep = u64::MAX;
     for p in parts {

@@ -33,7 +33,12 @@ use crate::kernel::kconfig::fix_hmem_dependencies;
 use crate::kernel::sched::{block_on, wait_for_device_probe, BoxFut, Wait, WorkId};
 use crate::kernel::{honor_pending_waits, KRef, Kernel};
 
-const fn fix(label: &'static str, subject: &'static str, link: &'static str, apply: fn(&mut Ops)) -> Patch {
+const fn fix(
+    label: &'static str,
+    subject: &'static str,
+    link: &'static str,
+    apply: fn(&mut Ops),
+) -> Patch {
     Patch::new(label, subject, link, apply)
 }
 
@@ -94,7 +99,8 @@ pub const POST_MERGE: [Patch; 18] = [
     ),
 ];
 
-const SINGLETON_FIX: &str = "dax/hmem: Fix singleton confusion between dax_hmem_work and hmem devices";
+const SINGLETON_FIX: &str =
+    "dax/hmem: Fix singleton confusion between dax_hmem_work and hmem devices";
 
 fn fix_singleton_confusion(ops: &mut Ops) {
     ops.hmem_register_device = hmem_register_device;
@@ -161,7 +167,8 @@ fn process_defer_work(k: KRef, pdev: u32) -> BoxFut<()> {
         let earlier: Vec<WorkId> = {
             let kb = k.borrow();
             let at = kb.hmem.wq_fifo.iter().position(|&w| w == me);
-            at.map(|at| kb.hmem.wq_fifo[..at].to_vec()).unwrap_or_default()
+            at.map(|at| kb.hmem.wq_fifo[..at].to_vec())
+                .unwrap_or_default()
         };
         for w in earlier {
             block_on(&k, Wait::WorkIdle(w)).await;
@@ -213,7 +220,10 @@ async fn flush_dax_hmem_wq(k: &KRef) {
 /// without DEV_DAX_HMEM, bus.h's empty stub.
 fn dax_hmem_flush_work(k: KRef) -> BoxFut<()> {
     Box::pin(async move {
-        if k.borrow().cfg.is_enabled(crate::kernel::kconfig::Sym::DEV_DAX_HMEM) {
+        if k.borrow()
+            .cfg
+            .is_enabled(crate::kernel::kconfig::Sym::DEV_DAX_HMEM)
+        {
             flush_dax_hmem_wq(&k).await;
         }
     })

@@ -26,9 +26,7 @@
 
 use super::{cxl_init, dax_cxl_mode, exclusive, series, Ops, Patch};
 use crate::drivers::dax::DaxCxlMode;
-use crate::drivers::hmem::{
-    self, intersects_cxl, leaves_to_cxl, ranges_of, walk_hmem_resources,
-};
+use crate::drivers::hmem::{self, intersects_cxl, leaves_to_cxl, ranges_of, walk_hmem_resources};
 use crate::kernel::driver_core::{DevId, PendingWait};
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::kconfig::{Kconfig, Sym};
@@ -104,7 +102,8 @@ pub const V6: [Patch; 12] = [
     ),
 ];
 
-const DEFER_AND_RESOLVE: &str = "dax/hmem, cxl: Defer and resolve ownership of Soft Reserved memory ranges";
+const DEFER_AND_RESOLVE: &str =
+    "dax/hmem, cxl: Defer and resolve ownership of Soft Reserved memory ranges";
 
 /// The cover letter, where v6's outputs are.
 pub const COVER: &str =
@@ -230,7 +229,10 @@ async fn process_defer_work(k: &KRef, pdev: DevId) {
             .into_iter()
             .any(|(_, s, e)| lacks_cxl_match(&kb, s, e));
         kb.dax.dax_cxl_mode = if unmatched {
-            kb.dbg("process_defer_work", "Soft Reserved not fully contained in CXL; using HMEM");
+            kb.dbg(
+                "process_defer_work",
+                "Soft Reserved not fully contained in CXL; using HMEM",
+            );
             DaxCxlMode::Register
         } else {
             DaxCxlMode::Drop
@@ -242,7 +244,13 @@ async fn process_defer_work(k: &KRef, pdev: DevId) {
 
 /// `hmem_register_cxl_device()`: `hmem_register_device()` for a CXL-intersecting range, 0 for
 /// the others (they were registered at probe).
-fn hmem_register_cxl_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end: u64) -> KResult {
+fn hmem_register_cxl_device(
+    k: &mut Kernel,
+    host: DevId,
+    nid: i32,
+    start: u64,
+    end: u64,
+) -> KResult {
     if intersects_cxl(k, start, end) == RegionIntersects::Disjoint {
         return Ok(());
     }

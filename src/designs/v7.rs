@@ -22,7 +22,9 @@ use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::kconfig::{Kconfig, Sym};
 use crate::kernel::module::Module;
 use crate::kernel::resource::RegionIntersects;
-use crate::kernel::sched::{block_on, flush_work, wait_for_device_probe, BoxFut, Wait, WorkFn, WorkId};
+use crate::kernel::sched::{
+    block_on, flush_work, wait_for_device_probe, BoxFut, Wait, WorkFn, WorkId,
+};
 use crate::kernel::{honor_pending_waits, KRef, Kernel};
 
 /// The subject of v7 6/7.
@@ -105,7 +107,8 @@ fn defer_and_resolve(ops: &mut Ops) {
     ops.dax_hmem_platform_probe = dax_hmem_platform_probe;
     ops.dax_hmem_exit = dax_hmem_exit;
     ops.dax_hmem_flush_work = Some(dax_hmem_flush_work);
-    ops.symbol_deps.replace(Module::DaxHmem, dax_hmem_symbol_deps);
+    ops.symbol_deps
+        .replace(Module::DaxHmem, dax_hmem_symbol_deps);
     ops.symbol_deps.replace(Module::DaxCxl, dax_cxl_symbol_deps);
 }
 
@@ -178,7 +181,13 @@ fn hmem_register_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end: 
 /// contains is dropped ("CXL claims resource, dropping"); one that none contains goes to
 /// `hmem_register_device()` ("CXL did not claim resource, registering"), which registers it
 /// since the flag is set.
-fn hmem_register_cxl_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end: u64) -> KResult {
+fn hmem_register_cxl_device(
+    k: &mut Kernel,
+    host: DevId,
+    nid: i32,
+    start: u64,
+    end: u64,
+) -> KResult {
     if intersects_cxl(k, start, end) == RegionIntersects::Disjoint {
         return Ok(());
     }
@@ -186,7 +195,10 @@ fn hmem_register_cxl_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, e
         k.dbg("hmem_register_cxl_device", "CXL claims resource, dropping");
         return Ok(());
     }
-    k.dbg("hmem_register_cxl_device", "CXL did not claim resource, registering");
+    k.dbg(
+        "hmem_register_cxl_device",
+        "CXL did not claim resource, registering",
+    );
     (k.ops.hmem_register_device)(k, host, nid, start, end)
 }
 

@@ -134,7 +134,11 @@ fn work(k: &mut Kernel) -> crate::kernel::sched::WorkId {
 /// empty stub.
 fn dax_hmem_flush_work(k: KRef) -> BoxFut<()> {
     Box::pin(async move {
-        if !k.borrow().cfg.is_enabled(crate::kernel::kconfig::Sym::DEV_DAX_HMEM) {
+        if !k
+            .borrow()
+            .cfg
+            .is_enabled(crate::kernel::kconfig::Sym::DEV_DAX_HMEM)
+        {
             return;
         }
         let w = work(&mut k.borrow_mut());
@@ -181,7 +185,10 @@ pub fn hmem_register_cxl_device(
         k.dbg("hmem_register_cxl_device", "CXL claims resource, dropping");
         return Ok(());
     }
-    k.dbg("hmem_register_cxl_device", "CXL did not claim resource, registering");
+    k.dbg(
+        "hmem_register_cxl_device",
+        "CXL did not claim resource, registering",
+    );
     hmem::hmem_register_soft_reserved(k, host, nid, start, end)
 }
 

@@ -146,7 +146,9 @@ pub fn alloc_dax_region_exclusive(
     nid: i32,
     owner: DaxOwner,
 ) -> Option<u32> {
-    let res = k.res.alloc(Name::fixed("dax region"), start, end, IORESOURCE_MEM, 0);
+    let res = k
+        .res
+        .alloc(Name::fixed("dax region"), start, end, IORESOURCE_MEM, 0);
     let root = k.dax.dax_regions;
     if k.res.request_resource(root, res).is_err() {
         k.dbg("alloc_dax_region", "dax_region resource conflict");

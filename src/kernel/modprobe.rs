@@ -213,7 +213,6 @@ fn acpi_scan(k: &mut crate::kernel::Kernel) {
             pci_enumerate_memdev(k, i as u32);
         }
     }
-
 }
 
 /// A component that uses another's exports cannot be built when the exporter is not built

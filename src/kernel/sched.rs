@@ -458,7 +458,10 @@ impl Executor {
                 }
                 let b = self.schedule.get(self.cursor).copied().unwrap_or(0);
                 self.cursor += 1;
-                (runnable[b as usize % runnable.len()], Some(self.decisions - 1))
+                (
+                    runnable[b as usize % runnable.len()],
+                    Some(self.decisions - 1),
+                )
             } else {
                 (runnable[0], None)
             };

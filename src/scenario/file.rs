@@ -382,7 +382,10 @@ pub fn check_generator(g: u32) -> Result<(), String> {
     if gen::GENERATOR_VERSIONS.contains(&g) {
         return Ok(());
     }
-    let known: Vec<String> = gen::GENERATOR_VERSIONS.iter().map(|v| v.to_string()).collect();
+    let known: Vec<String> = gen::GENERATOR_VERSIONS
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
     Err(format!(
         "raw input from generator version {g}, but this srfuzz ({SRFUZZ_VERSION}) decodes \
          generator versions {} only: its bytes would decode to another scenario. Replay the \

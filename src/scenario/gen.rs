@@ -592,13 +592,21 @@ fn gen_platform(u: &mut Unstructured<'_>, allowed: Quirks, version: Version) -> 
     } else {
         None
     };
-    // cxl_test's mock window is in no memory map (rule `hmem-test-range`).
-    if let Some(t) = hmem_test {
-        if let Some(w) = windows.iter().find(|w| contains(&w.range, &t)) {
-            soft_reserved.retain(|s| !overlaps(s, &w.range));
-            hmat_targets.retain(|h| !overlaps(&h.range, &w.range));
+    // cxl_test's mock window is in no memory map (rule `hmem-test-range`): what describes it
+    // goes, unless it also describes memory beyond the window (a Soft Reserved entry spanning
+    // two windows), which stays, and the mock range with it.
+    let hmem_test = hmem_test.filter(|t| {
+        let Some(w) = windows.iter().find(|w| contains(&w.range, t)) else {
+            return false;
+        };
+        let inside = |r: &Range| !overlaps(r, &w.range) || contains(&w.range, r);
+        if !soft_reserved.iter().all(inside) || !hmat_targets.iter().all(|h| inside(&h.range)) {
+            return false;
         }
-    }
+        soft_reserved.retain(|s| !overlaps(s, &w.range));
+        hmat_targets.retain(|h| !overlaps(&h.range, &w.range));
+        true
+    });
     Platform {
         soft_reserved,
         hmat_targets,
