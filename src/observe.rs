@@ -237,7 +237,7 @@ pub fn observe(
     // cxl_test's mock range is Soft Reserved as far as HMEM and the judges are concerned
     // (mock.c answers REGION_INTERSECTS for it), though no memory map lists it.
     let mut sr = k.e820_sr.clone();
-    if let Some(t) = k.plat.hmem_test {
+    if let Some(t) = crate::drivers::hmem::hmem_test(k) {
         sr.push((t.start, t.end()));
         sr.sort_unstable();
     }

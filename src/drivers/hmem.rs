@@ -155,18 +155,26 @@ fn register_hmem_platform(k: &mut Kernel, id: u32) {
 /// module, so the device comes after every built-in one (device.c's hmem_platform.0
 /// included); modeled at the end of the built-in initcalls, before userspace.
 pub fn hmem_test_init(k: &mut Kernel) {
-    if k.plat.hmem_test.is_some() {
+    if hmem_test(k).is_some() {
         register_hmem_platform(k, 1);
     }
+}
+
+/// cxl_test's mock range, if cxl_test can be loaded: tools/testing/cxl's `config_check.c`
+/// needs `CONFIG_CXL_BUS=m` and `CONFIG_CXL_ACPI=m` (its mock modules replace cxl_acpi and
+/// wrap cxl_core), so on any other configuration there is no cxl_test and no mock.
+pub fn hmem_test(k: &Kernel) -> Option<crate::scenario::Range> {
+    let cfg = &k.cfg;
+    k.plat
+        .hmem_test
+        .filter(|_| cfg.is_module(Sym::CXL_BUS) && cfg.is_module(Sym::CXL_ACPI))
 }
 
 /// Whether cxl_test's mock range overlaps `[start, end]`: mock.c's `region_intersects()` and
 /// `region_intersects_soft_reserve()` wrappers then answer REGION_INTERSECTS, whoever asks;
 /// otherwise they fall back to the real functions.
 pub fn mock_intersects(k: &Kernel, start: u64, end: u64) -> bool {
-    k.plat
-        .hmem_test
-        .is_some_and(|r| r.start <= end && start <= r.end())
+    hmem_test(k).is_some_and(|r| r.start <= end && start <= r.end())
 }
 
 /// The `hmat_register_target_devices()` side of HMAT (drivers/acpi/numa/hmat.c,
@@ -232,7 +240,7 @@ pub fn walk_hmem_resources(k: &mut Kernel, host: DevId, f: crate::designs::HmemR
 /// What `walk_hmem_resources(host, …)` visits, as `(nid, start, end)`: the active ranges, or
 /// the mock range for cxl_test's "hmem_platform.1".
 pub fn ranges_of(k: &Kernel, host: DevId) -> Vec<(i32, u64, u64)> {
-    if let (DevKind::HmemPlatform(1), Some(r)) = (k.dev(host).kind, k.plat.hmem_test) {
+    if let (DevKind::HmemPlatform(1), Some(r)) = (k.dev(host).kind, hmem_test(k)) {
         return vec![(0, r.start, r.end())];
     }
     hmem_active_ranges(k)

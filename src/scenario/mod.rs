@@ -121,7 +121,10 @@ pub struct Platform {
     /// it, whoever asks (mock.c's wrappers). `hmem_platform.0` keeps walking the real
     /// `hmem_active` tree. Not firmware: a test harness reviewers ran (ndctl's
     /// test/cxl-dax-hmem.sh), and the shape that shows state shared between hmem_platform
-    /// devices.
+    /// devices. It needs `CONFIG_CXL_BUS=m` and `CONFIG_CXL_ACPI=m` (cxl_test's
+    /// `config_check.c`); on any other configuration there is no cxl_test and the line has no
+    /// effect. The test's `struct hmem_platform_device` arrived with the post-merge fixes; on
+    /// earlier designs the second device is that test's shape carried back.
     pub hmem_test: Option<Range>,
     /// The firmware quirks this platform has (`quirk <name>` lines): each relaxes exactly the
     /// rules [`Quirk::relaxes`] names. Empty for a platform that follows every rule.
