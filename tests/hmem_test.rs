@@ -169,12 +169,12 @@ fn an_assembled_region_leaves_the_mock_range_to_cxl_on_every_design() {
             );
         }
     }
-    // Built in, on the kernel that has cxl_test's hmem_test (post-merge).
+    // With the CXL stack built in, cxl_test cannot be loaded (its config_check.c wants
+    // CXL_BUS=m and CXL_ACPI=m): no hmem_platform.1, no mock range to judge.
     for sh in shapes(false) {
         let o = last("post-merge", &scenario(sh, BUILT_IN));
-        assert_eq!(
-            owner(&o, MOCK),
-            Owner::Cxl,
+        assert!(
+            o.soft_reserved.iter().all(|r| (r.start, r.end) != MOCK),
             "{sh:?}\n{}",
             o.ownership_table()
         );
@@ -186,7 +186,7 @@ fn an_assembled_region_leaves_the_mock_range_to_cxl_on_every_design() {
 /// real Soft Reserved when there is some. Modular and built in.
 #[test]
 fn a_failed_region_leaves_the_mock_range_to_hmem_on_post_merge() {
-    for kconfig in [MODULAR, BUILT_IN] {
+    for kconfig in [MODULAR] {
         for sh in shapes(true) {
             let o = last("post-merge", &scenario(sh, kconfig));
             let table = o.ownership_table();
