@@ -199,6 +199,29 @@ impl Design {
         d
     }
 
+    /// The design with `extra` on top of its stack (a review variant, [`variant`]), under the
+    /// design's name. Built once per process.
+    pub fn with_extra(&'static self, extra: Patch) -> &'static Design {
+        type Extended = Vec<(usize, &'static str, &'static Design)>;
+        static EXTENDED: std::sync::Mutex<Extended> = std::sync::Mutex::new(Vec::new());
+        let mut seen = EXTENDED.lock().unwrap_or_else(|e| e.into_inner());
+        let me = self as *const Design as usize;
+        if let Some(&(_, _, d)) = seen.iter().find(|v| v.0 == me && v.1 == extra.label) {
+            return d;
+        }
+        let mut patches = self.patches.to_vec();
+        patches.push(extra);
+        let d: &'static Design = Box::leak(Box::new(Design {
+            name: self.name,
+            summary: self.summary,
+            patches: Box::leak(patches.into_boxed_slice()),
+            declared: self.declared,
+            ops: OnceLock::new(),
+        }));
+        seen.push((me, extra.label, d));
+        d
+    }
+
     fn build(&self) -> Ops {
         let mut ops = Ops::mainline();
         for p in self.patches {
@@ -289,12 +312,45 @@ pub fn by_name(name: &str) -> Option<&'static Design> {
     all().iter().find(|d| d.name == name)
 }
 
+/// Patches that are not part of any design's stack but name a state reviewers discussed; a
+/// variant adds them with `NAME+LABEL` ([`variant`]).
+pub fn extra_patches() -> &'static [Patch] {
+    static EXTRA: [Patch; 1] = [v8::WITHOUT_INITIAL_PROBE_GUARD];
+    &EXTRA
+}
+
 /// A design, or an intermediate state of one that reviewers discussed, as users write it:
-/// `NAME`, or `NAME~PATCH[~PATCH…]` for the design without those patches, each named by its
-/// label ("v8 9/9", "1eaef15b") or the label's last word ("9/9"). The variant keeps the
-/// design's name in titles ([`Design::with_patches`]), so its findings compare with the
-/// design's.
+/// `NAME`, `NAME~PATCH[~PATCH…]` for the design without those patches, each named by its
+/// label ("v8 9/9", "1eaef15b") or the label's last word ("9/9"), and `NAME+EXTRA` for the
+/// design with one of [`extra_patches`] on top. The variant keeps the design's name in titles
+/// ([`Design::with_patches`]), so its findings compare with the design's.
 pub fn variant(spec: &str) -> Result<&'static Design, String> {
+    let (spec, extra) = match spec.split_once('+') {
+        Some((d, e)) => {
+            let e = e.trim();
+            let p = extra_patches()
+                .iter()
+                .find(|p| p.label == e)
+                .ok_or_else(|| {
+                    let labels: Vec<_> = extra_patches().iter().map(|p| p.label).collect();
+                    format!(
+                        "no extra patch `{e}`: expected one of {}",
+                        labels.join(", ")
+                    )
+                })?;
+            (d, Some(*p))
+        }
+        None => (spec, None),
+    };
+    let d = without_patches(spec)?;
+    Ok(match extra {
+        Some(p) => d.with_extra(p),
+        None => d,
+    })
+}
+
+/// `NAME` or `NAME~PATCH[~PATCH…]` (see [`variant`]).
+fn without_patches(spec: &str) -> Result<&'static Design, String> {
     let mut parts = spec.split('~');
     let name = parts.next().unwrap_or_default().trim();
     let d = by_name(name).ok_or_else(|| {

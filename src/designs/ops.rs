@@ -140,6 +140,10 @@ pub struct Ops {
     /// `dax_hmem_flush_work()`, which dax_cxl's driver-registration work calls before
     /// `cxl_driver_register()` in the designs that have both (v6 8/9 onward); `None` before.
     pub dax_hmem_flush_work: Option<AsyncExit>,
+    /// v8's `process_defer_work()` walks only `if (!dax_hmem_initial_probe)`: the guard that
+    /// keeps a second run of the work from walking again (v8 changelog). Cleared by the review
+    /// variant [`crate::designs::v8::WITHOUT_INITIAL_PROBE_GUARD`].
+    pub initial_probe_guard: bool,
 }
 
 fn dax_hmem_init(k: KRef) -> BoxFut<KResult> {
@@ -209,6 +213,7 @@ impl Ops {
             dev_dax_kmem_remove: kmem::dev_dax_kmem_remove,
             dax_hmem_links_first: false,
             dax_hmem_flush_work: None,
+            initial_probe_guard: true,
         }
     }
 }

@@ -109,6 +109,17 @@ pub const V8: [Patch; 12] = [
     ),
 ];
 
+/// A state reviewers discussed, not a posted patch: v8 8/9 without the `if
+/// (!dax_hmem_initial_probe)` guard around the deferred walk. Without it "the work ran twice on
+/// region-assembly failure at boot", and the second walk's registrations failed with -12 (v8
+/// changelog). Added with `--designs 'v8+no-initial-probe-guard'`.
+pub const WITHOUT_INITIAL_PROBE_GUARD: Patch = Patch::new(
+    "no-initial-probe-guard",
+    "(review variant) dax/hmem: process_defer_work walks again on every run",
+    COVER,
+    |ops| ops.initial_probe_guard = false,
+);
+
 /// What went into 7.1: v8 without 9/9.
 pub const MERGED: [Patch; 11] = [
     V8[0], V8[1], V8[2], V8[3], V8[4], V8[5], V8[6], V8[7], V8[8], V8[9], V8[10],
@@ -204,7 +215,8 @@ fn process_defer_work(k: KRef, _data: u32) -> BoxFut<()> {
         block_on(&k, Wait::DeviceLock(pdev)).await;
         {
             let mut kb = k.borrow_mut();
-            if kb.dev(pdev).driver.is_some() && !kb.hmem.initial_probe {
+            let guarded = kb.ops.initial_probe_guard && kb.hmem.initial_probe;
+            if kb.dev(pdev).driver.is_some() && !guarded {
                 kb.hmem.initial_probe = true;
                 let _ = walk_hmem_resources(&mut kb, pdev, hmem_register_cxl_device);
             }
