@@ -125,6 +125,12 @@ impl Swarm {
         let mut changed = s.events.len() != events;
         if !self.kconfig && s.kconfig != Default::default() {
             s.kconfig = Default::default();
+            // cxl_test's mock needs the CXL stack modular (`scenario::hmem_test_config`).
+            if s.platform.hmem_test.is_some() {
+                use crate::kernel::kconfig::{Sym, Tristate};
+                s.kconfig.set(Sym::CXL_BUS, Some(Tristate::M));
+                s.kconfig.set(Sym::CXL_ACPI, Some(Tristate::M));
+            }
             changed = true;
         }
         if !self.schedule && !s.schedule.is_empty() {

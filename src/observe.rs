@@ -395,6 +395,7 @@ pub fn context(k: &Kernel) -> Context {
             .collect(),
         firmware_regions: fixed.firmware_regions.clone(),
         quirks: fixed.quirks.clone(),
+        cxl_test: fixed.cxl_test,
         outside_model: fixed.outside_model,
     }
 }
@@ -415,6 +416,7 @@ pub struct RunFacts {
     owners: [(bool, bool); 2],
     firmware_regions: Vec<(u64, u64)>,
     quirks: Vec<&'static str>,
+    cxl_test: bool,
     outside_model: Option<&'static str>,
 }
 
@@ -470,6 +472,7 @@ impl RunFacts {
             owners,
             firmware_regions: firmware_regions(k),
             quirks: k.plat.quirks.iter().map(|q| q.name()).collect(),
+            cxl_test: crate::drivers::hmem::hmem_test(k).is_some(),
             outside_model: outside_model(k),
         }
     }

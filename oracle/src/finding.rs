@@ -141,8 +141,9 @@ impl Finding {
 /// name them when they are off (other symbols would only split one problem into many titles).
 pub const TITLE_TAGS: [&str; 3] = ["CXL_REGION", "DEV_DAX_HMEM", "DEV_DAX_CXL"];
 
-/// "design, SYM=n, …, quirk NAME": the design, the [`TITLE_TAGS`] the configuration disables,
-/// and the platform quirks the scenario opts into.
+/// "design, SYM=n, …, quirk NAME, hmem_test=1": the design, the [`TITLE_TAGS`] the
+/// configuration disables, the platform quirks the scenario opts into, and cxl_test's second
+/// hmem_platform device when it is loaded.
 pub fn tags(design: &str, ctx: &Context) -> String {
     let mut t = design.to_string();
     for s in ctx.disabled.iter().filter(|s| TITLE_TAGS.contains(s)) {
@@ -153,6 +154,9 @@ pub fn tags(design: &str, ctx: &Context) -> String {
     for q in &ctx.quirks {
         t.push_str(", quirk ");
         t.push_str(q);
+    }
+    if ctx.cxl_test {
+        t.push_str(", hmem_test=1");
     }
     t
 }

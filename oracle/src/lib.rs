@@ -203,6 +203,10 @@ pub struct Context {
     /// Quirks of the platform the scenario opts into (docs/platform-rules.md): named on every
     /// finding, since a reviewer weighs a finding on a quirky platform differently.
     pub quirks: Vec<&'static str>,
+    /// cxl_test is loaded with `hmem_test=1` (a second hmem_platform device walking a mock
+    /// range): named on every finding, like a quirk, since the harness is not firmware and
+    /// exists only with the post-merge fixes.
+    pub cxl_test: bool,
     /// Why this run is outside what the model describes, if it is: judges find nothing in such
     /// a run and two such runs have no difference, since any would be the model's, not the
     /// kernel's.

@@ -712,7 +712,13 @@ fn gen_schedule(u: &mut Unstructured<'_>) -> Vec<u8> {
 
 fn gen_scenario(u: &mut Unstructured<'_>, quirks: Quirks, version: Version) -> Scenario {
     let platform = gen_platform(u, quirks, version);
-    let kconfig = KconfigRequest::arbitrary(u).unwrap_or_default();
+    let mut kconfig = KconfigRequest::arbitrary(u).unwrap_or_default();
+    // cxl_test builds only with the CXL stack as modules (`hmem_test_config`).
+    if platform.hmem_test.is_some() {
+        use crate::kernel::kconfig::{Sym, Tristate};
+        kconfig.set(Sym::CXL_BUS, Some(Tristate::M));
+        kconfig.set(Sym::CXL_ACPI, Some(Tristate::M));
+    }
     let events = gen_events(u, &platform);
     let schedule = gen_schedule(u);
     Scenario {

@@ -131,6 +131,25 @@ pub struct Platform {
     pub quirks: Quirks,
 }
 
+/// Why a scenario's `hmem-test` line cannot be: cxl_test's `config_check.c` needs
+/// `CONFIG_CXL_BUS=m` and `CONFIG_CXL_ACPI=m` (its mock modules stand in for cxl_acpi and wrap
+/// cxl_core), so the request must set `CONFIG_CXL_BUS=m` and leave `CONFIG_CXL_ACPI` at its
+/// default (m then) or set it to m. `None` without the line or when the request allows it.
+pub fn hmem_test_config(s: &Scenario) -> Option<String> {
+    use crate::kernel::kconfig::{Sym, Tristate};
+    s.platform.hmem_test?;
+    let bus = s.kconfig.get(Sym::CXL_BUS);
+    let acpi = s.kconfig.get(Sym::CXL_ACPI);
+    if bus == Some(Tristate::M) && matches!(acpi, None | Some(Tristate::M)) {
+        return None;
+    }
+    Some(
+        "hmem-test needs CONFIG_CXL_BUS=m and CONFIG_CXL_ACPI=m (or unset) in [kconfig]: \
+         cxl_test's config_check.c builds only with the CXL stack as modules"
+            .to_string(),
+    )
+}
+
 impl Platform {
     /// Checks the platform against every rule of [`rules`] that its [`Platform::quirks`] do not
     /// relax: `Ok` for a platform firmware could describe, else every violation, each naming
