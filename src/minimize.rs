@@ -177,7 +177,9 @@ pub fn minimize(s: &Scenario, keeps: &mut dyn FnMut(&Scenario) -> bool) -> Minim
 
 /// Whether `c` may be passed to the predicate: what [`text::parse`] accepts.
 fn admissible(c: &Scenario) -> bool {
-    text::well_formed(c) && c.platform.validate().is_ok()
+    text::well_formed(c)
+        && c.platform.validate().is_ok()
+        && crate::scenario::hmem_test_config(c).is_none()
 }
 
 /// The Kconfig rules of every design, each distinct set once.

@@ -96,7 +96,7 @@ fn driver_core_indexes_match_the_tables_on_large_platforms() {
     // And cxl_test's second hmem_platform device, over a mock range in a window of its own.
     t += "host-bridge 0\nwindow 0x4000000000 size=1G targets=0\n\
           hmem-test 0x4000000000 size=512M\n";
-    t += "[kconfig]\nCONFIG_DAX=m\nCONFIG_DEV_DAX=m\n\
+    t += "[kconfig]\nCONFIG_CXL_BUS=m\nCONFIG_DAX=m\nCONFIG_DEV_DAX=m\n\
           CONFIG_DEV_DAX_HMEM=m\nCONFIG_DEV_DAX_KMEM=m\n[events]\nsettle\n";
     let mut s = text::parse(&t).unwrap_or_else(|e| panic!("{e}"));
     for i in 0..40 {

@@ -401,7 +401,7 @@ fn an_hmem_test_range_inside_one_window_is_valid_and_round_trips() {
             (10, ""),
             (12, ""),
             (13, &format!("soft-reserved 0x2850000000 size=64G\n{line}")),
-        ])
+        ]) + "\n[kconfig]\nCONFIG_CXL_BUS=m\n"
     };
     for ok in [
         "hmem-test 0x850000000 size=64G",

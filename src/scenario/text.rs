@@ -682,9 +682,6 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
     if !validate {
         return Ok(s);
     }
-    if let (Some(line), Some(why)) = (hmem_test_line, crate::scenario::hmem_test_config(&s)) {
-        return Err(ParseError { line, msg: why });
-    }
     if let Err(e) = s.platform.validate() {
         // The first violation, at the line of the item it blames.
         let v = &e.violations[0];
@@ -711,6 +708,9 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
             msg.push_str(&format!("; {}", others.join(", ")));
         }
         return Err(ParseError { line, msg });
+    }
+    if let (Some(line), Some(why)) = (hmem_test_line, crate::scenario::hmem_test_config(&s)) {
+        return Err(ParseError { line, msg: why });
     }
     Ok(s)
 }
