@@ -221,7 +221,8 @@ fn job_loop(
             progress.stop.store(true, Ordering::Relaxed);
             break;
         }
-        if plan.engine == Engine::Swarm && (judged % SWARM_STRETCH == 0 || swarm.is_none()) {
+        if plan.engine == Engine::Swarm && (judged.is_multiple_of(SWARM_STRETCH) || swarm.is_none())
+        {
             swarm = Some(Swarm::draw(&mut stream));
         }
         judged += 1;

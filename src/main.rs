@@ -351,6 +351,13 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             }
+            println!("review variants (NAME+LABEL adds one; NAME~LABEL leaves a patch out):");
+            for p in designs::extra_patches() {
+                println!("    {:<22} {}", p.label, p.subject);
+                if patches {
+                    println!("    {:<22} {}", "", p.link);
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Run {

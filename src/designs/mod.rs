@@ -378,3 +378,29 @@ fn without_patches(spec: &str) -> Result<&'static Design, String> {
     }
     Ok(d.with_patches(keep))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `NAME~PATCH` leaves patches out by label or by its last word, `NAME+EXTRA` adds a
+    /// review variant; both keep the design's name; bad names say what exists.
+    #[test]
+    fn variants_leave_patches_out_and_add_review_patches() {
+        let v8 = by_name("v8").unwrap();
+        let no_9 = variant("v8~9/9").unwrap();
+        assert_eq!(no_9.name, "v8");
+        assert_eq!(no_9.patches.len(), v8.patches.len() - 1);
+        assert!(no_9.patches.iter().all(|p| p.label != "v8 9/9"));
+        assert!(std::ptr::eq(no_9, variant("v8~v8 9/9").unwrap()));
+        let both = variant("v8~9/9~1eaef15b");
+        assert!(both.unwrap_err().contains("has no patch `1eaef15b`"));
+        let unguarded = variant("v8+no-initial-probe-guard").unwrap();
+        assert_eq!(unguarded.patches.len(), v8.patches.len() + 1);
+        assert!(v8.ops().initial_probe_guard && !unguarded.ops().initial_probe_guard);
+        assert!(variant("v8+nope")
+            .unwrap_err()
+            .contains("no-initial-probe-guard"));
+        assert!(variant("v9").unwrap_err().contains("unknown design `v9`"));
+    }
+}

@@ -27,7 +27,7 @@
 use super::{cxl_init, dax_cxl_mode, exclusive, series, Ops, Patch};
 use crate::drivers::dax::DaxCxlMode;
 use crate::drivers::hmem::{self, intersects_cxl, leaves_to_cxl, ranges_of, walk_hmem_resources};
-use crate::kernel::driver_core::{DevId, PendingWait};
+use crate::kernel::driver_core::{DevId, Devres, PendingWait};
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::kconfig::{Kconfig, Sym};
 use crate::kernel::module::Module;
@@ -194,7 +194,11 @@ fn kill_defer_work(k: &mut Kernel, pdev: u64) {
     if wk.pending || wk.running.is_some() {
         k.dc.pending_waits.push(PendingWait {
             wait: Wait::WorkIdle(w),
-            then: Some((dax_hmem_unregister_work, pdev)),
+            then: Some(Devres {
+                name: "dax_hmem_unregister_work",
+                release: dax_hmem_unregister_work,
+                arg: pdev,
+            }),
         });
     } else {
         dax_hmem_unregister_work(k, pdev);

@@ -152,8 +152,8 @@ pub struct Devres {
 pub struct PendingWait {
     /// What the task that started the teardown sleeps on.
     pub wait: Wait,
-    /// The action's remainder, with its argument.
-    pub then: Option<(fn(&mut Kernel, u64), u64)>,
+    /// The action's remainder, run once the wait is over.
+    pub then: Option<Devres>,
 }
 
 /// One `struct device`.

@@ -189,8 +189,8 @@ pub async fn honor_pending_waits(k: &KRef) {
         match w {
             Some(w) => {
                 block_on(k, w.wait).await;
-                if let Some((then, arg)) = w.then {
-                    then(&mut k.borrow_mut(), arg);
+                if let Some(then) = w.then {
+                    (then.release)(&mut k.borrow_mut(), then.arg);
                 }
             }
             None => return,
