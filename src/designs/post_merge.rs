@@ -25,22 +25,13 @@
 //! workqueue is modeled by each instance waiting, before its function runs, for the instances
 //! queued before it.
 
-use super::{v7, v8, Ops, Patch};
+use super::{v8, Ops, Patch};
 use crate::drivers::hmem::{self, walk_hmem_resources};
 use crate::kernel::driver_core::DevId;
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::kconfig::fix_hmem_dependencies;
 use crate::kernel::sched::{block_on, wait_for_device_probe, BoxFut, Wait, WorkId};
 use crate::kernel::{honor_pending_waits, KRef, Kernel};
-
-const fn fix(
-    label: &'static str,
-    subject: &'static str,
-    link: &'static str,
-    apply: fn(&mut Ops),
-) -> Patch {
-    Patch::new(label, subject, link, apply)
-}
 
 /// The merged design and the kernel fixes after it, in the order they were pushed.
 pub const POST_MERGE: [Patch; 18] = [
@@ -55,43 +46,43 @@ pub const POST_MERGE: [Patch; 18] = [
     v8::MERGED[8],
     v8::MERGED[9],
     v8::MERGED[10],
-    fix(
+    Patch::new(
         "87805c32",
         "cxl/region: Fix use-after-free from auto assembly failure",
         "https://lore.kernel.org/all/20260327052821.440749-2-dan.j.williams@intel.com/",
         |_| {},
     ),
-    fix(
+    Patch::new(
         "1eaef15b",
         "dax/cxl: Fix HMEM dependencies",
         "https://github.com/torvalds/linux/commit/1eaef15b2349087d9ce583b9153970d5cf5c5329",
         |ops| fix_hmem_dependencies(&mut ops.kconfig),
     ),
-    fix(
+    Patch::new(
         "b6a61d5b",
         "cxl/region: Limit visibility of cxl_region_contains_resource()",
         "https://lore.kernel.org/all/20260327052821.440749-4-dan.j.williams@intel.com/",
         |_| {},
     ),
-    fix(
+    Patch::new(
         "471d8844",
         "cxl/region: Constify cxl_region_resource_contains()",
         "https://github.com/torvalds/linux/commit/471d88441eb990ef1b64713e6975cb3549b1824b",
         |_| {},
     ),
-    fix(
+    Patch::new(
         "3cba30ee",
         "dax/hmem: Reduce visibility of dax_cxl coordination symbols",
         "https://github.com/torvalds/linux/commit/3cba30eed56df3af80ae8d4fde9cf4039eace82a",
         |_| {},
     ),
-    fix(
+    Patch::new(
         "f8dc1bde",
         SINGLETON_FIX,
         "https://github.com/torvalds/linux/commit/f8dc1bde187310e0345beb08df949e0c2a4c86ce",
         fix_singleton_confusion,
     ),
-    fix(
+    Patch::new(
         "059edcc4",
         "dax/hmem: Parent dax_hmem devices",
         "https://github.com/torvalds/linux/commit/059edcc405e46cc10ee65ab2c039aa6bccfbb3a0",
@@ -107,8 +98,7 @@ fn fix_singleton_confusion(ops: &mut Ops) {
     ops.dax_hmem_platform_probe = dax_hmem_platform_probe;
     ops.dax_hmem_exit = dax_hmem_exit;
     ops.dax_hmem_flush_work = Some(dax_hmem_flush_work);
-    // dax_hmem_initial_probe is gone; the module lines stay v7's.
-    let _ = v7::dax_hmem_symbol_deps;
+    // dax_hmem_initial_probe is gone; the modules.dep lines stay v8 8/9's.
 }
 
 /// `to_hmem_platform_device(pdev)`: the device's work (with device.c's placeholder function

@@ -36,72 +36,63 @@ pub const DEFER_AND_RESOLVE: &str = v7::DEFER_AND_RESOLVE;
 pub const COVER: &str =
     "https://lore.kernel.org/all/20260322195343.206900-1-Smita.KoralahalliChannabasappa@amd.com/";
 
-const fn v8(
-    label: &'static str,
-    subject: &'static str,
-    link: &'static str,
-    apply: fn(&mut Ops),
-) -> Patch {
-    Patch::new(label, subject, link, apply)
-}
-
 /// 7.0-rc4's base commits and the nine v8 patches, in posting order; the merged commit ids
 /// are in the links where they are known.
 pub const V8: [Patch; 12] = [
     v7::RC4_BASE[0],
     v7::RC4_BASE[1],
     v7::RC4_BASE[2],
-    v8(
+    Patch::new(
         "v8 1/9",
         "dax/bus: Use dax_region_put() in alloc_dax_region() error path",
         "https://lore.kernel.org/all/20260322195343.206900-2-Smita.KoralahalliChannabasappa@amd.com/",
         // The error path's reference counting: nothing the model has.
         |_| {},
     ),
-    v8(
+    Patch::new(
         "v8 2/9",
         "dax/hmem: Factor HMEM registration into __hmem_register_device()",
         "https://github.com/torvalds/linux/commit/116be1e112cbcb664887e44b74f27316a5fef861",
         // A refactoring: the model's hmem_register_soft_reserved is that function already.
         |_| {},
     ),
-    v8(
+    Patch::new(
         "v8 3/9",
         "dax/hmem: Request cxl_acpi and cxl_pci before walking Soft Reserved ranges",
         "https://github.com/torvalds/linux/commit/7b4bcaadfe00e2447c84378291e854ea87a2a41c",
         series::request_cxl_acpi_and_cxl_pci,
     ),
-    v8(
+    Patch::new(
         "v8 4/9",
         "dax/hmem: Gate Soft Reserved deferral on DEV_DAX_CXL",
         "https://github.com/torvalds/linux/commit/edfcf1e21e79ddd6990a1330597c2eb072330832",
         series::gate_on_dev_dax_cxl,
     ),
-    v8(
+    Patch::new(
         "v8 5/9",
         "dax/cxl, hmem: Initialize hmem early and defer dax_cxl binding",
         "https://github.com/torvalds/linux/commit/39aa1d4be12bf9f685adaa06aa2d997c1c611b16",
         exclusive::initialize_hmem_early_and_defer_dax_cxl_binding,
     ),
-    v8(
+    Patch::new(
         "v8 6/9",
         "dax: Track all dax_region allocations under a global resource tree",
         "https://github.com/torvalds/linux/commit/34f80bb969cc1710f336ea1878781780a59fc8e7",
         exclusive::track_dax_region_allocations,
     ),
-    v8(
+    Patch::new(
         "v8 7/9",
         "cxl/region: Add helper to check Soft Reserved containment by CXL regions",
         "https://lore.kernel.org/all/20260322195343.206900-8-Smita.KoralahalliChannabasappa@amd.com/",
         exclusive::add_containment_helper,
     ),
-    v8(
+    Patch::new(
         "v8 8/9",
         DEFER_AND_RESOLVE,
         "https://github.com/torvalds/linux/commit/e4de6b910bf3645c224cd873d4e03ce3dd81fbe0",
         defer_and_resolve,
     ),
-    v8(
+    Patch::new(
         "v8 9/9",
         "dax/hmem: Reintroduce Soft Reserved ranges back into the iomem tree",
         "https://lore.kernel.org/all/20260322195343.206900-10-Smita.KoralahalliChannabasappa@amd.com/",
