@@ -199,6 +199,8 @@ pub fn wait_name(w: Wait) -> String {
         Wait::RegionRwsemRead => "down_read(cxl_rwsem.region)".into(),
         Wait::RegionRwsemWrite => "down_write(cxl_rwsem.region)".into(),
         Wait::Quiescent => "udevadm settle".into(),
+        Wait::OrderedTurn(_) => "ordered workqueue".into(),
+        Wait::OrderedFlushed(_) => "flush_workqueue".into(),
         Wait::InitDone => "kernel_init".into(),
     }
 }

@@ -22,15 +22,17 @@
 //! - The series' two test patches (78b8f1a7, 549b5c12) are tools/testing/cxl: not kernel code.
 //!
 //! Fidelity: `get_device`/`put_device` are not modeled (devices are never freed). The ordered
-//! workqueue is modeled by each instance waiting, before its function runs, for the instances
-//! queued before it.
+//! `dax_hmem_wq` is the scheduler's ordered workqueue ([`crate::kernel::sched::Sched::ordered`]):
+//! an instance stays pending until the ones queued before it have run.
 
 use super::{v8, Ops, Patch};
 use crate::drivers::hmem::{self, walk_hmem_resources};
 use crate::kernel::driver_core::DevId;
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::kconfig::fix_hmem_dependencies;
-use crate::kernel::sched::{block_on, wait_for_device_probe, BoxFut, Wait, WorkId};
+use crate::kernel::sched::{
+    block_on, flush_ordered_workqueue, wait_for_device_probe, BoxFut, Wait,
+};
 use crate::kernel::{honor_pending_waits, KRef, Kernel};
 
 /// The merged design and the kernel fixes after it, in the order they were pushed.
@@ -131,9 +133,8 @@ fn hmem_register_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end: 
         if !did_probe {
             k.dbg("hmem_register_device", "await CXL initial probe");
             k.sched.works[w.0 as usize].func = Some(process_defer_work);
-            if k.queue_work(w) {
-                k.hmem.wq_fifo.push(w);
-            }
+            // get_device(host), put back when the work was already pending: not modeled.
+            k.queue_work_ordered(w);
             return Ok(());
         }
         k.dbg("hmem_register_device", "deferring range to CXL");
@@ -142,27 +143,13 @@ fn hmem_register_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end: 
     hmem::hmem_register_soft_reserved(k, host, nid, start, end)
 }
 
-/// `process_defer_work()` (f8dc1bde), after the instances queued before it on the ordered
-/// `dax_hmem_wq`: `wait_for_device_probe()`; under `guard(device)`, if the device is bound
-/// and has not probed, set `did_probe` and walk its ranges with `hmem_register_cxl_device`;
-/// `put_device`.
+/// `process_defer_work()` (f8dc1bde): `wait_for_device_probe()`; under `guard(device)`, if
+/// the device is bound and has not probed, set `did_probe` and walk its ranges with
+/// `hmem_register_cxl_device`; `put_device`. (It runs on the ordered `dax_hmem_wq`: after the
+/// instances queued before it, [`crate::kernel::Kernel::queue_work_ordered`].)
 fn process_defer_work(k: KRef, pdev: u32) -> BoxFut<()> {
     Box::pin(async move {
         let pdev = DevId(pdev);
-        let me = {
-            let mut kb = k.borrow_mut();
-            let i = hpdev(&mut kb, pdev);
-            kb.hmem.platform_work[i].1
-        };
-        let earlier: Vec<WorkId> = {
-            let kb = k.borrow();
-            let at = kb.hmem.wq_fifo.iter().position(|&w| w == me);
-            at.map(|at| kb.hmem.wq_fifo[..at].to_vec())
-                .unwrap_or_default()
-        };
-        for w in earlier {
-            block_on(&k, Wait::WorkIdle(w)).await;
-        }
         wait_for_device_probe(&k).await;
         block_on(&k, Wait::DeviceLock(pdev)).await;
         {
@@ -173,7 +160,6 @@ fn process_defer_work(k: KRef, pdev: u32) -> BoxFut<()> {
                 let _ = walk_hmem_resources(&mut kb, pdev, v8::hmem_register_cxl_device);
             }
             kb.device_unlock(pdev);
-            kb.hmem.wq_fifo.retain(|&w| w != me);
         }
         honor_pending_waits(&k).await;
     })
@@ -192,20 +178,6 @@ fn dax_hmem_platform_probe(k: &mut Kernel, pdev: DevId) -> KResult {
     walk_hmem_resources(k, pdev, f)
 }
 
-/// `flush_workqueue(dax_hmem_wq)`: sleeps until every instance queued on it has run.
-async fn flush_dax_hmem_wq(k: &KRef) {
-    loop {
-        let next = k.borrow().hmem.wq_fifo.first().copied();
-        match next {
-            Some(w) => {
-                block_on(k, Wait::WorkIdle(w)).await;
-                k.borrow_mut().hmem.wq_fifo.retain(|&x| x != w);
-            }
-            None => return,
-        }
-    }
-}
-
 /// `dax_hmem_flush_work()` (f8dc1bde, exported to dax_cxl only): `flush_workqueue(dax_hmem_wq)`;
 /// without DEV_DAX_HMEM, bus.h's empty stub.
 fn dax_hmem_flush_work(k: KRef) -> BoxFut<()> {
@@ -214,7 +186,7 @@ fn dax_hmem_flush_work(k: KRef) -> BoxFut<()> {
             .cfg
             .is_enabled(crate::kernel::kconfig::Sym::DEV_DAX_HMEM)
         {
-            flush_dax_hmem_wq(&k).await;
+            flush_ordered_workqueue(&k).await;
         }
     })
 }
@@ -224,6 +196,9 @@ fn dax_hmem_flush_work(k: KRef) -> BoxFut<()> {
 fn dax_hmem_exit(k: KRef) -> BoxFut<()> {
     Box::pin(async move {
         hmem::dax_hmem_exit(&mut k.borrow_mut());
-        flush_dax_hmem_wq(&k).await;
+        // destroy_workqueue() drains: everything queued, including what is queued meanwhile.
+        while k.borrow().sched.ordered.last().is_some() {
+            flush_ordered_workqueue(&k).await;
+        }
     })
 }

@@ -7,8 +7,8 @@
 //! assembled for it (Alison's objection in the v3 review, answered by v4's arbitration).
 //! Cover: <https://lore.kernel.org/all/20250930044757.214798-1-Smita.KoralahalliChannabasappa@amd.com/>
 //!
-//! Fidelity: the bodies of 2/5 and 3/5 were not read; they are modeled as v4 2/9 and 3/9,
-//! which carry the same subjects and author (designs.md §1 notes the v3 2/5 body as unread).
+//! Fidelity: 2/5 and 3/5 are v4 2/9 and 3/9 (read in the v3 mails: `request_module` under
+//! `IS_ENABLED(CONFIG_DEV_DAX_CXL)`, the `>=` Kconfig lines, the softdep removed).
 //! The deferred-work skeleton, with its `kill_defer_work`, is v4 4/9's
 //! ([`series::dax_hmem_platform_probe`]); it has been posted unchanged since Aug 2025.
 

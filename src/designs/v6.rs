@@ -162,12 +162,16 @@ fn hmem_register_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end: 
     if leaves_to_cxl(k, start, end) {
         match k.dax.dax_cxl_mode {
             DaxCxlMode::Defer => {
+                k.dbg("hmem_register_device", "deferring range to CXL");
                 let w = bus_work(k);
                 k.queue_work(w);
                 return Ok(());
             }
-            DaxCxlMode::Register => {}
-            DaxCxlMode::Drop => return Ok(()),
+            DaxCxlMode::Register => k.dbg("hmem_register_device", "registering CXL range"),
+            DaxCxlMode::Drop => {
+                k.dbg("hmem_register_device", "dropping CXL range");
+                return Ok(());
+            }
         }
     }
     hmem::hmem_register_soft_reserved(k, host, nid, start, end)
@@ -192,7 +196,9 @@ fn kill_defer_work(k: &mut Kernel, pdev: u64) {
     let w = bus_work(k);
     let wk = k.sched.works[w.0 as usize];
     if wk.pending || wk.running.is_some() {
+        let task = k.sched.current;
         k.dc.pending_waits.push(PendingWait {
+            task,
             wait: Wait::WorkIdle(w),
             then: Some(Devres {
                 name: "dax_hmem_unregister_work",

@@ -169,7 +169,7 @@ fn dax_hmem_flush_work(k: KRef) -> BoxFut<()> {
 /// registers with HMEM like any other.
 fn hmem_register_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end: u64) -> KResult {
     if hmem::leaves_to_cxl(k, start, end) && !k.hmem.initial_probe {
-        k.dbg("hmem_register_device", "await CXL initial probe");
+        k.dbg("hmem_register_device", "deferring range to CXL");
         let w = static_work(k, None);
         k.queue_work(w);
         return Ok(());

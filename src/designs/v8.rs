@@ -83,7 +83,7 @@ pub const V8: [Patch; 12] = [
     Patch::new(
         "v8 7/9",
         "cxl/region: Add helper to check Soft Reserved containment by CXL regions",
-        "https://lore.kernel.org/all/20260322195343.206900-8-Smita.KoralahalliChannabasappa@amd.com/",
+        "https://github.com/torvalds/linux/commit/8e65f99b525b3f49b87db0db0d0e0fc1a0c53e40",
         exclusive::add_containment_helper,
     ),
     Patch::new(

@@ -60,9 +60,6 @@ pub struct HmemState {
     /// allocated by built-in device.c, with its own `work` and `did_probe` — kept across
     /// reloads of dax_hmem.ko. Created on first use: `(device, work, did_probe)`.
     pub platform_work: Vec<(DevId, WorkId, bool)>,
-    /// Post-merge: the instances queued on the ordered `dax_hmem_wq`, oldest first (an
-    /// ordered workqueue runs one at a time, in queueing order).
-    pub wq_fifo: Vec<WorkId>,
 }
 
 impl HmemState {
@@ -80,7 +77,6 @@ impl HmemState {
             initial_probe: false,
             static_work: None,
             platform_work: Vec::new(),
-            wq_fifo: Vec::new(),
         }
     }
 }
@@ -152,8 +148,9 @@ fn register_hmem_platform(k: &mut Kernel, id: u32) {
 /// cxl_test's `hmem_test_init()` (tools/testing/cxl/test/hmem_test.c, called at the end of
 /// `cxl_test_init()`, after the mock memdevs): with `hmem_test=1`,
 /// `platform_device_register(&hmem_test_device.pdev)`, "hmem_platform.1". cxl_test is a
-/// module, so the device comes after every built-in one (device.c's hmem_platform.0
-/// included); modeled at the end of the built-in initcalls, before userspace.
+/// module the test loads once the system is up (ndctl's test/cxl-dax-hmem.sh: `modprobe
+/// cxl_test hmem_test=1`): modeled as userspace's first action, after udev's coldplug, before
+/// the scenario's events. (Its mock CXL topology is modeled as the platform's firmware.)
 pub fn hmem_test_init(k: &mut Kernel) {
     if hmem_test(k).is_some() {
         register_hmem_platform(k, 1);

@@ -150,6 +150,9 @@ pub struct Devres {
 /// unregister).
 #[derive(Clone, Copy, Hash, Debug)]
 pub struct PendingWait {
+    /// The task that ran the action (and sleeps on it); `None` outside a task (a test driving
+    /// the driver core by hand).
+    pub task: Option<crate::kernel::sched::TaskId>,
     /// What the task that started the teardown sleeps on.
     pub wait: Wait,
     /// The action's remainder, run once the wait is over.
@@ -549,7 +552,9 @@ impl Kernel {
             wk.cancelled += 1;
         }
         if wk.running.is_some() {
+            let task = self.sched.current;
             self.dc.pending_waits.push(PendingWait {
+                task,
                 wait: Wait::WorkNotRunning(w),
                 then: None,
             });

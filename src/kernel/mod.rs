@@ -185,7 +185,12 @@ impl Kernel {
 /// did (see [`driver_core`]).
 pub async fn honor_pending_waits(k: &KRef) {
     loop {
-        let w = k.borrow_mut().dc.pending_waits.pop();
+        let w = {
+            let mut kb = k.borrow_mut();
+            let me = kb.current();
+            let mine = kb.dc.pending_waits.iter().rposition(|p| p.task == Some(me));
+            mine.map(|i| kb.dc.pending_waits.remove(i))
+        };
         match w {
             Some(w) => {
                 block_on(k, w.wait).await;

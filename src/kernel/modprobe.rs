@@ -67,12 +67,35 @@ async fn kworker(k: KRef, w: crate::kernel::sched::WorkId) {
     if k.borrow().sched.works[w.0 as usize].running.is_some() {
         block_on(&k, Wait::WorkNotRunning(w)).await;
     }
+    // On the ordered workqueue the instance stays pending until those queued before it ran.
+    let ordered = k
+        .borrow()
+        .sched
+        .ordered
+        .iter()
+        .rev()
+        .find(|&&(_, x)| x == w)
+        .map(|&(s, _)| s);
+    if let Some(seq) = ordered {
+        // Its turn may have come already: then it starts like any other instance.
+        let me = k.borrow().current();
+        if !k.borrow().wait_satisfied(Wait::OrderedTurn(seq), me) {
+            block_on(&k, Wait::OrderedTurn(seq)).await;
+        }
+    }
+    let leave_order = |k: &KRef| {
+        if let Some(seq) = ordered {
+            k.borrow_mut().sched.ordered.retain(|&(s, _)| s != seq);
+        }
+    };
     let (func, data) = {
         let mut kb = k.borrow_mut();
         let me = kb.current();
         let wk = &mut kb.sched.works[w.0 as usize];
         if wk.cancelled > 0 {
             wk.cancelled -= 1;
+            drop(kb);
+            leave_order(&k);
             return;
         }
         wk.pending = false;
@@ -83,6 +106,7 @@ async fn kworker(k: KRef, w: crate::kernel::sched::WorkId) {
         f(k.clone(), data).await;
     }
     k.borrow_mut().sched.works[w.0 as usize].running = None;
+    leave_order(&k);
 }
 
 /// The built-ins of one initcall level, in link order.
@@ -134,8 +158,6 @@ async fn kernel_init(k: KRef) {
         builtin_init(&k, m).await;
     }
     hmem_devices_init(&k);
-    // cxl_test is a module: its hmem_platform.1 comes after every built-in device.
-    crate::drivers::hmem::hmem_test_init(&mut k.borrow_mut());
     deferred_probe_initcall(&k).await;
     // kernel_init(): "need to finish all async __init code before freeing the memory"
     async_synchronize_full(&k).await;
@@ -494,6 +516,8 @@ async fn userspace(k: KRef) {
         })
         .fold(0, |a, b| a | b);
     k.borrow_mut().udev_coldplug(blacklist);
+    // `modprobe cxl_test hmem_test=1`, as ndctl's test does once the system is up.
+    crate::drivers::hmem::hmem_test_init(&mut k.borrow_mut());
     let mut settles = 0;
     for ev in events.iter() {
         // What the user does here is the user's doing: teardowns (and failed probes) it causes

@@ -76,6 +76,12 @@ pub enum Wait {
     RegionRwsemWrite,
     /// Userspace's `udevadm settle`: every other task has finished.
     Quiescent,
+    /// An instance on the ordered workqueue waits for the ones queued before it (by queueing
+    /// number) to have run.
+    OrderedTurn(u64),
+    /// `flush_workqueue()` of the ordered workqueue: every instance queued up to this number
+    /// has run.
+    OrderedFlushed(u64),
     /// The built-in initcalls are done and userspace may start (`run_init_process`).
     InitDone,
 }
@@ -132,6 +138,12 @@ pub struct Sched {
     pub init_done: bool,
     /// Tasks created and not yet finished.
     pub alive_count: u32,
+    /// The instances queued on the ordered workqueue (`alloc_ordered_workqueue`: one at a time,
+    /// in queueing order; post-merge's `dax_hmem_wq`), oldest first, each with its queueing
+    /// number; an instance leaves when it has run (or was cancelled).
+    pub ordered: Vec<(u64, WorkId)>,
+    /// Instances ever queued on the ordered workqueue.
+    pub ordered_seq: u64,
 }
 
 impl Kernel {
@@ -179,6 +191,18 @@ impl Kernel {
         }
         w.pending = true;
         self.spawn(TaskBody::Kworker(work));
+        true
+    }
+
+    /// `queue_work()` on the ordered workqueue ([`Sched::ordered`]): as [`Kernel::queue_work`],
+    /// and the instance takes its place in the queue's order.
+    pub fn queue_work_ordered(&mut self, work: WorkId) -> bool {
+        if !self.queue_work(work) {
+            return false;
+        }
+        self.sched.ordered_seq += 1;
+        let seq = self.sched.ordered_seq;
+        self.sched.ordered.push((seq, work));
         true
     }
 
@@ -232,6 +256,8 @@ impl Kernel {
                 self.sched.region_rwsem_writer.is_none() && self.sched.region_rwsem_readers == 0
             }
             Wait::Quiescent => self.sched.alive_count == 1 && self.sched.tasks[me.0 as usize].alive,
+            Wait::OrderedTurn(seq) => self.sched.ordered.first().is_none_or(|&(s, _)| s >= seq),
+            Wait::OrderedFlushed(seq) => self.sched.ordered.first().is_none_or(|&(s, _)| s > seq),
             Wait::InitDone => self.sched.init_done,
         }
     }
@@ -584,6 +610,20 @@ pub async fn flush_work(k: &KRef, w: WorkId) -> bool {
     }
     block_on(k, Wait::WorkIdle(w)).await;
     true
+}
+
+/// `flush_workqueue()` of the ordered workqueue: sleeps until every instance queued before the
+/// call has run (those queued meanwhile are not waited for).
+pub async fn flush_ordered_workqueue(k: &KRef) {
+    let last = k.borrow().sched.ordered_seq;
+    if k.borrow()
+        .sched
+        .ordered
+        .first()
+        .is_some_and(|&(s, _)| s <= last)
+    {
+        block_on(k, Wait::OrderedFlushed(last)).await;
+    }
 }
 
 /// `cancel_work_sync()`: a pending instance is cancelled (its kworker exits without running
