@@ -96,5 +96,32 @@ pub fn cxl_region_contains_resource(k: &Kernel, start: u64, end: u64) -> bool {
         .any(|(_, r)| r.state == CxlConfigState::Commit && r.start <= start && end <= r.end)
 }
 
+/// `hmem_register_cxl_device()` as v7 and v8 have it: a CXL-intersecting range that a
+/// committed region contains is dropped ("CXL claims resource, dropping"); one that none
+/// contains is registered with `register` ("CXL did not claim resource, registering") —
+/// `hmem_register_device()` in v7, `__hmem_register_device()` in v8 and the merged kernel.
+pub fn hmem_register_unclaimed(
+    k: &mut Kernel,
+    host: crate::kernel::driver_core::DevId,
+    nid: i32,
+    (start, end): (u64, u64),
+    register: super::HmemRangeFn,
+) -> KResult {
+    use crate::drivers::hmem::intersects_cxl;
+    use crate::kernel::resource::RegionIntersects;
+    if intersects_cxl(k, start, end) == RegionIntersects::Disjoint {
+        return Ok(());
+    }
+    if cxl_region_contains_resource(k, start, end) {
+        k.dbg("hmem_register_cxl_device", "CXL claims resource, dropping");
+        return Ok(());
+    }
+    k.dbg(
+        "hmem_register_cxl_device",
+        "CXL did not claim resource, registering",
+    );
+    register(k, host, nid, start, end)
+}
+
 /// The helper patch adds a function its successors call: no behaviour by itself.
 pub fn add_containment_helper(_ops: &mut Ops) {}

@@ -16,12 +16,11 @@
 //! `__flush_work`'s `WARN_ON(!work->func)` does.
 
 use super::{cxl_init, exclusive, series, Ops, Patch};
-use crate::drivers::hmem::{self, intersects_cxl, walk_hmem_resources};
+use crate::drivers::hmem::{self, walk_hmem_resources};
 use crate::kernel::driver_core::DevId;
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::kconfig::{Kconfig, Sym};
 use crate::kernel::module::Module;
-use crate::kernel::resource::RegionIntersects;
 use crate::kernel::sched::{
     block_on, flush_work, wait_for_device_probe, BoxFut, Wait, WorkFn, WorkId,
 };
@@ -177,10 +176,8 @@ fn hmem_register_device(k: &mut Kernel, host: DevId, nid: i32, start: u64, end: 
     hmem::hmem_register_soft_reserved(k, host, nid, start, end)
 }
 
-/// `hmem_register_cxl_device()` (v7): a CXL-intersecting range that a committed region
-/// contains is dropped ("CXL claims resource, dropping"); one that none contains goes to
-/// `hmem_register_device()` ("CXL did not claim resource, registering"), which registers it
-/// since the flag is set.
+/// `hmem_register_cxl_device()` (v7): unclaimed ranges go to `hmem_register_device()`, which
+/// registers them since the flag is set ([`exclusive::hmem_register_unclaimed`]).
 fn hmem_register_cxl_device(
     k: &mut Kernel,
     host: DevId,
@@ -188,18 +185,8 @@ fn hmem_register_cxl_device(
     start: u64,
     end: u64,
 ) -> KResult {
-    if intersects_cxl(k, start, end) == RegionIntersects::Disjoint {
-        return Ok(());
-    }
-    if exclusive::cxl_region_contains_resource(k, start, end) {
-        k.dbg("hmem_register_cxl_device", "CXL claims resource, dropping");
-        return Ok(());
-    }
-    k.dbg(
-        "hmem_register_cxl_device",
-        "CXL did not claim resource, registering",
-    );
-    (k.ops.hmem_register_device)(k, host, nid, start, end)
+    let register = k.ops.hmem_register_device;
+    exclusive::hmem_register_unclaimed(k, host, nid, (start, end), register)
 }
 
 /// `process_defer_work()` (v7): `wait_for_device_probe()`, then under `guard(device)` of the

@@ -21,11 +21,10 @@
 //! Fidelity: as v7's ([`super::v7`]).
 
 use super::{exclusive, series, v7, Ops, Patch};
-use crate::drivers::hmem::{self, intersects_cxl, walk_hmem_resources};
+use crate::drivers::hmem::{self, walk_hmem_resources};
 use crate::kernel::driver_core::DevId;
 use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::module::Module;
-use crate::kernel::resource::RegionIntersects;
 use crate::kernel::sched::{block_on, flush_work, wait_for_device_probe, BoxFut, Wait};
 use crate::kernel::{honor_pending_waits, KRef, Kernel};
 
@@ -171,8 +170,8 @@ pub fn hmem_register_device(
     hmem::hmem_register_soft_reserved(k, host, nid, start, end)
 }
 
-/// `hmem_register_cxl_device()` (e4de6b91): a CXL-intersecting range that a committed region
-/// contains is dropped; any other goes to `__hmem_register_device()`.
+/// `hmem_register_cxl_device()` (e4de6b91): unclaimed ranges go to `__hmem_register_device()`
+/// ([`exclusive::hmem_register_unclaimed`]).
 pub fn hmem_register_cxl_device(
     k: &mut Kernel,
     host: DevId,
@@ -180,18 +179,13 @@ pub fn hmem_register_cxl_device(
     start: u64,
     end: u64,
 ) -> KResult {
-    if intersects_cxl(k, start, end) == RegionIntersects::Disjoint {
-        return Ok(());
-    }
-    if exclusive::cxl_region_contains_resource(k, start, end) {
-        k.dbg("hmem_register_cxl_device", "CXL claims resource, dropping");
-        return Ok(());
-    }
-    k.dbg(
-        "hmem_register_cxl_device",
-        "CXL did not claim resource, registering",
-    );
-    hmem::hmem_register_soft_reserved(k, host, nid, start, end)
+    exclusive::hmem_register_unclaimed(
+        k,
+        host,
+        nid,
+        (start, end),
+        hmem::hmem_register_soft_reserved,
+    )
 }
 
 /// `process_defer_work()` (e4de6b91): nothing without a recorded device;
