@@ -60,6 +60,16 @@ pub const ALWAYS_SYNC_MEMDEV: Patch = Patch::new(
 )
 .of_the_base();
 
+/// bc62f5b3, the branch's head: v4 1/9 as merged ("Defer Soft Reserved insertion until hmem is
+/// ready"). A series patch, not marked [`Patch::in_base`], so that v4 1/9 and it are one
+/// culprit.
+pub const DEFER_SOFT_RESERVED_INSERTION: Patch = Patch::new(
+    "bc62f5b3 (v5's base)",
+    "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready",
+    "https://github.com/torvalds/linux/commit/bc62f5b308cbdedf29132fe96e9d591e526527e1",
+    super::series::defer_soft_reserved_insertion,
+);
+
 /// ae201a00: "cxl/port: Arrange for always synchronous endpoint attach".
 pub const ALWAYS_SYNC_ENDPOINT: Patch = Patch::new(
     "ae201a00 (v5's base)",

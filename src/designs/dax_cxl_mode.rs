@@ -116,12 +116,7 @@ fn kernel_tore_a_region_down(end: &srfuzz_oracle::Observation) -> bool {
 pub const V5: [Patch; 10] = [
     cxl_init::ALWAYS_SYNC_MEMDEV,
     cxl_init::ALWAYS_SYNC_ENDPOINT,
-    Patch::new(
-        "bc62f5b3 (v5's base)",
-        "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready",
-        "https://github.com/torvalds/linux/commit/bc62f5b308cbdedf29132fe96e9d591e526527e1",
-        series::defer_soft_reserved_insertion,
-    ),
+    cxl_init::DEFER_SOFT_RESERVED_INSERTION,
     Patch::new(
         "v5 1/7",
         "dax/hmem: Request cxl_acpi and cxl_pci before walking Soft Reserved ranges",

@@ -34,7 +34,7 @@ use crate::drivers::dax::DaxCxlMode;
 use crate::drivers::hmem::{intersects_cxl, walk_hmem_resources};
 use crate::kernel::driver_core::DevId;
 use crate::kernel::errno::{Errno, KResult};
-use crate::kernel::kconfig::{Kconfig, Sym};
+use crate::kernel::kconfig::Sym;
 use crate::kernel::module::Module;
 use crate::kernel::resource::RegionIntersects;
 use crate::kernel::sched::{wait_for_device_probe, BoxFut};
@@ -160,18 +160,7 @@ fn process_defer_work(k: KRef, pdev: u32) -> BoxFut<()> {
 fn arbitrate_with_cxl_regions_fully_map(ops: &mut Ops) {
     ops.handle_deferred_cxl = handle_deferred_cxl;
     ops.symbol_deps
-        .replace(Module::DaxHmem, dax_hmem_symbol_deps);
-}
-
-/// dax_hmem's line of modules.dep from 5/9 on: it uses cxl_core's exports
-/// (`cxl_regions_fully_map`, later `cxl_register_dax`, `cxl_region_teardown`) when CXL_REGION
-/// is set.
-pub fn dax_hmem_symbol_deps(cfg: &Kconfig) -> &'static [Module] {
-    if cfg.is_enabled(Sym::CXL_REGION) {
-        &[Module::Dax, Module::CxlCore]
-    } else {
-        &[Module::Dax]
-    }
+        .replace(Module::DaxHmem, series::dax_hmem_symbol_deps);
 }
 
 /// `handle_deferred_cxl()`: for a range that intersects a CXL window, the *global* mode

@@ -86,6 +86,18 @@ fn dax_hmem_init(k: KRef) -> BoxFut<KResult> {
     })
 }
 
+/// dax_hmem's line of modules.dep once hmem.c calls cxl_core (v4 5/9: `cxl_regions_fully_map`,
+/// later `cxl_register_dax`, `cxl_region_teardown`; v6 8/9: `cxl_region_contains_soft_reserve`;
+/// v7 6/7, v8 8/9: `cxl_region_contains_resource`): dax.ko, and cxl_core when CXL_REGION is set
+/// (cxl.h has stubs otherwise). v6's bus.c helpers and `dax_cxl_mode` are dax.ko's too.
+pub fn dax_hmem_symbol_deps(cfg: &Kconfig) -> &'static [Module] {
+    if cfg.is_enabled(Sym::CXL_REGION) {
+        &[Module::Dax, Module::CxlCore]
+    } else {
+        &[Module::Dax]
+    }
+}
+
 /// dax_hmem without mainline's `MODULE_SOFTDEP("pre: cxl_acpi")`: no soft dependency.
 fn dax_hmem_softdeps(_cfg: &Kconfig) -> &'static [Module] {
     &[]

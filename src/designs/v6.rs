@@ -29,7 +29,6 @@ use crate::drivers::dax::DaxCxlMode;
 use crate::drivers::hmem::{self, intersects_cxl, leaves_to_cxl, ranges_of, walk_hmem_resources};
 use crate::kernel::driver_core::{DevId, Devres, PendingWait};
 use crate::kernel::errno::{Errno, KResult};
-use crate::kernel::kconfig::{Kconfig, Sym};
 use crate::kernel::module::Module;
 use crate::kernel::resource::RegionIntersects;
 use crate::kernel::sched::{flush_work, wait_for_device_probe, BoxFut, Wait};
@@ -39,12 +38,7 @@ use crate::kernel::{honor_pending_waits, KRef, Kernel};
 pub const V6: [Patch; 12] = [
     cxl_init::ALWAYS_SYNC_MEMDEV,
     cxl_init::ALWAYS_SYNC_ENDPOINT,
-    Patch::new(
-        "bc62f5b3 (v5's base)",
-        "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready",
-        "https://github.com/torvalds/linux/commit/bc62f5b308cbdedf29132fe96e9d591e526527e1",
-        series::defer_soft_reserved_insertion,
-    ),
+    cxl_init::DEFER_SOFT_RESERVED_INSERTION,
     Patch::new(
         "v6 1/9",
         "dax/hmem: Request cxl_acpi and cxl_pci before walking Soft Reserved ranges",
@@ -115,18 +109,7 @@ fn defer_and_resolve(ops: &mut Ops) {
     ops.dax_hmem_platform_probe = dax_hmem_platform_probe;
     ops.dax_hmem_flush_work = Some(dax_hmem_flush_work);
     ops.symbol_deps
-        .replace(Module::DaxHmem, dax_hmem_symbol_deps);
-}
-
-/// dax_hmem's line of modules.dep from 8/9 on: dax.ko (the bus.c helpers and `dax_cxl_mode`)
-/// and, with CXL_REGION, cxl_core (`cxl_region_contains_soft_reserve`; include/cxl/cxl.h has a
-/// stub otherwise).
-pub fn dax_hmem_symbol_deps(cfg: &Kconfig) -> &'static [Module] {
-    if cfg.is_enabled(Sym::CXL_REGION) {
-        &[Module::Dax, Module::CxlCore]
-    } else {
-        &[Module::Dax]
-    }
+        .replace(Module::DaxHmem, series::dax_hmem_symbol_deps);
 }
 
 /// bus.c `static DECLARE_WORK(dax_hmem_work, hmem_deferred_work)`.

@@ -44,12 +44,10 @@ pub const RC4_BASE: [Patch; 3] = [
         label: "ae201a00 (in 7.0)",
         ..cxl_init::ALWAYS_SYNC_ENDPOINT
     },
-    Patch::new(
-        "bc62f5b3 (in 7.0)",
-        "dax/hmem, e820, resource: Defer Soft Reserved insertion until hmem is ready",
-        "https://github.com/torvalds/linux/commit/bc62f5b308cbdedf29132fe96e9d591e526527e1",
-        series::defer_soft_reserved_insertion,
-    ),
+    Patch {
+        label: "bc62f5b3 (in 7.0)",
+        ..cxl_init::DEFER_SOFT_RESERVED_INSERTION
+    },
 ];
 
 /// 7.0-rc4's base commits and the seven v7 patches, in posting order.
@@ -107,19 +105,8 @@ fn defer_and_resolve(ops: &mut Ops) {
     ops.dax_hmem_exit = dax_hmem_exit;
     ops.dax_hmem_flush_work = Some(dax_hmem_flush_work);
     ops.symbol_deps
-        .replace(Module::DaxHmem, dax_hmem_symbol_deps);
+        .replace(Module::DaxHmem, series::dax_hmem_symbol_deps);
     ops.symbol_deps.replace(Module::DaxCxl, dax_cxl_symbol_deps);
-}
-
-/// dax_hmem's line of modules.dep from v7 6/7 (and v8 8/9) on: dax.ko, and with CXL_REGION
-/// cxl_core (`cxl_region_contains_resource`; include/cxl/cxl.h has a stub otherwise).
-/// (`dax_hmem_initial_probe` is exported by built-in device.c, not a module.)
-pub fn dax_hmem_symbol_deps(cfg: &Kconfig) -> &'static [Module] {
-    if cfg.is_enabled(Sym::CXL_REGION) {
-        &[Module::Dax, Module::CxlCore]
-    } else {
-        &[Module::Dax]
-    }
 }
 
 /// dax_cxl's line from v7 6/7 (and v8 8/9) on: mainline's, plus dax_hmem when DEV_DAX_HMEM is

@@ -121,7 +121,7 @@ fn defer_and_resolve(ops: &mut Ops) {
     ops.dax_hmem_exit = dax_hmem_exit;
     ops.dax_hmem_flush_work = Some(dax_hmem_flush_work);
     ops.symbol_deps
-        .replace(Module::DaxHmem, v7::dax_hmem_symbol_deps);
+        .replace(Module::DaxHmem, series::dax_hmem_symbol_deps);
     ops.symbol_deps
         .replace(Module::DaxCxl, v7::dax_cxl_symbol_deps);
 }
