@@ -416,3 +416,93 @@ fn blacklist_line_round_trips() {
     );
     assert_eq!(text::parse(&text::print(&s)), Ok(s));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The ordered workqueue (post-merge's dax_hmem_wq).
+
+thread_local! {
+    /// Which work functions ran, in order, and whether B was still pending while A ran.
+    static ORDERED_LOG: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+    /// The work A queues while the flush sleeps.
+    static ORDERED_C: Cell<Option<srfuzz::kernel::sched::WorkId>> = const { Cell::new(None) };
+}
+
+fn ordered_a(k: KRef, b: u32) -> BoxFut<()> {
+    Box::pin(async move {
+        let b_pending = k.borrow().work_pending(srfuzz::kernel::sched::WorkId(b));
+        ORDERED_LOG.with(|l| {
+            l.borrow_mut()
+                .push(if b_pending { "a (b pending)" } else { "a" })
+        });
+        let c = ORDERED_C.with(|c| c.get()).unwrap();
+        k.borrow_mut().queue_work_ordered(c);
+        block_on(&k, Wait::Yield).await;
+    })
+}
+
+fn ordered_b(_k: KRef, _: u32) -> BoxFut<()> {
+    Box::pin(async {
+        ORDERED_LOG.with(|l| l.borrow_mut().push("b"));
+    })
+}
+
+fn ordered_c(_k: KRef, _: u32) -> BoxFut<()> {
+    Box::pin(async {
+        ORDERED_LOG.with(|l| l.borrow_mut().push("c"));
+    })
+}
+
+/// kernel/workqueue.c `alloc_ordered_workqueue()`: "executes at most one work item at any
+/// given time in the queued order", and an item stays PENDING until it starts; so on every
+/// schedule A runs before B, with B still pending (a probe's `work_pending()` is true, a second
+/// `queue_work()` returns false). `flush_workqueue()` waits for what was queued before it
+/// (A, B), not for C, which A queues while the flush sleeps.
+#[test]
+fn the_ordered_workqueue_runs_in_order_and_flushes_what_came_before() {
+    let s = scenario("[platform]\n");
+    let mut bytes = srfuzz::scenario::gen::ByteStream::new(3);
+    let mut flushed_before_c = 0;
+    for _ in 0..200 {
+        ORDERED_LOG.with(|l| l.borrow_mut().clear());
+        let k = kernel_for(&s);
+        let (a, b) = {
+            let mut kb = k.borrow_mut();
+            let b = kb.init_work("b", Some(ordered_b), 0);
+            let a = kb.init_work("a", Some(ordered_a), b.0);
+            let c = kb.init_work("c", Some(ordered_c), 0);
+            ORDERED_C.with(|x| x.set(Some(c)));
+            kb.spawn(TaskBody::KernelInit);
+            (a, b)
+        };
+        let driver = move |k: KRef| -> BoxFut<()> {
+            Box::pin(async move {
+                {
+                    let mut kb = k.borrow_mut();
+                    assert!(kb.queue_work_ordered(a));
+                    assert!(kb.queue_work_ordered(b));
+                    assert!(!kb.queue_work_ordered(b), "b is pending");
+                }
+                srfuzz::kernel::sched::flush_ordered_workqueue(&k).await;
+                ORDERED_LOG.with(|l| l.borrow_mut().push("flushed"));
+            })
+        };
+        let make = |k: &KRef, body: TaskBody| -> BoxFut<()> {
+            match body {
+                TaskBody::KernelInit => driver(k.clone()),
+                _ => make_task(k, body),
+            }
+        };
+        let mut exec = Executor::new(Rc::from(bytes.bytes(16)));
+        assert_eq!(exec.run(&k, &make), RunEnd::Quiescent);
+        let log = ORDERED_LOG.with(|l| l.borrow().clone());
+        let pos = |x: &str| log.iter().position(|l| *l == x);
+        assert_eq!(log[0], "a (b pending)", "{log:?}");
+        assert!(pos("b") < pos("flushed"), "{log:?}");
+        assert!(pos("b") < pos("c"), "{log:?}");
+        flushed_before_c += usize::from(pos("flushed") < pos("c"));
+    }
+    assert!(
+        flushed_before_c > 0,
+        "the flush waited for C on every schedule"
+    );
+}
