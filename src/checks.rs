@@ -502,12 +502,20 @@ pub fn order_findings_in(s: &Scenario, d: &'static Design, inputs: &model::Input
     }
     let a = model::run_for_judging_in(d, s, inputs);
     let b = model::run_for_judging_in(d, s, &inputs.with_schedule(&[]));
-    let ctx = a
-        .observations
-        .last()
-        .map(|o| o.context.clone())
-        .unwrap_or_default();
-    differences(&a.observations, &b.observations)
+    order_differences(d, &a.observations, &b.observations)
+}
+
+/// The order-dependence findings of design `d` between a run under some schedule
+/// (`this`) and the run under the canonical one: one per difference, titled after what
+/// differs, with both outcomes in its detail. [`order_findings_in`] compares one schedule so;
+/// [`crate::explore`] compares every outcome of every schedule so.
+pub fn order_differences(
+    d: &'static Design,
+    this: &[srfuzz_oracle::Observation],
+    canonical: &[srfuzz_oracle::Observation],
+) -> Vec<Finding> {
+    let ctx = this.last().map(|o| o.context.clone()).unwrap_or_default();
+    differences(this, canonical)
         .into_iter()
         .map(|diff| {
             // The title names what the schedule changes; both outcomes are in the detail.

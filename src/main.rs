@@ -1513,9 +1513,14 @@ fn explore_cmd(
                 }
             }
         }
-        for x in &e.findings {
+        let shown = e
+            .findings
+            .iter()
+            .map(|x| (Check::Spec, "FINDING", x))
+            .chain(e.order.iter().map(|x| (Check::Order, "ORDER", x)));
+        for (check, label, x) in shown {
             println!(
-                "FINDING {} ({} run(s) to the end), shortest schedule seen: {}",
+                "{label} {} ({} run(s) to the end), shortest schedule seen: {}",
                 x.title,
                 x.runs,
                 hex(&x.schedule)
@@ -1528,7 +1533,7 @@ fn explore_cmd(
                     ..f.scenario.clone()
                 };
                 let stamp = Meta {
-                    check: Some(Check::Spec.stamp()),
+                    check: Some(check.stamp()),
                     finding: Some(x.title.clone()),
                     ..Meta::now()
                 };

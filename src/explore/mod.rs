@@ -124,6 +124,13 @@ pub struct Exploration {
     /// design's own judgement of each run, not split against mainline (explore mainline too to
     /// see which it shares).
     pub findings: Vec<Shown>,
+    /// Order dependence against every schedule: each way an outcome differs from the
+    /// canonical schedule's, titled as the order check titles it
+    /// ([`checks::order_differences`]), with the shortest schedule seen that shows it (its
+    /// `runs`: complete runs that end in an outcome showing it), declared ones left out; none
+    /// when a user action races with the kernel ([`checks::user_acts_on_a_quiet_system`]).
+    /// Each replays as an order repro: the scenario with that `[schedule]`.
+    pub order: Vec<Shown>,
     /// Most scheduling decisions in one run.
     pub deepest: usize,
     /// Wall time.
@@ -268,6 +275,7 @@ pub fn explore_with(
         complete: true,
         outcomes: Vec::new(),
         findings: Vec::new(),
+        order: Vec::new(),
         deepest: 0,
         seconds: 0.0,
     };
@@ -364,7 +372,41 @@ pub fn explore_with(
     if hashing {
         out.states = visited.len() as u64;
     }
+    out.order = order_dependence(design, s, &out.outcomes);
     out.seconds = start.elapsed().as_secs_f64();
+    out
+}
+
+/// The order check against every schedule: each outcome after the first (the canonical
+/// schedule's, [`Exploration::outcomes`]) compared with the first.
+fn order_dependence(design: &'static Design, s: &Scenario, outcomes: &[Outcome]) -> Vec<Shown> {
+    let mut out: Vec<Shown> = Vec::new();
+    let Some((canonical, others)) = outcomes.split_first() else {
+        return out;
+    };
+    if !checks::user_acts_on_a_quiet_system(s) {
+        return out;
+    }
+    for o in others {
+        for f in checks::order_differences(design, &o.observations, &canonical.observations) {
+            if design.declaration(&f.title, None).is_some() {
+                continue;
+            }
+            match out.iter_mut().find(|x| x.title == f.title) {
+                Some(x) => {
+                    x.runs += o.runs;
+                    if o.schedule.len() < x.schedule.len() {
+                        x.schedule = o.schedule.clone();
+                    }
+                }
+                None => out.push(Shown {
+                    title: f.title,
+                    schedule: o.schedule.clone(),
+                    runs: o.runs,
+                }),
+            }
+        }
+    }
     out
 }
 
