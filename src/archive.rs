@@ -249,6 +249,20 @@ pub fn write_root_cause(
     Ok(d)
 }
 
+/// Every root-cause directory below `dir` with the title of the finding its repro is stamped
+/// with (directories whose repro does not load or carries no stamp are left out).
+pub fn reported_titles(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
+    root_cause_dirs(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|d| {
+            let l = file::load(&d.join("scenario.scn"), ReadOptions::default()).ok()?;
+            let t = Target::from_stamp(&l.meta()).ok()?;
+            Some((t.title, d))
+        })
+        .collect()
+}
+
 /// The directory below `dir` that already reports `rc`: one whose stamped finding is one of
 /// its titles, or — the same problem found by another check (a v4 leak under the spec check
 /// and the region divergence from mainline it makes) — one whose finding shows on `rc`'s

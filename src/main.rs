@@ -265,8 +265,24 @@ enum Cmd {
     /// each with the shortest schedule that reaches it (exit 1 if a design ends in more than
     /// one way or shows a finding).
     Explore {
-        /// The scenario (text or raw).
-        input: PathBuf,
+        /// The scenario (text or raw); leave it out with `--bound`.
+        #[arg(required_unless_present = "bound", conflicts_with = "bound")]
+        input: Option<PathBuf>,
+        /// Instead of one scenario, every combination of a bound: a preset (`tiny`, `small`,
+        /// `series`) or `shapes=A+B,kconfig=K+L,events=E+F` (shapes: cxl-sr, cxl-empty,
+        /// assembly-failure, hmem-only, tiled, two-windows; kconfig: all, modular, builtin or
+        /// three letters for the CXL drivers y/m, DEV_DAX_HMEM and DEV_DAX_CXL y/m/n; events:
+        /// boot, reload-hmem, reload-dax-cxl). Prints per design the combinations exhausted,
+        /// those that end in more than one way, and each finding as new, known or mainline
+        /// too (exit 1 if a new one).
+        #[arg(long)]
+        bound: Option<String>,
+        /// Threads for `--bound` (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// With `--bound`: the root causes already reported, by stamped title.
+        #[arg(long, default_value = "reports")]
+        reports: PathBuf,
         /// Designs, comma-separated (default: every design).
         #[arg(long, value_delimiter = ',')]
         designs: Vec<String>,
@@ -584,19 +600,31 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Explore {
             input,
+            bound,
+            jobs,
+            reports,
             designs,
             max_runs,
             no_state_hashing,
             out,
             reading,
-        } => explore_cmd(
-            &input,
-            &designs,
-            max_runs,
-            !no_state_hashing,
-            out.as_deref(),
-            reading,
-        ),
+        } => match (input, bound) {
+            (_, Some(bound)) => {
+                if no_state_hashing {
+                    bail!("--no-state-hashing applies to one scenario, not to --bound");
+                }
+                explore_bound_cmd(&bound, &designs, max_runs, jobs, &reports, out.as_deref())
+            }
+            (Some(input), None) => explore_cmd(
+                &input,
+                &designs,
+                max_runs,
+                !no_state_hashing,
+                out.as_deref(),
+                reading,
+            ),
+            (None, None) => bail!("explore: give a scenario or --bound"),
+        },
         Cmd::Bench {
             minimize: Some(dir),
             ..
@@ -1551,6 +1579,125 @@ fn explore_cmd(
     }
     println!("(a schedule replays as the scenario's [schedule] section: one byte per decision)");
     Ok(code(found))
+}
+
+/// See [`Cmd::Explore`] with `--bound`.
+fn explore_bound_cmd(
+    spec: &str,
+    designs: &[String],
+    max_runs: u64,
+    jobs: Option<usize>,
+    reports: &Path,
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    use srfuzz::explore::bound::{self, Bound, Standing};
+    let reported = srfuzz::archive::reported_titles(reports);
+    let b = Bound::parse(spec).map_err(|e| anyhow::anyhow!("--bound: {e}"))?;
+    let ds: Vec<&'static Design> = if designs.is_empty() {
+        designs::all().iter().collect()
+    } else {
+        pick_designs(designs)?
+    };
+    let jobs = jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let (scenarios, unfit) = b.scenarios(&ds);
+    let combos = scenarios.len();
+    println!(
+        "bound: {} shape(s) × {} kconfig request(s) × {} event list(s): {combos} distinct \
+         combination(s), each on {} design(s), at most {max_runs} runs each, {jobs} job(s)",
+        b.shapes.len(),
+        b.kconfigs.len(),
+        b.events.len(),
+        ds.len()
+    );
+    if let Some(first) = unfit.first() {
+        println!(
+            "{} combination(s) left out: their events do not fit the shape (e.g. {first})",
+            unfit.len()
+        );
+    }
+    let bar = indicatif::ProgressBar::new(combos as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "explore {bar:30} {pos}/{len} combinations {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let start = std::time::Instant::now();
+    let results = bound::explore_bound(
+        &b,
+        &ds,
+        max_runs,
+        jobs,
+        srfuzz::checks::known_from_env(),
+        &|n, _| bar.set_position(n as u64),
+    );
+    bar.finish_and_clear();
+    let mut new = 0;
+    for r in &results {
+        println!(
+            "--- {}: {} combination(s), {} exhausted, {} end in more than one way; {} state(s), \
+             {} run(s), {:.1} s ({:.0} states/s)",
+            r.design.name,
+            r.combinations,
+            r.combinations as usize - r.incomplete.len(),
+            r.order_dependent,
+            r.states,
+            r.runs,
+            r.seconds,
+            r.states as f64 / r.seconds.max(1e-9)
+        );
+        for i in &r.incomplete {
+            println!("INCOMPLETE {i} (stopped at --max-runs: not clean, only unexplored)");
+        }
+        for f in &r.found {
+            let already = reported.iter().find(|(t, _)| *t == f.title);
+            let label = match (f.standing, already) {
+                (Standing::New, Some((_, d))) => format!("REPORTED in {}:", d.display()),
+                (Standing::New, None) => {
+                    new += 1;
+                    "FINDING".to_string()
+                }
+                (Standing::Known, _) => "KNOWN".to_string(),
+                (Standing::MainlineToo, _) => "MAINLINE TOO".to_string(),
+            };
+            println!(
+                "{label} {}: {} ({} combination(s); e.g. {})",
+                f.check.name(),
+                f.title,
+                f.combinations,
+                f.example_name
+            );
+            if let Some(dir) = out {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                let stamp = Meta {
+                    check: Some(f.check.stamp()),
+                    finding: Some(f.title.clone()),
+                    ..Meta::now()
+                };
+                let path = dir.join(format!(
+                    "{}-{:016x}.scn",
+                    r.design.name,
+                    campaign::title_hash(&f.title)
+                ));
+                file::write_atomic(&path, file::stamped_text(&f.example, &stamp).as_bytes())
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("  written to {}", path.display());
+            }
+        }
+    }
+    println!(
+        "{combos} combination(s) in {:.1} s; {new} new finding(s){}",
+        start.elapsed().as_secs_f64(),
+        if new > 0 && out.is_some() {
+            " (`srfuzz triage` on the --out directory groups them into root causes)"
+        } else {
+            ""
+        }
+    );
+    Ok(code(new > 0))
 }
 
 /// See [`Cmd::Bench`]: time to first finding per root cause, five seeds, at most `seconds`

@@ -89,7 +89,12 @@ impl KnownList {
 
     /// The entry that covers finding `f`, if any.
     pub fn lookup(&self, f: &Finding) -> Option<&KnownEntry> {
-        self.entries.iter().find(|e| glob(&e.title, &f.title))
+        self.lookup_title(&f.title)
+    }
+
+    /// The first entry whose pattern matches a finding's title.
+    pub fn lookup_title(&self, title: &str) -> Option<&KnownEntry> {
+        self.entries.iter().find(|e| glob(&e.title, title))
     }
 }
 

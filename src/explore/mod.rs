@@ -66,6 +66,8 @@
 //! order (device ids, region ids, resource nodes, task ids) renamed consistently, which is
 //! not done, so the key is not canonicalized.
 
+pub mod bound;
+
 use crate::checks;
 use crate::designs::Design;
 use crate::kernel::sched::{Control, Hook, Step};
