@@ -338,7 +338,7 @@ fn run_inner(
         .collect();
     let last = observe(&kernel, "end".into(), outcome, &blocked);
     let mut kernel = kernel;
-    let mut observations = std::mem::take(&mut kernel.observations);
+    let mut observations = std::mem::take(kernel.observations.untracked_mut());
     observations.push(last);
     Some(Run {
         design: design.name,

@@ -295,10 +295,8 @@ pub fn observe(
                             function: format!(
                                 "{} probe, run by {}",
                                 drv.name(),
-                                k.sched
-                                    .tasks
-                                    .get(task.0 as usize)
-                                    .map_or_else(|| "-".to_string(), |t| task_name(k, t.body))
+                                k.task_body(*task)
+                                    .map_or_else(|| "-".to_string(), |b| task_name(k, b))
                             ),
                             patch: None,
                         })
@@ -356,7 +354,7 @@ pub fn observe(
             .filter(|r| r.present && r.online)
             .map(|r| (r.start, r.end))
             .collect(),
-        teardowns: k.teardowns.clone(),
+        teardowns: k.teardowns.to_vec(),
         context: context(k),
     }
 }

@@ -179,7 +179,8 @@ fn kill_defer_work(k: &mut Kernel, pdev: u64) {
     let w = bus_work(k);
     let wk = k.sched.works[w.0 as usize];
     if wk.pending || wk.running.is_some() {
-        let task = k.sched.current;
+        // Untracked: the polled task (none outside a task), the same at every poll of it.
+        let task = *k.sched.current.untracked();
         k.dc.pending_waits.push(PendingWait {
             task,
             wait: Wait::WorkIdle(w),

@@ -27,16 +27,24 @@
 //!   timeline, which stays empty when `reporting` is off, as here);
 //! - the polls made so far (the step bound ends a run after a fixed number of polls, so two
 //!   otherwise equal states with different counts can end differently);
-//! - (b) for each live task, its id and a fingerprint: the hash chain of the kernel's state
-//!   hash at each of its polls so far (0 for a task never polled). Its body and wait are in
+//! - (b) for each live task, its id and a fingerprint: the hash chain, over its polls so far,
+//!   of the parts of the kernel each poll touched ([`crate::kernel::footprint`]) and their
+//!   hashes at the start of that poll (0 for a task never polled). Its body and wait are in
 //!   (a) already. Finished tasks drop out: their locals can no longer matter.
 //!
 //! Why equal keys have equal futures (soundness). Between scheduling points a task runs alone
 //! and deterministically, reading and writing only the kernel and its own locals (the
 //! platform, the events and the design's ops are the same in every run of one exploration).
-//! So a task's local state after its n-th poll is a function of its body and the kernel
-//! states it was polled in, which its fingerprint determines (by induction on n; a future
-//! not yet polled is a function of its body). The executor's own state (the live list, the
+//! Two polls of one task with equal locals, in kernels whose parts that the first poll
+//! touched are equal, run alike: in lockstep, each access is to a touched part, whose first
+//! access sees equal contents and later ones only what the poll itself wrote; so they touch
+//! the same parts and leave equal locals. (Every access to the kernel's changing state goes
+//! through the footprint's recording types; the few accesses that are not recorded read
+//! values that are the same at the start of every poll of the task, or are blind writes, and
+//! say so where they are made.) So a task's local state after its n-th poll is a function of
+//! its body and, for each poll, what it touched and those parts' contents — which its
+//! fingerprint determines (by induction on n; a future not yet polled is a function of its
+//! body). The executor's own state (the live list, the
 //! futures) is a function of the tasks. Equal keys therefore mean equal kernels, equal live
 //! tasks with equal local states and equal poll counts: every choice sequence from there
 //! produces the same kernels, the same observations and the same ending. The walk prunes a
@@ -52,10 +60,10 @@
 //! Caveats, written down: keys are 128-bit hashes ([`crate::kernel::state::StateHasher`], not
 //! cryptographic), so a collision between two states of one exploration would prune wrongly
 //! (about n²/2¹²⁹ for n states if it behaves like a random function); a fingerprint records
-//! the whole kernel at each poll, not what the task read, so two orders of tasks that do not
-//! interact still give the tasks that stay alive different fingerprints and are merged only
-//! once those tasks finish — sound, but it merges far less than a partial-order reduction
-//! would. An outcome's or finding's schedule is the shortest seen, which need not be the
+//! the parts a poll touched, read or written, at the granularity of [`footprint::PARTS`] (a
+//! kernel field, a scheduler or driver-core field, one work item), so two orders of tasks
+//! that touch a common part still give the tasks that stay alive different fingerprints —
+//! sound, but it merges less than finer footprints would. An outcome's or finding's schedule is the shortest seen, which need not be the
 //! shortest that exists once runs are pruned; its `runs` counts leaves, not schedules.
 //! `--no-state-hashing` ([`explore_with`] with `hashing` off) runs every schedule to the end.
 //!
@@ -71,7 +79,8 @@ pub mod bound;
 use crate::checks;
 use crate::designs::Design;
 use crate::kernel::sched::{Control, Hook, Step};
-use crate::kernel::state::StateHasher;
+use crate::kernel::footprint;
+use crate::kernel::state::{self, StateHasher};
 use crate::kernel::Kernel;
 use crate::model;
 use crate::scenario::Scenario;
@@ -164,10 +173,10 @@ impl Hasher for PassThrough {
 
 type Visited = HashSet<u128, BuildHasherDefault<PassThrough>>;
 
-/// What a run needs to go on from a state its parent reached: the kernel's hash there and
-/// every task's fingerprint, before the poll of that decision.
+/// What a run needs to go on from a state its parent reached: every task's fingerprint
+/// there, before the poll of that decision (the kernel there is the run's own: runs are
+/// deterministic).
 struct Snapshot {
-    kernel: u128,
     fingerprints: Vec<u128>,
 }
 
@@ -187,25 +196,80 @@ struct Walker<'v> {
     resume: Option<(u32, Rc<Snapshot>)>,
     /// Past the replayed part: fingerprints are kept up to date.
     hashing: bool,
-    /// Each task's fingerprint, by task id: the hash chain of the kernel's hash at each of its
-    /// polls so far (0: never polled).
+    /// Each task's fingerprint, by task id: the hash chain, over its polls so far, of the parts
+    /// of the kernel each poll touched and their hashes at its start (0: never polled).
     fingerprints: Vec<u128>,
+    /// The hash of each part of the kernel at the start of the poll being made.
+    start: [u128; footprint::PARTS.len()],
+    /// The hash of each work item there.
+    start_works: Vec<u128>,
+    /// What the last poll touched, when it was hashed and `start` was up to date before it.
+    last: Option<footprint::Touched>,
     /// The state at each new decision this run reached, in order (the first is the decision
     /// right after the prefix).
     new: Vec<Rc<Snapshot>>,
 }
 
 impl Walker<'_> {
-    /// The task `t` is polled with the kernel in state `kernel`.
-    fn advance(&mut self, t: crate::kernel::sched::TaskId, kernel: u128) {
+    /// The task `t` was polled and touched the parts `touched` (whose hashes at the start of
+    /// the poll are in `self.start`).
+    fn advance(&mut self, t: crate::kernel::sched::TaskId, touched: footprint::Touched) {
         let i = t.0 as usize;
         if self.fingerprints.len() <= i {
             self.fingerprints.resize(i + 1, 0);
         }
         let mut h = StateHasher::new();
         h.write_u128_words(self.fingerprints[i]);
-        h.write_u128_words(kernel);
+        h.write_u64(touched.parts);
+        h.write_u64(touched.works);
+        for (bit, part) in self.start.iter().enumerate() {
+            if touched.parts & (1 << bit) != 0 {
+                h.write_u128_words(*part);
+            }
+        }
+        for (bit, item) in self.start_works.iter().enumerate().take(64) {
+            if touched.works & (1 << bit) != 0 {
+                h.write_u128_words(*item);
+            }
+        }
         self.fingerprints[i] = h.finish128();
+    }
+
+    /// Records the kernel's parts at the start of a poll; returns the whole kernel's hash.
+    /// Right after a hashed poll only what it touched and what the executor writes between
+    /// polls ([`footprint::BETWEEN_POLLS`]) can differ from the last start, so only those are
+    /// hashed again.
+    fn at_start(&mut self, k: &Kernel) -> u128 {
+        let n = k.sched.works.untracked().len();
+        match self.last.take() {
+            Some(t) => {
+                let mut dirty = t.parts | footprint::BETWEEN_POLLS;
+                if t.works != 0 {
+                    dirty |= 1 << footprint::WORKS_ALL;
+                }
+                for (i, part) in self.start.iter_mut().enumerate() {
+                    if dirty & (1 << i) != 0 {
+                        *part = k.part_hash(i);
+                    }
+                }
+                let all = t.parts & (1 << footprint::WORKS_ALL) != 0;
+                let old = self.start_works.len();
+                self.start_works.resize(n, 0);
+                for (i, item) in self.start_works.iter_mut().enumerate() {
+                    if all || i >= old || (i < 64 && t.works & (1 << i) != 0) {
+                        *item = k.work_hash(i);
+                    }
+                }
+            }
+            None => {
+                self.start = k.part_hashes();
+                self.start_works = (0..n).map(|i| k.work_hash(i)).collect();
+            }
+        }
+        // What the tests check on every state: the cache is what hashing afresh gives.
+        debug_assert_eq!(self.start, k.part_hashes(), "a part changed untouched");
+        debug_assert!((0..n).all(|i| self.start_works[i] == k.work_hash(i)));
+        state::combine(&self.start)
     }
 
     /// The exploration state at a decision: the kernel's state, the polls made (the step bound
@@ -236,24 +300,36 @@ impl Hook for Walker<'_> {
                         let snap = snap.clone();
                         self.fingerprints.clone_from(&snap.fingerprints);
                         self.hashing = true;
-                        self.advance(step.pick, snap.kernel);
+                        self.at_start(k);
                         return Control::Continue;
                     }
                 }
-                let kernel = k.state_hash();
+                let kernel = self.at_start(k);
                 if !self.visited.insert(self.key(k, kernel, step.steps)) {
                     return Control::Stop;
                 }
                 self.new.push(Rc::new(Snapshot {
-                    kernel,
                     fingerprints: self.fingerprints.clone(),
                 }));
-                self.advance(step.pick, kernel);
             }
-            None if self.hashing => self.advance(step.pick, k.state_hash()),
+            None if self.hashing => {
+                self.at_start(k);
+            }
             None => {}
         }
         Control::Continue
+    }
+
+    fn after_poll(
+        &mut self,
+        _k: &Kernel,
+        task: crate::kernel::sched::TaskId,
+        touched: footprint::Touched,
+    ) {
+        if self.hashing {
+            self.last = Some(touched);
+            self.advance(task, touched);
+        }
     }
 }
 
@@ -297,6 +373,9 @@ pub fn explore_with(
                 resume: at.map(|a| (prefix.len() as u32 - 1, a)),
                 hashing: prefix.is_empty(),
                 fingerprints: Vec::new(),
+                start: [0; footprint::PARTS.len()],
+                start_works: Vec::new(),
+                last: None,
                 new: Vec::new(),
             };
             let (run, arities) =

@@ -38,7 +38,8 @@ impl Frame {
 
 impl Kernel {
     fn me(&self) -> TaskId {
-        self.sched.current.unwrap_or(TaskId(u32::MAX))
+        // Untracked: the polled task, the same at every poll of it.
+        self.sched.current.untracked().unwrap_or(TaskId(u32::MAX))
     }
 
     /// Pushes a cause frame for the current task; pair with [`Kernel::pop_cause`].

@@ -17,6 +17,7 @@ use crate::kernel::errno::{Errno, KResult};
 use crate::kernel::log::LogEvent;
 use crate::kernel::module::Module;
 use crate::kernel::resource::Name;
+use crate::kernel::footprint::Tracked;
 use crate::kernel::sched::{TaskBody, Wait, WorkId};
 use crate::kernel::Kernel;
 
@@ -211,42 +212,42 @@ pub struct Driver {
 #[derive(Clone, Hash, Debug, Default)]
 pub struct DriverCore {
     /// Every device ever created (unregistered ones stay, `registered == false`).
-    pub devices: Vec<Device>,
+    pub devices: Tracked<Vec<Device>, 24>,
     /// Every driver ever registered, in registration order.
-    pub drivers: Vec<Driver>,
+    pub drivers: Tracked<Vec<Driver>, 25>,
     /// The drivers registered now, in registration order (the bus's `klist_drivers`): what
     /// `__device_attach` walks, instead of every driver ever registered (each module load
     /// adds one, so the walk grew with the length of the run).
-    pub registered_drivers: Vec<DrvId>,
+    pub registered_drivers: Tracked<Vec<DrvId>, 26>,
     /// `deferred_probe_pending_list`.
-    pub deferred: Vec<DevId>,
+    pub deferred: Tracked<Vec<DevId>, 27>,
     /// `deferred_probe_active_list`: what the next `deferred_probe_work` run retries.
-    pub deferred_active: Vec<DevId>,
+    pub deferred_active: Tracked<Vec<DevId>, 28>,
     /// `deferred_trigger_count`.
-    pub deferred_trigger_count: u64,
+    pub deferred_trigger_count: Tracked<u64, 29>,
     /// Binds so far (orders `klist_devices`).
-    pub bind_counter: u64,
+    pub bind_counter: Tracked<u64, 30>,
     /// `driver_deferred_probe_enable`, set by `deferred_probe_initcall` at late_initcall.
-    pub deferred_probe_enable: bool,
+    pub deferred_probe_enable: Tracked<bool, 31>,
     /// `deferred_probe_work`.
-    pub deferred_probe_work: Option<WorkId>,
+    pub deferred_probe_work: Tracked<Option<WorkId>, 32>,
     /// Async attaches scheduled and not finished (`async_synchronize_full` waits for them).
-    pub async_pending: u32,
+    pub async_pending: Tracked<u32, 33>,
     /// Waits that devm release actions asked for (see the module docs).
-    pub pending_waits: Vec<PendingWait>,
+    pub pending_waits: Tracked<Vec<PendingWait>, 34>,
     /// udev's side of `kobject_uevent(KOBJ_ADD)`: see [`Udev`].
-    pub udev: Udev,
+    pub udev: Tracked<Udev, 35>,
     /// The registered devices, in creation order: what the walks over devices visit
     /// ([`Walk`]), so that a walk costs what is registered, not every device ever created
     /// (each module load grew with the length of the run).
-    pub registered: Vec<DevId>,
+    pub registered: Tracked<Vec<DevId>, 36>,
     /// The registered devices of each bus by name, one list per [`Bus`] sorted by name (the
     /// bus's sysfs directory, which refuses a duplicate name), kept once more than
     /// [`NAME_SCAN`] devices are registered at a time; until then `device_add` compares names
     /// with the registered devices one by one, which is cheaper for the few devices of most
     /// runs. Either way a lookup never scans [`DriverCore::devices`], every device ever
     /// created (registering n devices was O(n²)).
-    pub bus_names: Option<Box<BusNames>>,
+    pub bus_names: Tracked<Option<Box<BusNames>>, 37>,
 }
 
 /// The registered devices of each [`Bus`] (indexed by `bus as usize`), sorted by name.
@@ -260,12 +261,12 @@ impl DriverCore {
     /// The registered devices in creation order: the order of the kernel's `klist_devices`
     /// walks (`bus_for_each_dev`), which the model's walks have always used.
     pub fn registered_devices(&self) -> Vec<DevId> {
-        self.registered.clone()
+        self.registered.to_vec()
     }
 
     /// Whether a device named `name` is registered on `bus`.
     fn name_taken(&self, bus: Bus, name: Name) -> bool {
-        match &self.bus_names {
+        match &*self.bus_names {
             Some(names) => names[bus as usize]
                 .binary_search_by(|(n, _)| n.cmp(&name))
                 .is_ok(),
@@ -285,20 +286,20 @@ impl DriverCore {
     fn index_add(&mut self, d: DevId, bus: Bus, name: Name) {
         let at = self.registered.partition_point(|&x| x < d);
         self.registered.insert(at, d);
-        if let Some(names) = &mut self.bus_names {
+        if let Some(names) = &mut *self.bus_names {
             let list = &mut names[bus as usize];
             let at = list.partition_point(|(n, _)| *n < name);
             list.insert(at, (name, d));
         } else if self.registered.len() > NAME_SCAN {
             let mut names: Box<BusNames> = Box::default();
-            for &r in &self.registered {
+            for &r in self.registered.iter() {
                 let o = &self.devices[r.0 as usize];
                 names[o.bus as usize].push((o.name, r));
             }
             for list in names.iter_mut() {
                 list.sort_unstable_by_key(|&(n, _)| n);
             }
-            self.bus_names = Some(names);
+            *self.bus_names = Some(names);
         }
     }
 
@@ -307,7 +308,7 @@ impl DriverCore {
         if let Ok(at) = self.registered.binary_search(&d) {
             self.registered.remove(at);
         }
-        if let Some(names) = &mut self.bus_names {
+        if let Some(names) = &mut *self.bus_names {
             let list = &mut names[bus as usize];
             if let Ok(at) = list.binary_search_by(|(n, _)| n.cmp(&name)) {
                 let (_, was) = list.remove(at);
@@ -456,7 +457,7 @@ impl Kernel {
             return;
         }
         if let Some(t) = self.dc.udev.loads[m.idx()] {
-            if self.sched.tasks[t.0 as usize].alive {
+            if self.task_alive(t) {
                 return;
             }
         }
@@ -552,7 +553,8 @@ impl Kernel {
             wk.cancelled += 1;
         }
         if wk.running.is_some() {
-            let task = self.sched.current;
+            // Untracked: the polled task (none outside a task), the same at every poll of it.
+            let task = *self.sched.current.untracked();
             self.dc.pending_waits.push(PendingWait {
                 task,
                 wait: Wait::WorkNotRunning(w),
@@ -610,7 +612,7 @@ impl Kernel {
         }
         if allow_async && have_async && !self.dev(d).async_pending {
             self.dev_mut(d).async_pending = true;
-            self.dc.async_pending += 1;
+            *self.dc.async_pending += 1;
             self.spawn(TaskBody::AsyncProbe(d));
         }
         false
@@ -620,7 +622,7 @@ impl Kernel {
     /// `__driver_attach_async_helper`): probes the device with the matching async drivers.
     pub fn async_attach(&mut self, d: DevId) {
         self.dev_mut(d).async_pending = false;
-        self.dc.async_pending -= 1;
+        *self.dc.async_pending -= 1;
         if self.dev(d).driver.is_some() || !self.dev(d).registered {
             return;
         }
@@ -660,12 +662,12 @@ impl Kernel {
             return Err(Errno::EBUSY);
         }
         self.dev_mut(d).driver = Some(drv);
-        let trigger_count = self.dc.deferred_trigger_count;
+        let trigger_count = *self.dc.deferred_trigger_count;
         let ret = self.call_probe(kind, d);
         match ret {
             Ok(()) => {
-                self.dc.bind_counter += 1;
-                let seq = self.dc.bind_counter;
+                *self.dc.bind_counter += 1;
+                let seq = *self.dc.bind_counter;
                 let dev = self.dev_mut(d);
                 dev.probe_err = None;
                 dev.bind_seq = seq;
@@ -687,7 +689,7 @@ impl Kernel {
                 if e == Errno::EPROBE_DEFER {
                     self.driver_deferred_probe_add(d);
                     // "Did a trigger occur while probing? Need to re-trigger if yes"
-                    if trigger_count != self.dc.deferred_trigger_count {
+                    if trigger_count != *self.dc.deferred_trigger_count {
                         self.driver_deferred_probe_trigger();
                     }
                 }
@@ -750,7 +752,7 @@ impl Kernel {
             if prefer_async {
                 if !dev.async_pending {
                     self.dev_mut(d).async_pending = true;
-                    self.dc.async_pending += 1;
+                    *self.dc.async_pending += 1;
                     self.spawn(TaskBody::AsyncProbe(d));
                 }
             } else {
@@ -821,11 +823,11 @@ impl Kernel {
     /// move the pending list to the active list and queue `deferred_probe_work` (even when
     /// there is nothing to retry, as the kernel does).
     pub fn driver_deferred_probe_trigger(&mut self) {
-        if !self.dc.deferred_probe_enable {
+        if !*self.dc.deferred_probe_enable {
             return;
         }
-        self.dc.deferred_trigger_count += 1;
-        let pending = std::mem::take(&mut self.dc.deferred);
+        *self.dc.deferred_trigger_count += 1;
+        let pending = std::mem::take(&mut *self.dc.deferred);
         self.dc.deferred_active.extend(pending);
         let w = self.deferred_probe_work();
         self.queue_work(w);
@@ -833,11 +835,11 @@ impl Kernel {
 
     /// The `deferred_probe_work` item, created on first use.
     pub fn deferred_probe_work(&mut self) -> WorkId {
-        match self.dc.deferred_probe_work {
+        match *self.dc.deferred_probe_work {
             Some(w) => w,
             None => {
                 let w = self.init_work("deferred_probe_work", Some(deferred_probe_work_func), 0);
-                self.dc.deferred_probe_work = Some(w);
+                *self.dc.deferred_probe_work = Some(w);
                 w
             }
         }
@@ -863,7 +865,7 @@ impl Kernel {
             let wk = &self.sched.works[w.0 as usize];
             !wk.pending && wk.running.is_none()
         });
-        work_idle && self.dc.async_pending == 0
+        work_idle && *self.dc.async_pending == 0
     }
 }
 

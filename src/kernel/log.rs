@@ -49,7 +49,8 @@ impl Kernel {
         if !self.reporting {
             return;
         }
-        let t = self.sched.current.unwrap_or(TaskId(u32::MAX));
+        // Untracked: the polled task, the same at every poll of it (and only when reporting).
+        let t = self.sched.current.untracked().unwrap_or(TaskId(u32::MAX));
         self.timeline.push((t, ev));
     }
 

@@ -7,6 +7,7 @@
 pub mod cause;
 pub mod driver_core;
 pub mod errno;
+pub mod footprint;
 pub mod kconfig;
 pub mod log;
 pub mod modprobe;
@@ -22,6 +23,7 @@ use crate::drivers::hmem::HmemState;
 use crate::drivers::kmem::MemoryHotplug;
 use crate::scenario::{Event, Platform};
 use driver_core::DriverCore;
+use footprint::Tracked;
 use kconfig::Kconfig;
 use log::{LogEvent, Warn};
 use module::ModState;
@@ -86,7 +88,7 @@ pub struct Kernel {
     /// Userspace's actions.
     pub events: Rc<[Event]>,
     /// Every `struct resource`.
-    pub res: ResourceArena,
+    pub res: Tracked<ResourceArena, 0>,
     /// `iomem_resource` ("PCI mem", the root of /proc/iomem).
     pub iomem: ResId,
     /// `soft_reserve_resource`: the private staging tree that later designs add; created in
@@ -97,33 +99,33 @@ pub struct Kernel {
     /// Buses, devices, drivers.
     pub dc: DriverCore,
     /// Load state per [`module::Module`].
-    pub modules: [ModState; 9],
+    pub modules: Tracked<[ModState; 9], 1>,
     /// `memregion_ida`: ids for CXL regions and hmem devices.
-    pub memregion: Ida,
+    pub memregion: Tracked<Ida, 2>,
     /// CXL core, ports, regions.
-    pub cxl: CxlState,
+    pub cxl: Tracked<CxlState, 3>,
     /// DAX core: dax regions and dev_dax.
-    pub dax: DaxState,
+    pub dax: Tracked<DaxState, 4>,
     /// HMEM: device.c and hmem.c state.
-    pub hmem: HmemState,
+    pub hmem: Tracked<HmemState, 5>,
     /// Memory hotplug: what kmem added.
-    pub mem: MemoryHotplug,
+    pub mem: Tracked<MemoryHotplug, 6>,
     /// The timeline.
     pub timeline: Vec<(TaskId, LogEvent)>,
     /// WARNs.
-    pub warns: Vec<Warn>,
+    pub warns: Tracked<Vec<Warn>, 7>,
     /// Memory-safety errors KASAN would report, as (function, `invalid-free` /
     /// `use-after-free`).
-    pub memory_errors: Vec<Warn>,
+    pub memory_errors: Tracked<Vec<Warn>, 8>,
     /// Observations recorded at `settle` points.
-    pub observations: Vec<srfuzz_oracle::Observation>,
+    pub observations: Tracked<Vec<srfuzz_oracle::Observation>, 9>,
     /// Regions unregistered, with what was online in their range and why, in order.
-    pub teardowns: Vec<srfuzz_oracle::TeardownObs>,
+    pub teardowns: Tracked<Vec<srfuzz_oracle::TeardownObs>, 10>,
     /// Cause frames per task ([`cause`]).
-    pub causes: Vec<(TaskId, cause::Frame)>,
+    pub causes: Tracked<Vec<(TaskId, cause::Frame)>, 11>,
     /// Modules the user unloaded with `rmmod` (a later load clears it): the judges do not count
     /// on a driver the user took away.
-    pub user_removed: [bool; 9],
+    pub user_removed: Tracked<[bool; 9], 12>,
     /// What the observations' context takes from the configuration, platform and events
     /// alone, computed at the first observation.
     pub run_facts: std::cell::OnceCell<crate::observe::RunFacts>,
@@ -152,30 +154,30 @@ impl Kernel {
             e820_sr: plat.e820_soft_reserved(),
             plat,
             events,
-            res,
+            res: Tracked::new(res),
             iomem,
             soft_reserve,
             sched: Sched::default(),
             dc: DriverCore {
                 // Room for what most runs register, so that neither list grows while they do.
-                registered: Vec::with_capacity(16),
-                registered_drivers: Vec::with_capacity(16),
+                registered: Tracked::new(Vec::with_capacity(16)),
+                registered_drivers: Tracked::new(Vec::with_capacity(16)),
                 ..DriverCore::default()
             },
-            modules: [ModState::Unloaded; 9],
-            memregion: Ida::default(),
-            cxl: CxlState::default(),
-            dax,
-            hmem,
-            mem: MemoryHotplug::default(),
+            modules: Tracked::new([ModState::Unloaded; 9]),
+            memregion: Tracked::default(),
+            cxl: Tracked::default(),
+            dax: Tracked::new(dax),
+            hmem: Tracked::new(hmem),
+            mem: Tracked::default(),
             timeline: Vec::new(),
-            warns: Vec::new(),
-            memory_errors: Vec::new(),
-            observations: Vec::new(),
+            warns: Tracked::default(),
+            memory_errors: Tracked::default(),
+            observations: Tracked::default(),
             reporting: true,
-            teardowns: Vec::new(),
-            causes: Vec::new(),
-            user_removed: [false; 9],
+            teardowns: Tracked::default(),
+            causes: Tracked::default(),
+            user_removed: Tracked::new([false; 9]),
             run_facts: std::cell::OnceCell::new(),
         }
     }

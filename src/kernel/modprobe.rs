@@ -161,7 +161,7 @@ async fn kernel_init(k: KRef) {
     deferred_probe_initcall(&k).await;
     // kernel_init(): "need to finish all async __init code before freeing the memory"
     async_synchronize_full(&k).await;
-    k.borrow_mut().sched.init_done = true;
+    *k.borrow_mut().sched.init_done = true;
 }
 
 /// `late_initcall(deferred_probe_initcall)` (drivers/base/dd.c,
@@ -192,7 +192,7 @@ async fn deferred_probe_initcall(k: &KRef) {
         let w = {
             let mut kb = k.borrow_mut();
             if first {
-                kb.dc.deferred_probe_enable = true;
+                *kb.dc.deferred_probe_enable = true;
             }
             kb.driver_deferred_probe_trigger();
             kb.deferred_probe_work()

@@ -16,6 +16,7 @@
 //! orders tasks is the schedule. Same scenario, same run.
 
 use crate::kernel::driver_core::DevId;
+use crate::kernel::footprint::{self, Tracked};
 use crate::kernel::module::Module;
 use crate::kernel::{KRef, Kernel};
 use std::future::Future;
@@ -117,52 +118,132 @@ pub struct Work {
 /// A work function: `void (*work_func_t)(struct work_struct *)`, with the work's data word.
 pub type WorkFn = fn(KRef, u32) -> BoxFut<()>;
 
+/// The work items ([`Sched::works`], by [`WorkId`]), whose accesses are recorded item by item
+/// ([`footprint::touch_work`]): indexing touches the item, numbering or finding one by name
+/// touches the list of names ([`footprint::WORK_NAMES`]; a name never changes).
+#[derive(Default, Hash)]
+pub struct WorkTable(Vec<Work>);
+
+impl WorkTable {
+    /// How many items were declared.
+    pub fn len(&self) -> usize {
+        footprint::touch(footprint::WORK_NAMES);
+        self.0.len()
+    }
+
+    /// Whether none was.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Declares one more.
+    pub fn push(&mut self, w: Work) {
+        footprint::touch(footprint::WORK_NAMES);
+        self.0.push(w);
+    }
+
+    /// The first item named `name`.
+    pub fn position_by_name(&self, name: &str) -> Option<usize> {
+        footprint::touch(footprint::WORK_NAMES);
+        self.0.iter().position(|w| w.name == name)
+    }
+
+    /// Every item, unrecorded: for the executor and the hasher.
+    pub fn untracked(&self) -> &[Work] {
+        &self.0
+    }
+}
+
+impl std::ops::Index<usize> for WorkTable {
+    type Output = Work;
+    fn index(&self, i: usize) -> &Work {
+        footprint::touch_work(i);
+        &self.0[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for WorkTable {
+    fn index_mut(&mut self, i: usize) -> &mut Work {
+        footprint::touch_work(i);
+        &mut self.0[i]
+    }
+}
+
 /// Scheduler state inside the kernel.
 #[derive(Default, Hash)]
 pub struct Sched {
     /// Every task ever created, by id.
-    pub tasks: Vec<TaskInfo>,
+    pub tasks: Tracked<Vec<TaskInfo>, 13>,
     /// The task being polled.
-    pub current: Option<TaskId>,
+    pub current: Tracked<Option<TaskId>, 14>,
     /// Tasks created since the executor last looked.
-    pub spawned: Vec<TaskId>,
+    pub spawned: Tracked<Vec<TaskId>, 15>,
     /// Work items.
-    pub works: Vec<Work>,
+    pub works: WorkTable,
     /// Holder of each device lock, by device (grown on demand).
-    pub device_lock_owner: Vec<Option<TaskId>>,
+    pub device_lock_owner: Tracked<Vec<Option<TaskId>>, 17>,
     /// Readers holding `cxl_rwsem.region`.
-    pub region_rwsem_readers: u32,
+    pub region_rwsem_readers: Tracked<u32, 18>,
     /// Writer holding `cxl_rwsem.region`.
-    pub region_rwsem_writer: Option<TaskId>,
+    pub region_rwsem_writer: Tracked<Option<TaskId>, 19>,
     /// `kernel_init` has finished the initcalls.
-    pub init_done: bool,
+    pub init_done: Tracked<bool, 20>,
     /// Tasks created and not yet finished.
-    pub alive_count: u32,
+    pub alive_count: Tracked<u32, 21>,
     /// The instances queued on the ordered workqueue (`alloc_ordered_workqueue`: one at a time,
     /// in queueing order; post-merge's `dax_hmem_wq`), oldest first, each with its queueing
     /// number; an instance leaves when it has run (or was cancelled).
-    pub ordered: Vec<(u64, WorkId)>,
+    pub ordered: Tracked<Vec<(u64, WorkId)>, 22>,
     /// Instances ever queued on the ordered workqueue.
-    pub ordered_seq: u64,
+    pub ordered_seq: Tracked<u64, 23>,
 }
 
 impl Kernel {
     /// Creates a task; it becomes runnable at the next scheduling decision.
     pub fn spawn(&mut self, body: TaskBody) -> TaskId {
-        let id = TaskId(self.sched.tasks.len() as u32);
-        self.sched.tasks.push(TaskInfo {
+        // The new id is the number of tasks so far: what the spawn reads of the task table
+        // (the `TASK_COUNT` part); the entry is a blind write. The live count is a blind
+        // increment: its value flows nowhere but into itself (see `footprint`).
+        footprint::touch(footprint::TASK_COUNT);
+        let id = TaskId(self.sched.tasks.untracked().len() as u32);
+        self.sched.tasks.untracked_mut().push(TaskInfo {
             body,
             wait: None,
             alive: true,
         });
-        self.sched.alive_count += 1;
+        *self.sched.alive_count.untracked_mut() += 1;
         self.sched.spawned.push(id);
         id
     }
 
+    /// Whether task `t` has not finished (the `TASK_ALIVE` part: what a task reads of
+    /// another's entry, never its wait).
+    pub fn task_alive(&self, t: TaskId) -> bool {
+        footprint::touch(footprint::TASK_ALIVE);
+        self.sched.tasks.untracked()[t.0 as usize].alive
+    }
+
+    /// What task `t` runs (the `TASK_BODIES` part).
+    pub fn task_body(&self, t: TaskId) -> Option<TaskBody> {
+        footprint::touch(footprint::TASK_BODIES);
+        self.sched.tasks.untracked().get(t.0 as usize).map(|i| i.body)
+    }
+
+    /// The oldest async probe still running (the `ASYNC_PROBES` part: which async probes are
+    /// alive), what `async_synchronize_full` waits for next.
+    pub fn first_async_probe_alive(&self) -> Option<usize> {
+        footprint::touch(footprint::ASYNC_PROBES);
+        self.sched
+            .tasks
+            .untracked()
+            .iter()
+            .position(|t| t.alive && matches!(t.body, TaskBody::AsyncProbe(_)))
+    }
+
     /// The task being run.
     pub fn current(&self) -> TaskId {
-        self.sched.current.expect("kernel code runs inside a task")
+        // Untracked: during a poll it is the task being polled, the same at every poll of it.
+        self.sched.current.untracked().expect("kernel code runs inside a task")
     }
 
     /// Declares a work item (`INIT_WORK` when `func` is set, a zeroed work_struct otherwise).
@@ -200,8 +281,8 @@ impl Kernel {
         if !self.queue_work(work) {
             return false;
         }
-        self.sched.ordered_seq += 1;
-        let seq = self.sched.ordered_seq;
+        *self.sched.ordered_seq += 1;
+        let seq = *self.sched.ordered_seq;
         self.sched.ordered.push((seq, work));
         true
     }
@@ -210,7 +291,7 @@ impl Kernel {
     /// first use (the kernel's lives in the module's data; the model keeps it in
     /// [`Sched::works`] like every other item).
     pub fn declare_work(&mut self, name: &'static str, func: WorkFn) -> WorkId {
-        match self.sched.works.iter().position(|w| w.name == name) {
+        match self.sched.works.position_by_name(name) {
             Some(i) => WorkId(i as u32),
             None => self.init_work(name, Some(func), 0),
         }
@@ -220,8 +301,7 @@ impl Kernel {
     pub fn declared_work(&self, name: &'static str) -> Option<WorkId> {
         self.sched
             .works
-            .iter()
-            .position(|w| w.name == name)
+            .position_by_name(name)
             .map(|i| WorkId(i as u32))
     }
 
@@ -247,18 +327,18 @@ impl Kernel {
                 .copied()
                 .flatten()
                 .is_none_or(|o| o == me),
-            Wait::TaskDone(t) => !self.sched.tasks[t.0 as usize].alive,
+            Wait::TaskDone(t) => !self.task_alive(t),
             Wait::ModuleNotComing(m) => {
                 self.modules[m.idx()] != crate::kernel::module::ModState::Coming
             }
             Wait::RegionRwsemRead => self.sched.region_rwsem_writer.is_none(),
             Wait::RegionRwsemWrite => {
-                self.sched.region_rwsem_writer.is_none() && self.sched.region_rwsem_readers == 0
+                self.sched.region_rwsem_writer.is_none() && *self.sched.region_rwsem_readers == 0
             }
-            Wait::Quiescent => self.sched.alive_count == 1 && self.sched.tasks[me.0 as usize].alive,
+            Wait::Quiescent => *self.sched.alive_count == 1 && self.task_alive(me),
             Wait::OrderedTurn(seq) => self.sched.ordered.first().is_none_or(|&(s, _)| s >= seq),
             Wait::OrderedFlushed(seq) => self.sched.ordered.first().is_none_or(|&(s, _)| s > seq),
-            Wait::InitDone => self.sched.init_done,
+            Wait::InitDone => *self.sched.init_done,
         }
     }
 
@@ -272,8 +352,8 @@ impl Kernel {
                 }
                 self.sched.device_lock_owner[i] = Some(me);
             }
-            Wait::RegionRwsemRead => self.sched.region_rwsem_readers += 1,
-            Wait::RegionRwsemWrite => self.sched.region_rwsem_writer = Some(me),
+            Wait::RegionRwsemRead => *self.sched.region_rwsem_readers += 1,
+            Wait::RegionRwsemWrite => *self.sched.region_rwsem_writer = Some(me),
             _ => {}
         }
     }
@@ -287,12 +367,12 @@ impl Kernel {
 
     /// `up_read(&cxl_rwsem.region)`.
     pub fn region_rwsem_up_read(&mut self) {
-        self.sched.region_rwsem_readers -= 1;
+        *self.sched.region_rwsem_readers -= 1;
     }
 
     /// `up_write(&cxl_rwsem.region)`.
     pub fn region_rwsem_up_write(&mut self) {
-        self.sched.region_rwsem_writer = None;
+        *self.sched.region_rwsem_writer = None;
     }
 }
 
@@ -319,11 +399,20 @@ impl Future for BlockOn {
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
         let mut k = self.k.borrow_mut();
         let me = k.current();
-        if self.yielded && k.wait_satisfied(self.wait, me) {
+        if self.yielded {
+            // The executor polls a blocked task only once its wait holds, and this is the first
+            // code the poll runs: the check always passes, so it is no read of the poll's
+            // (untracked, see `footprint`); what the wait grants (a lock) is.
+            assert!(
+                footprint::untracked(|| k.wait_satisfied(self.wait, me)),
+                "a task was polled before its wait held"
+            );
             k.acquire(self.wait, me);
             return Poll::Ready(());
         }
-        k.sched.tasks[me.0 as usize].wait = Some(self.wait);
+        // Untracked: the task's own wait, a blind write (the executor clears it before every
+        // poll of the task).
+        k.sched.tasks.untracked_mut()[me.0 as usize].wait = Some(self.wait);
         drop(k);
         self.yielded = true;
         Poll::Pending
@@ -371,6 +460,9 @@ pub struct Step<'a> {
 pub trait Hook {
     /// Whether to make this poll or end the run.
     fn before_poll(&mut self, k: &Kernel, step: Step<'_>) -> Control;
+
+    /// Called after the poll of `task`, with what of the kernel it touched.
+    fn after_poll(&mut self, _k: &Kernel, _task: TaskId, _touched: footprint::Touched) {}
 }
 
 /// Drives the tasks of one kernel to the end, choosing with the schedule bytes.
@@ -426,7 +518,7 @@ impl Executor {
             if spawned.is_empty() {
                 return;
             }
-            for id in spawned {
+            for id in spawned.iter().copied() {
                 let body = k.borrow().sched.tasks[id.0 as usize].body;
                 let fut = make(k, body);
                 self.live.push(id);
@@ -505,18 +597,30 @@ impl Executor {
             self.steps += 1;
             {
                 let mut kb = k.borrow_mut();
-                kb.sched.current = Some(pick);
+                *kb.sched.current = Some(pick);
                 kb.sched.tasks[pick.0 as usize].wait = None;
             }
             let fut = self.futures[pick.0 as usize]
                 .as_mut()
                 .expect("a live task has a future");
+            let hooked = hook.is_some();
+            if hooked {
+                footprint::begin();
+            }
             let done = fut.as_mut().poll(&mut cx).is_ready();
+            let touched = if hooked {
+                footprint::end()
+            } else {
+                footprint::Touched::default()
+            };
+            if let Some(h) = hook.as_deref_mut() {
+                h.after_poll(&k.borrow(), pick, touched);
+            }
             let mut kb = k.borrow_mut();
-            kb.sched.current = None;
+            *kb.sched.current = None;
             if done {
                 kb.sched.tasks[pick.0 as usize].alive = false;
-                kb.sched.alive_count -= 1;
+                *kb.sched.alive_count -= 1;
                 drop(kb);
                 let at = self
                     .live
@@ -573,13 +677,10 @@ pub async fn async_synchronize_full(k: &KRef) {
     loop {
         let next = {
             let kb = k.borrow();
-            if kb.dc.async_pending == 0 {
+            if *kb.dc.async_pending == 0 {
                 return;
             }
-            kb.sched
-                .tasks
-                .iter()
-                .position(|t| t.alive && matches!(t.body, TaskBody::AsyncProbe(_)))
+            kb.first_async_probe_alive()
         };
         match next {
             Some(i) => block_on(k, Wait::TaskDone(TaskId(i as u32))).await,
@@ -615,7 +716,7 @@ pub async fn flush_work(k: &KRef, w: WorkId) -> bool {
 /// `flush_workqueue()` of the ordered workqueue: sleeps until every instance queued before the
 /// call has run (those queued meanwhile are not waited for).
 pub async fn flush_ordered_workqueue(k: &KRef) {
-    let last = k.borrow().sched.ordered_seq;
+    let last = *k.borrow().sched.ordered_seq;
     if k.borrow()
         .sched
         .ordered

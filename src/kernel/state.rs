@@ -19,6 +19,8 @@
 //! both lanes between two states of one exploration would merge them wrongly, with
 //! probability about n²/2¹²⁹ for n states if the lanes behave like random functions.
 
+use crate::kernel::footprint;
+use crate::kernel::sched::TaskBody;
 use crate::kernel::Kernel;
 use std::hash::{Hash, Hasher};
 
@@ -116,11 +118,20 @@ impl Hasher for StateHasher {
 }
 
 impl Kernel {
-    /// Hashes the kernel's semantic state into `h` (see the module docs for what is left out).
+    /// The 128-bit hash of each part of the kernel's semantic state ([`footprint::PARTS`], in
+    /// order; see the module docs for what is left out): what an exploration keys states with
+    /// (all of them, [`Kernel::state_hash`]) and chains into a task's fingerprint (those the
+    /// task's poll touched).
+    pub fn part_hashes(&self) -> [u128; footprint::PARTS.len()] {
+        std::array::from_fn(|i| self.part_hash(i))
+    }
+
+    /// The hash of part `i` of [`footprint::PARTS`].
     ///
-    /// Every field is named here, so that a field added to [`Kernel`] does not compile until
-    /// it is hashed or its exclusion is argued.
-    pub fn hash_state<H: Hasher>(&self, h: &mut H) {
+    /// Every field of [`Kernel`], of [`crate::kernel::sched::Sched`] and of
+    /// [`crate::kernel::driver_core::DriverCore`] is named here, so that a field added to any
+    /// of them does not compile until it is hashed or its exclusion is argued.
+    pub fn part_hash(&self, i: usize) -> u128 {
         let Kernel {
             ops: _,
             cfg: _,
@@ -149,29 +160,113 @@ impl Kernel {
             reporting,
         } = self;
         debug_assert!(*reporting || timeline.is_empty());
-        res.hash(h);
-        sched.hash(h);
-        dc.hash(h);
-        modules.hash(h);
-        memregion.hash(h);
-        cxl.hash(h);
-        dax.hash(h);
-        hmem.hash(h);
-        mem.hash(h);
-        warns.hash(h);
-        memory_errors.hash(h);
-        observations.hash(h);
-        teardowns.hash(h);
-        causes.hash(h);
-        user_removed.hash(h);
+        let crate::kernel::sched::Sched {
+            tasks,
+            current,
+            spawned,
+            works,
+            device_lock_owner,
+            region_rwsem_readers,
+            region_rwsem_writer,
+            init_done,
+            alive_count,
+            ordered,
+            ordered_seq,
+        } = sched;
+        let crate::kernel::driver_core::DriverCore {
+            devices,
+            drivers,
+            registered_drivers,
+            deferred,
+            deferred_active,
+            deferred_trigger_count,
+            bind_counter,
+            deferred_probe_enable,
+            deferred_probe_work,
+            async_pending,
+            pending_waits,
+            udev,
+            registered,
+            bus_names,
+        } = dc;
+        let tasks = tasks.untracked();
+        match i {
+            0 => h(res),
+            1 => h(modules),
+            2 => h(memregion),
+            3 => h(cxl),
+            4 => h(dax),
+            5 => h(hmem),
+            6 => h(mem),
+            7 => h(warns),
+            8 => h(memory_errors),
+            9 => h(observations),
+            10 => h(teardowns),
+            11 => h(causes),
+            12 => h(user_removed),
+            13 => h(tasks),
+            14 => h(current),
+            15 => h(spawned),
+            16 => h(&works.untracked().iter().map(|w| w.name).collect::<Vec<_>>()),
+            17 => h(device_lock_owner),
+            18 => h(region_rwsem_readers),
+            19 => h(region_rwsem_writer),
+            20 => h(init_done),
+            21 => h(alive_count),
+            22 => h(ordered),
+            23 => h(ordered_seq),
+            24 => h(devices),
+            25 => h(drivers),
+            26 => h(registered_drivers),
+            27 => h(deferred),
+            28 => h(deferred_active),
+            29 => h(deferred_trigger_count),
+            30 => h(bind_counter),
+            31 => h(deferred_probe_enable),
+            32 => h(deferred_probe_work),
+            33 => h(async_pending),
+            34 => h(pending_waits),
+            35 => h(udev),
+            36 => h(registered),
+            37 => h(bus_names),
+            38 => h(&tasks.len()),
+            39 => h(&tasks.iter().map(|t| t.alive).collect::<Vec<_>>()),
+            40 => h(&tasks.iter().map(|t| t.body).collect::<Vec<_>>()),
+            41 => h(&tasks
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.alive && matches!(t.body, TaskBody::AsyncProbe(_)))
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()),
+            42 => h(works),
+            _ => panic!("no part {i}"),
+        }
     }
 
-    /// The 128-bit hash of [`Kernel::hash_state`].
-    pub fn state_hash(&self) -> u128 {
-        let mut h = StateHasher::new();
-        self.hash_state(&mut h);
-        h.finish128()
+    /// The hash of work item `i`.
+    pub fn work_hash(&self, i: usize) -> u128 {
+        h(&self.sched.works.untracked()[i])
     }
+
+    /// The 128-bit hash of the whole semantic state: of [`Kernel::part_hashes`].
+    pub fn state_hash(&self) -> u128 {
+        combine(&self.part_hashes())
+    }
+}
+
+fn h<T: Hash>(x: &T) -> u128 {
+    let mut s = StateHasher::new();
+    x.hash(&mut s);
+    s.finish128()
+}
+
+/// The hash of a kernel whose parts hash to `parts`.
+pub fn combine(parts: &[u128]) -> u128 {
+    let mut h = StateHasher::new();
+    for &p in parts {
+        h.write_u128_words(p);
+    }
+    h.finish128()
 }
 
 #[cfg(test)]

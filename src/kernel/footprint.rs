@@ -1,0 +1,202 @@
+//! Which parts of the kernel one poll of a task touches, for exhaustive exploration
+//! ([`crate::explore`]): a task's local state after a poll is a function of its local state
+//! before and of what it read, so two histories of a task that read the same things leave it
+//! in the same local state even when the rest of the kernel differed.
+//!
+//! The kernel's changing state is split into [`PARTS`]: every field of [`Kernel`] that can
+//! change during a run, with the scheduler's split field by field. Each is a [`Tracked`]
+//! field: the only way to its contents is `Deref` / `DerefMut`, which records the part in the
+//! running thread's touched set, or [`Tracked::untracked`] / [`Tracked::untracked_mut`], whose
+//! few uses each say why the access needs no record (the task's own `current` and its own
+//! wait, which are the same at the start of every poll of it). The executor clears the set
+//! before a poll and reads it after ([`begin`], [`end`]); what the executor does between polls
+//! is not a task's doing and is not recorded.
+//!
+//! A touched part may have been read or written: the set is of accesses, not of reads, so it
+//! over-approximates what the poll read (sound, if it merges less).
+//!
+//! [`Kernel`]: crate::kernel::Kernel
+
+use std::cell::Cell;
+use std::hash::{Hash, Hasher};
+use std::ops::{Deref, DerefMut};
+
+thread_local! {
+    static TOUCHED: Cell<u64> = const { Cell::new(0) };
+    static TOUCHED_WORKS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// What one poll touched: parts ([`PARTS`], by bit) and work items (by index, below 64).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// Parts, by bit of [`PARTS`].
+    pub parts: u64,
+    /// Work items, by index.
+    pub works: u64,
+}
+
+/// The parts, by bit: Kernel's fields, then Sched's.
+pub const PARTS: [&str; 43] = [
+    "res",
+    "modules",
+    "memregion",
+    "cxl",
+    "dax",
+    "hmem",
+    "mem",
+    "warns",
+    "memory_errors",
+    "observations",
+    "teardowns",
+    "causes",
+    "user_removed",
+    "sched.tasks",
+    "sched.current",
+    "sched.spawned",
+    "sched.works: names",
+    "sched.device_lock_owner",
+    "sched.region_rwsem_readers",
+    "sched.region_rwsem_writer",
+    "sched.init_done",
+    "sched.alive_count",
+    "sched.ordered",
+    "sched.ordered_seq",
+    "dc.devices",
+    "dc.drivers",
+    "dc.registered_drivers",
+    "dc.deferred",
+    "dc.deferred_active",
+    "dc.deferred_trigger_count",
+    "dc.bind_counter",
+    "dc.deferred_probe_enable",
+    "dc.deferred_probe_work",
+    "dc.async_pending",
+    "dc.pending_waits",
+    "dc.udev",
+    "dc.registered",
+    "dc.bus_names",
+    "sched.tasks: how many",
+    "sched.tasks: which are alive",
+    "sched.tasks: bodies",
+    "sched.tasks: the async probes alive",
+    "sched.works: every item",
+];
+
+/// The number of tasks (what `spawn` reads to number a new one): a part of its own, so that a
+/// spawn does not read every task's wait.
+pub const TASK_COUNT: u8 = 38;
+/// Which tasks have finished (what `TaskDone` waits and udev read).
+pub const TASK_ALIVE: u8 = 39;
+/// What each task runs (what an observation names a task by).
+pub const TASK_BODIES: u8 = 40;
+/// Which async probes are alive (what `async_synchronize_full` waits for).
+pub const ASYNC_PROBES: u8 = 41;
+/// The names of the work items, in order (what numbering a new one or finding one by name
+/// reads).
+pub const WORK_NAMES: u8 = 16;
+/// Every work item: touched for an item past the 64 tracked one by one.
+pub const WORKS_ALL: u8 = 42;
+
+/// The parts the executor writes between polls (a task's wait, whether it is alive, the live
+/// count, the current task, the spawned list) and those a poll writes blindly without touching
+/// them (a spawn's new entry and live count): the parts whose hash can change without the
+/// last poll having touched them.
+pub const BETWEEN_POLLS: u64 = (1 << 13)
+    | (1 << 14)
+    | (1 << 15)
+    | (1 << 21)
+    | (1 << TASK_COUNT)
+    | (1 << TASK_ALIVE)
+    | (1 << TASK_BODIES)
+    | (1 << ASYNC_PROBES);
+
+/// A part of the kernel's state whose accesses are recorded; `BIT` is its index in [`PARTS`].
+#[derive(Default, Debug)]
+pub struct Tracked<T, const BIT: u8>(T);
+
+impl<T, const BIT: u8> Tracked<T, BIT> {
+    /// Wraps a part's initial value.
+    pub const fn new(x: T) -> Self {
+        Tracked(x)
+    }
+
+    /// The contents, unrecorded: for the executor, the hasher, and accesses whose result is the
+    /// same at the start of every poll of a task (each use says why).
+    pub fn untracked(&self) -> &T {
+        &self.0
+    }
+
+    /// [`Tracked::untracked`], mutably.
+    pub fn untracked_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// Records that the running poll touched part `bit` (for parts that are a view of a field
+/// rather than a field: [`TASK_COUNT`], [`TASK_ALIVE`]).
+#[inline]
+pub fn touch(bit: u8) {
+    TOUCHED.with(|t| t.set(t.get() | (1 << bit)));
+}
+
+impl<T, const BIT: u8> Deref for Tracked<T, BIT> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        touch(BIT);
+        &self.0
+    }
+}
+
+impl<T, const BIT: u8> DerefMut for Tracked<T, BIT> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        touch(BIT);
+        &mut self.0
+    }
+}
+
+impl<T: Hash, const BIT: u8> Hash for Tracked<T, BIT> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash(h);
+    }
+}
+
+impl<T: Clone, const BIT: u8> Clone for Tracked<T, BIT> {
+    fn clone(&self) -> Self {
+        Tracked(self.0.clone())
+    }
+}
+
+/// Records that the running poll touched work item `i`.
+#[inline]
+pub fn touch_work(i: usize) {
+    if i < 64 {
+        TOUCHED_WORKS.with(|t| t.set(t.get() | (1 << i)));
+    } else {
+        touch(WORKS_ALL);
+    }
+}
+
+/// Runs `f` without recording what it touches (the touched sets are as before it).
+pub fn untracked<R>(f: impl FnOnce() -> R) -> R {
+    let saved = end();
+    let r = f();
+    TOUCHED.with(|t| t.set(saved.parts));
+    TOUCHED_WORKS.with(|t| t.set(saved.works));
+    r
+}
+
+/// Starts recording a poll's accesses on this thread.
+pub fn begin() {
+    TOUCHED.with(|t| t.set(0));
+    TOUCHED_WORKS.with(|t| t.set(0));
+}
+
+/// What was touched since [`begin`].
+pub fn end() -> Touched {
+    Touched {
+        parts: TOUCHED.with(Cell::get),
+        works: TOUCHED_WORKS.with(Cell::get),
+    }
+}
