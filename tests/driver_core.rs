@@ -175,7 +175,7 @@ fn deferred_device_binds_when_work_runs_after_a_bind_triggers() {
         assert_eq!(kb.dev(d0).probe_err, Some(Errno::EPROBE_DEFER));
 
         // Deferred probing not yet enabled: a trigger is a no-op…
-        assert!(!kb.dc.deferred_probe_enable);
+        assert!(!*kb.dc.deferred_probe_enable);
         kb.driver_deferred_probe_trigger();
         assert!(!deferred_work_pending(&kb));
         assert!(
@@ -197,7 +197,7 @@ fn deferred_device_binds_when_work_runs_after_a_bind_triggers() {
         assert!(kb.device_probe_idle());
 
         // deferred_probe_initcall has run: the next successful bind queues the work.
-        kb.dc.deferred_probe_enable = true;
+        *kb.dc.deferred_probe_enable = true;
         d2 = add_memdev(&mut kb, 2);
         assert!(kb.dev(d2).driver.is_some());
         assert!(
@@ -237,7 +237,7 @@ fn deferred_device_that_defers_again_stays_deferred() {
     let d0;
     {
         let mut kb = k.borrow_mut();
-        kb.dc.deferred_probe_enable = true;
+        *kb.dc.deferred_probe_enable = true;
         kb.driver_register(DrvKind::CxlMem, Module::CxlMem, false);
         d0 = add_memdev(&mut kb, 0);
         kb.driver_deferred_probe_trigger();
@@ -302,7 +302,7 @@ fn trigger_during_a_deferring_probe_retriggers() {
     let d0;
     {
         let mut kb = k.borrow_mut();
-        kb.dc.deferred_probe_enable = true;
+        *kb.dc.deferred_probe_enable = true;
         kb.driver_register(DrvKind::CxlPort, Module::CxlPort, false);
         kb.driver_register(DrvKind::CxlMem, Module::CxlMem, false);
         d0 = add_memdev(&mut kb, 0);
@@ -388,7 +388,7 @@ fn devm_actions_run_newest_first_on_probe_failure() {
     reset();
     let k = kernel(ops_with_mem_probe(probe_two_actions_fail));
     let mut kb = k.borrow_mut();
-    kb.dc.deferred_probe_enable = true;
+    *kb.dc.deferred_probe_enable = true;
     kb.driver_register(DrvKind::CxlMem, Module::CxlMem, false);
     let d = add_memdev(&mut kb, 0);
     assert_eq!(probes(), vec![d]);
@@ -685,7 +685,7 @@ fn driver_unregister_unbinds_in_reverse_bind_order() {
     let (d0, d1);
     {
         let mut kb = k.borrow_mut();
-        kb.dc.deferred_probe_enable = true;
+        *kb.dc.deferred_probe_enable = true;
         kb.driver_register(DrvKind::CxlMem, Module::CxlMem, false);
         d0 = add_memdev(&mut kb, 0); // defers
         READY.with(|c| c.set(true));

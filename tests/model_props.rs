@@ -67,7 +67,7 @@ fn check_indexes(k: &srfuzz::kernel::Kernel, what: &str) {
         .map(DrvId)
         .filter(|id| k.dc.drivers[id.0 as usize].registered)
         .collect();
-    assert_eq!(k.dc.registered_drivers, drivers, "{what}");
+    assert_eq!(*k.dc.registered_drivers, drivers, "{what}");
 }
 
 #[test]

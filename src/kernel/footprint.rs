@@ -162,6 +162,12 @@ impl<T: Hash, const BIT: u8> Hash for Tracked<T, BIT> {
     }
 }
 
+impl<T: PartialEq, const BIT: u8> PartialEq<T> for Tracked<T, BIT> {
+    fn eq(&self, other: &T) -> bool {
+        **self == *other
+    }
+}
+
 impl<T: Clone, const BIT: u8> Clone for Tracked<T, BIT> {
     fn clone(&self) -> Self {
         Tracked(self.0.clone())
