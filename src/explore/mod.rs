@@ -78,14 +78,15 @@ pub mod bound;
 
 use crate::checks;
 use crate::designs::Design;
-use crate::kernel::sched::{Control, Hook, Step};
 use crate::kernel::footprint;
+use crate::kernel::sched::{Control, Hook, Step, TaskId};
 use crate::kernel::state::{self, StateHasher};
 use crate::kernel::Kernel;
 use crate::model;
 use crate::scenario::Scenario;
 use srfuzz_oracle::Observation;
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
@@ -171,29 +172,71 @@ impl Hasher for PassThrough {
     }
 }
 
-type Visited = HashSet<u128, BuildHasherDefault<PassThrough>>;
+/// Visited states, each with the sleep set it was explored under (task ids, as a bit set).
+type Visited = HashMap<u128, u128, BuildHasherDefault<PassThrough>>;
 
-/// What a run needs to go on from a state its parent reached: every task's fingerprint
-/// there, before the poll of that decision (the kernel there is the run's own: runs are
-/// deterministic).
-struct Snapshot {
+/// A task's next poll from some state, with its footprint: what the poll touched (with the
+/// scheduler's blind writes of a spawn or an exit) and what deciding that the task may run
+/// read (its wait). Two transitions whose footprints are disjoint commute and neither
+/// disables the other ([`independent`]).
+#[derive(Clone, Copy, Debug)]
+struct Transition {
+    task: TaskId,
+    footprint: footprint::Touched,
+}
+
+/// Whether neither transition writes what the other reads or writes (a mutable access counts
+/// as a write whether or not it changed anything: conservative).
+fn independent(a: footprint::Touched, b: footprint::Touched) -> bool {
+    let all = 1u64 << footprint::WORKS_ALL;
+    let one_way = |a: footprint::Touched, b: footprint::Touched| {
+        a.written_parts & b.parts == 0
+            && a.written_works & b.works == 0
+            && !(a.written_parts & all != 0 && b.works != 0)
+            && !(a.written_works != 0 && b.parts & all != 0)
+    };
+    one_way(a, b) && one_way(b, a)
+}
+
+/// The sleep set's task ids as a bit set (a task numbered 128 or more is never put to
+/// sleep: [`Walker::asleep`]).
+fn ids(sleep: &[Transition]) -> u128 {
+    sleep.iter().fold(0, |m, t| m | (1u128 << t.task.0))
+}
+
+/// A scheduling decision some run reached at a new state: what a run going on from there
+/// needs (every task's fingerprint before the poll; the kernel is the run's own, runs being
+/// deterministic), the sleep set it was reached with, and the transitions taken from it so
+/// far (each sibling run adds its own, in order).
+struct Node {
     fingerprints: Vec<u128>,
+    sleep: Vec<Transition>,
+    taken: RefCell<Vec<Transition>>,
 }
 
 /// One node of the walk still to run: a schedule prefix whose last choice leaves the path of
-/// the run that pushed it, and the state at that decision.
+/// the run that pushed it, and the decision there.
 struct Pending {
     prefix: Vec<u8>,
-    at: Option<Rc<Snapshot>>,
+    at: Option<Rc<Node>>,
+}
+
+/// A new decision a run reached: its node, the choices it took there, and the others to
+/// push (the runnable tasks not asleep).
+struct Reached {
+    node: Rc<Node>,
+    others: Vec<u8>,
 }
 
 /// The hook of one run: replays the prefix without hashing, takes over its parent's
-/// fingerprints at the prefix's last decision, then hashes every state past it and stops at
-/// the first one already visited.
+/// fingerprints and sleep set at the prefix's last decision, then hashes every state past it,
+/// stops at the first one already explored under a sleep set no larger than its own, and
+/// never runs a task that is asleep (sleep sets: a transition independent of everything run
+/// since a sibling run took it leads to states that sibling's subtree covers).
 struct Walker<'v> {
     visited: &'v mut Visited,
-    /// The decision at which this run leaves its parent's path, and the state there.
-    resume: Option<(u32, Rc<Snapshot>)>,
+    /// The decision at which this run leaves its parent's path, and the node there.
+    resume: Option<(u32, Rc<Node>)>,
     /// Past the replayed part: fingerprints are kept up to date.
     hashing: bool,
     /// Each task's fingerprint, by task id: the hash chain, over its polls so far, of the parts
@@ -205,9 +248,16 @@ struct Walker<'v> {
     start_works: Vec<u128>,
     /// What the last poll touched, when it was hashed and `start` was up to date before it.
     last: Option<footprint::Touched>,
-    /// The state at each new decision this run reached, in order (the first is the decision
-    /// right after the prefix).
-    new: Vec<Rc<Snapshot>>,
+    /// The sleep set: transitions not to take (each taken by an earlier sibling, independent of
+    /// everything run since).
+    sleep: Vec<Transition>,
+    /// The poll being made, past the replayed part: its task, what its wait read, and the node
+    /// it was taken from (at a decision).
+    taking: Option<(TaskId, footprint::Touched, Option<Rc<Node>>)>,
+    /// The choices past the prefix, one per decision.
+    choices: Vec<u8>,
+    /// The new decisions this run reached, in order (the first right after the prefix).
+    new: Vec<Reached>,
 }
 
 impl Walker<'_> {
@@ -243,8 +293,9 @@ impl Walker<'_> {
         let n = k.sched.works.untracked().len();
         match self.last.take() {
             Some(t) => {
-                let mut dirty = t.parts | footprint::BETWEEN_POLLS;
-                if t.works != 0 {
+                // Only what the poll accessed mutably can have changed.
+                let mut dirty = t.written_parts | footprint::BETWEEN_POLLS;
+                if t.written_works != 0 {
                     dirty |= 1 << footprint::WORKS_ALL;
                 }
                 for (i, part) in self.start.iter_mut().enumerate() {
@@ -252,11 +303,11 @@ impl Walker<'_> {
                         *part = k.part_hash(i);
                     }
                 }
-                let all = t.parts & (1 << footprint::WORKS_ALL) != 0;
+                let all = t.written_parts & (1 << footprint::WORKS_ALL) != 0;
                 let old = self.start_works.len();
                 self.start_works.resize(n, 0);
                 for (i, item) in self.start_works.iter_mut().enumerate() {
-                    if all || i >= old || (i < 64 && t.works & (1 << i) != 0) {
+                    if all || i >= old || (i < 64 && t.written_works & (1 << i) != 0) {
                         *item = k.work_hash(i);
                     }
                 }
@@ -278,7 +329,7 @@ impl Walker<'_> {
         let mut h = StateHasher::new();
         h.write_u128_words(kernel);
         h.write_u32(steps);
-        for (i, t) in k.sched.tasks.iter().enumerate() {
+        for (i, t) in k.sched.tasks.untracked().iter().enumerate() {
             if t.alive {
                 h.write_usize(i);
                 h.write_u128_words(self.fingerprints.get(i).copied().unwrap_or(0));
@@ -286,34 +337,91 @@ impl Walker<'_> {
         }
         h.finish128()
     }
+
+    /// Whether `t` is asleep.
+    fn asleep(&self, t: TaskId) -> bool {
+        self.sleep.iter().any(|s| s.task == t)
+    }
+
+    /// What deciding that `t` may run reads: the parts its wait's condition reads.
+    fn enabling(k: &Kernel, t: TaskId) -> footprint::Touched {
+        match k.sched.tasks.untracked()[t.0 as usize].wait {
+            None => footprint::Touched::default(),
+            Some(w) => {
+                footprint::begin();
+                let _ = k.wait_satisfied(w, t);
+                footprint::end()
+            }
+        }
+    }
 }
 
 impl Hook for Walker<'_> {
+    fn choose(&mut self, k: &Kernel, runnable: &[TaskId], steps: u32) -> Option<usize> {
+        // A new decision (past the prefix): prune at a state explored under a sleep set no
+        // larger than this run's; else go on with the oldest runnable task not asleep.
+        let kernel = self.at_start(k);
+        let key = self.key(k, kernel, steps);
+        let mine = ids(&self.sleep);
+        match self.visited.get_mut(&key) {
+            Some(z) if *z & !mine == 0 => return None,
+            // Explored before, with a task asleep that is awake now: explore again (the state
+            // is not counted twice); what both explorations left asleep stays so.
+            Some(z) => *z &= mine,
+            None => {
+                self.visited.insert(key, mine);
+            }
+        }
+        let awake: Vec<u8> = (0..runnable.len())
+            .filter(|&i| !self.asleep(runnable[i]))
+            .map(|i| i as u8)
+            .collect();
+        let (&pick, others) = awake.split_first()?;
+        let node = Rc::new(Node {
+            fingerprints: self.fingerprints.clone(),
+            sleep: self.sleep.clone(),
+            taken: RefCell::new(Vec::new()),
+        });
+        self.new.push(Reached {
+            node,
+            others: others.to_vec(),
+        });
+        self.choices.push(pick);
+        Some(pick as usize)
+    }
+
     fn before_poll(&mut self, k: &Kernel, step: Step<'_>) -> Control {
         match step.decision {
             Some(d) => {
-                if let Some((at, snap)) = &self.resume {
+                if let Some((at, node)) = &self.resume {
                     if d < *at {
                         return Control::Continue;
                     }
                     if d == *at {
-                        let snap = snap.clone();
-                        self.fingerprints.clone_from(&snap.fingerprints);
+                        // This run's own choice at its parent's node: asleep are the node's
+                        // sleep set and the siblings taken before it.
+                        let node = node.clone();
+                        self.fingerprints.clone_from(&node.fingerprints);
+                        self.sleep = node.sleep.clone();
+                        self.sleep.extend(node.taken.borrow().iter().copied());
                         self.hashing = true;
                         self.at_start(k);
+                        debug_assert!(!self.asleep(step.pick));
+                        self.taking = Some((step.pick, Walker::enabling(k, step.pick), Some(node)));
                         return Control::Continue;
                     }
                 }
-                let kernel = self.at_start(k);
-                if !self.visited.insert(self.key(k, kernel, step.steps)) {
-                    return Control::Stop;
-                }
-                self.new.push(Rc::new(Snapshot {
-                    fingerprints: self.fingerprints.clone(),
-                }));
+                // A new decision: `choose` hashed the state and picked.
+                let node = self.new.last().map(|r| r.node.clone());
+                self.taking = Some((step.pick, Walker::enabling(k, step.pick), node));
             }
             None if self.hashing => {
+                // The only runnable task: if it is asleep, every way on is covered.
+                if self.asleep(step.pick) {
+                    return Control::Stop;
+                }
                 self.at_start(k);
+                self.taking = Some((step.pick, Walker::enabling(k, step.pick), None));
             }
             None => {}
         }
@@ -323,13 +431,33 @@ impl Hook for Walker<'_> {
     fn after_poll(
         &mut self,
         _k: &Kernel,
-        task: crate::kernel::sched::TaskId,
+        task: TaskId,
         touched: footprint::Touched,
+        finished: bool,
     ) {
-        if self.hashing {
-            self.last = Some(touched);
-            self.advance(task, touched);
+        if !self.hashing {
+            return;
         }
+        self.last = Some(touched);
+        self.advance(task, touched);
+        let Some((t, enabling, node)) = self.taking.take() else {
+            return;
+        };
+        debug_assert_eq!(t, task);
+        let mut fp = touched.union(enabling);
+        // The scheduler's blind writes: a spawn adds a task, an exit ends one.
+        if finished || touched.parts & (1 << footprint::TASK_COUNT) != 0 {
+            fp.parts |= footprint::TASK_TABLE_WRITES;
+            fp.written_parts |= footprint::TASK_TABLE_WRITES;
+        }
+        if let (Some(node), true) = (node, task.0 < 128) {
+            node.taken.borrow_mut().push(Transition {
+                task,
+                footprint: fp,
+            });
+        }
+        self.sleep
+            .retain(|s| s.task != task && independent(s.footprint, fp));
     }
 }
 
@@ -367,7 +495,7 @@ pub fn explore_with(
             out.complete = false;
             break;
         }
-        let (run, arities, new) = if hashing {
+        let (run, schedule) = if hashing {
             let mut w = Walker {
                 visited: &mut visited,
                 resume: at.map(|a| (prefix.len() as u32 - 1, a)),
@@ -376,43 +504,55 @@ pub fn explore_with(
                 start: [0; footprint::PARTS.len()],
                 start_works: Vec::new(),
                 last: None,
+                sleep: Vec::new(),
+                taking: None,
+                choices: Vec::new(),
                 new: Vec::new(),
             };
             let (run, arities) =
                 model::run_hooked(design, s, &inputs.with_schedule(&prefix), &mut w);
-            (run, arities, w.new)
+            out.deepest = out.deepest.max(arities.len());
+            // Every other choice not asleep at each new decision, lowest first off the stack
+            // (so that a sibling runs after those before it, whose transitions it sleeps on).
+            for (j, r) in w.new.iter().enumerate().rev() {
+                for &c in r.others.iter().rev() {
+                    let mut child = prefix.clone();
+                    child.extend_from_slice(&w.choices[..j]);
+                    child.push(c);
+                    stack.push(Pending {
+                        prefix: child,
+                        at: Some(r.node.clone()),
+                    });
+                }
+            }
+            let mut schedule = prefix;
+            schedule.extend_from_slice(&w.choices);
+            (run, schedule)
         } else {
             let (run, arities) =
                 model::run_recording_choices(design, s, &inputs.with_schedule(&prefix));
-            (Some(run), arities, Vec::new())
+            out.deepest = out.deepest.max(arities.len());
+            // Every decision past the prefix is a distinct schedule prefix: push every other
+            // choice at each, lowest first off the stack.
+            let fresh = arities.len().saturating_sub(prefix.len());
+            out.states += fresh as u64;
+            for i in (prefix.len()..arities.len()).rev() {
+                for c in (1..arities[i]).rev() {
+                    let mut child = prefix.clone();
+                    child.resize(i, 0);
+                    child.push(c);
+                    stack.push(Pending {
+                        prefix: child,
+                        at: None,
+                    });
+                }
+            }
+            (Some(run), prefix)
         };
         out.runs += 1;
-        out.deepest = out.deepest.max(arities.len());
-        // The decisions past the prefix at new states (all of them without hashing; with it, a
-        // pruned run's last decision is at a state visited before, whose other choices were
-        // pushed when it was first reached).
-        let fresh = if hashing {
-            new.len()
-        } else {
-            arities.len().saturating_sub(prefix.len())
-        };
-        out.states += fresh as u64;
-        // Every other choice at each of them, lowest first off the stack.
-        for i in (prefix.len()..prefix.len() + fresh).rev() {
-            let snap = new.get(i - prefix.len());
-            for c in (1..arities[i]).rev() {
-                let mut child = prefix.clone();
-                child.resize(i, 0);
-                child.push(c);
-                stack.push(Pending {
-                    prefix: child,
-                    at: snap.cloned(),
-                });
-            }
-        }
         let Some(run) = run else { continue };
         out.leaves += 1;
-        let mut schedule = prefix;
+        let mut schedule = schedule;
         while schedule.last() == Some(&0) {
             schedule.pop();
         }

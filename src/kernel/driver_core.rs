@@ -14,10 +14,10 @@
 //! sleep happens after the remaining devm actions rather than between them.
 
 use crate::kernel::errno::{Errno, KResult};
+use crate::kernel::footprint::Tracked;
 use crate::kernel::log::LogEvent;
 use crate::kernel::module::Module;
 use crate::kernel::resource::Name;
-use crate::kernel::footprint::Tracked;
 use crate::kernel::sched::{TaskBody, Wait, WorkId};
 use crate::kernel::Kernel;
 

@@ -22,17 +22,41 @@ use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
 
 thread_local! {
-    static TOUCHED: Cell<u64> = const { Cell::new(0) };
-    static TOUCHED_WORKS: Cell<u64> = const { Cell::new(0) };
+    static TOUCHED: Cell<Touched> = const { Cell::new(Touched::NONE) };
 }
 
-/// What one poll touched: parts ([`PARTS`], by bit) and work items (by index, below 64).
+/// What one poll touched: parts ([`PARTS`], by bit) and work items (by index, below 64), and
+/// of those, what it may have written (a mutable access).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Touched {
-    /// Parts, by bit of [`PARTS`].
+    /// Parts read or written, by bit of [`PARTS`].
     pub parts: u64,
-    /// Work items, by index.
+    /// Work items read or written, by index.
     pub works: u64,
+    /// Parts accessed mutably.
+    pub written_parts: u64,
+    /// Work items accessed mutably.
+    pub written_works: u64,
+}
+
+impl Touched {
+    /// Nothing.
+    pub const NONE: Touched = Touched {
+        parts: 0,
+        works: 0,
+        written_parts: 0,
+        written_works: 0,
+    };
+
+    /// Both.
+    pub fn union(self, o: Touched) -> Touched {
+        Touched {
+            parts: self.parts | o.parts,
+            works: self.works | o.works,
+            written_parts: self.written_parts | o.written_parts,
+            written_works: self.written_works | o.written_works,
+        }
+    }
 }
 
 /// The parts, by bit: Kernel's fields, then Sched's.
@@ -97,6 +121,11 @@ pub const WORK_NAMES: u8 = 16;
 /// Every work item: touched for an item past the 64 tracked one by one.
 pub const WORKS_ALL: u8 = 42;
 
+/// What a spawn or an exit writes of the task table without touching it (blind writes): the
+/// live count, which tasks are alive, their bodies, the async probes alive.
+pub const TASK_TABLE_WRITES: u64 =
+    (1 << 21) | (1 << TASK_ALIVE) | (1 << TASK_BODIES) | (1 << ASYNC_PROBES);
+
 /// The parts the executor writes between polls (a task's wait, whether it is alive, the live
 /// count, the current task, the spawned list) and those a poll writes blindly without touching
 /// them (a spawn's new entry and live count): the parts whose hash can change without the
@@ -132,11 +161,26 @@ impl<T, const BIT: u8> Tracked<T, BIT> {
     }
 }
 
-/// Records that the running poll touched part `bit` (for parts that are a view of a field
-/// rather than a field: [`TASK_COUNT`], [`TASK_ALIVE`]).
+/// Records that the running poll read part `bit` (for parts that are a view of a field rather
+/// than a field: [`TASK_COUNT`], [`TASK_ALIVE`], …).
 #[inline]
 pub fn touch(bit: u8) {
-    TOUCHED.with(|t| t.set(t.get() | (1 << bit)));
+    TOUCHED.with(|t| {
+        let mut x = t.get();
+        x.parts |= 1 << bit;
+        t.set(x);
+    });
+}
+
+/// Records that the running poll wrote part `bit`.
+#[inline]
+pub fn touch_mut(bit: u8) {
+    TOUCHED.with(|t| {
+        let mut x = t.get();
+        x.parts |= 1 << bit;
+        x.written_parts |= 1 << bit;
+        t.set(x);
+    });
 }
 
 impl<T, const BIT: u8> Deref for Tracked<T, BIT> {
@@ -151,7 +195,7 @@ impl<T, const BIT: u8> Deref for Tracked<T, BIT> {
 impl<T, const BIT: u8> DerefMut for Tracked<T, BIT> {
     #[inline]
     fn deref_mut(&mut self) -> &mut T {
-        touch(BIT);
+        touch_mut(BIT);
         &mut self.0
     }
 }
@@ -174,35 +218,41 @@ impl<T: Clone, const BIT: u8> Clone for Tracked<T, BIT> {
     }
 }
 
-/// Records that the running poll touched work item `i`.
+/// Records that the running poll read (or, with `write`, wrote) work item `i`.
 #[inline]
-pub fn touch_work(i: usize) {
-    if i < 64 {
-        TOUCHED_WORKS.with(|t| t.set(t.get() | (1 << i)));
-    } else {
-        touch(WORKS_ALL);
+pub fn touch_work(i: usize, write: bool) {
+    if i >= 64 {
+        if write {
+            touch_mut(WORKS_ALL);
+        } else {
+            touch(WORKS_ALL);
+        }
+        return;
     }
+    TOUCHED.with(|t| {
+        let mut x = t.get();
+        x.works |= 1 << i;
+        if write {
+            x.written_works |= 1 << i;
+        }
+        t.set(x);
+    });
 }
 
 /// Runs `f` without recording what it touches (the touched sets are as before it).
 pub fn untracked<R>(f: impl FnOnce() -> R) -> R {
     let saved = end();
     let r = f();
-    TOUCHED.with(|t| t.set(saved.parts));
-    TOUCHED_WORKS.with(|t| t.set(saved.works));
+    TOUCHED.with(|t| t.set(saved));
     r
 }
 
 /// Starts recording a poll's accesses on this thread.
 pub fn begin() {
-    TOUCHED.with(|t| t.set(0));
-    TOUCHED_WORKS.with(|t| t.set(0));
+    TOUCHED.with(|t| t.set(Touched::NONE));
 }
 
 /// What was touched since [`begin`].
 pub fn end() -> Touched {
-    Touched {
-        parts: TOUCHED.with(Cell::get),
-        works: TOUCHED_WORKS.with(Cell::get),
-    }
+    TOUCHED.with(Cell::get)
 }

@@ -138,7 +138,7 @@ impl WorkTable {
 
     /// Declares one more.
     pub fn push(&mut self, w: Work) {
-        footprint::touch(footprint::WORK_NAMES);
+        footprint::touch_mut(footprint::WORK_NAMES);
         self.0.push(w);
     }
 
@@ -157,14 +157,14 @@ impl WorkTable {
 impl std::ops::Index<usize> for WorkTable {
     type Output = Work;
     fn index(&self, i: usize) -> &Work {
-        footprint::touch_work(i);
+        footprint::touch_work(i, false);
         &self.0[i]
     }
 }
 
 impl std::ops::IndexMut<usize> for WorkTable {
     fn index_mut(&mut self, i: usize) -> &mut Work {
-        footprint::touch_work(i);
+        footprint::touch_work(i, true);
         &mut self.0[i]
     }
 }
@@ -204,7 +204,7 @@ impl Kernel {
         // The new id is the number of tasks so far: what the spawn reads of the task table
         // (the `TASK_COUNT` part); the entry is a blind write. The live count is a blind
         // increment: its value flows nowhere but into itself (see `footprint`).
-        footprint::touch(footprint::TASK_COUNT);
+        footprint::touch_mut(footprint::TASK_COUNT);
         let id = TaskId(self.sched.tasks.untracked().len() as u32);
         self.sched.tasks.untracked_mut().push(TaskInfo {
             body,
@@ -226,7 +226,11 @@ impl Kernel {
     /// What task `t` runs (the `TASK_BODIES` part).
     pub fn task_body(&self, t: TaskId) -> Option<TaskBody> {
         footprint::touch(footprint::TASK_BODIES);
-        self.sched.tasks.untracked().get(t.0 as usize).map(|i| i.body)
+        self.sched
+            .tasks
+            .untracked()
+            .get(t.0 as usize)
+            .map(|i| i.body)
     }
 
     /// The oldest async probe still running (the `ASYNC_PROBES` part: which async probes are
@@ -243,7 +247,10 @@ impl Kernel {
     /// The task being run.
     pub fn current(&self) -> TaskId {
         // Untracked: during a poll it is the task being polled, the same at every poll of it.
-        self.sched.current.untracked().expect("kernel code runs inside a task")
+        self.sched
+            .current
+            .untracked()
+            .expect("kernel code runs inside a task")
     }
 
     /// Declares a work item (`INIT_WORK` when `func` is set, a zeroed work_struct otherwise).
@@ -461,8 +468,22 @@ pub trait Hook {
     /// Whether to make this poll or end the run.
     fn before_poll(&mut self, k: &Kernel, step: Step<'_>) -> Control;
 
-    /// Called after the poll of `task`, with what of the kernel it touched.
-    fn after_poll(&mut self, _k: &Kernel, _task: TaskId, _touched: footprint::Touched) {}
+    /// At a scheduling decision past the schedule's end: the index in `runnable` to run
+    /// (the oldest, 0, unless overridden), or `None` to end the run as [`RunEnd::Pruned`].
+    fn choose(&mut self, _k: &Kernel, _runnable: &[TaskId], _steps: u32) -> Option<usize> {
+        Some(0)
+    }
+
+    /// Called after the poll of `task`, with what of the kernel it touched and whether the
+    /// task finished.
+    fn after_poll(
+        &mut self,
+        _k: &Kernel,
+        _task: TaskId,
+        _touched: footprint::Touched,
+        _finished: bool,
+    ) {
+    }
 }
 
 /// Drives the tasks of one kernel to the end, choosing with the schedule bytes.
@@ -574,12 +595,18 @@ impl Executor {
                 if let Some(a) = self.arities.as_mut() {
                     a.push(runnable.len().min(255) as u8);
                 }
-                let b = self.schedule.get(self.cursor).copied().unwrap_or(0);
+                let b = match self.schedule.get(self.cursor) {
+                    Some(&b) => b as usize % runnable.len(),
+                    None => match hook.as_deref_mut() {
+                        Some(h) => match h.choose(&k.borrow(), &runnable, self.steps) {
+                            Some(i) => i,
+                            None => return RunEnd::Pruned,
+                        },
+                        None => 0,
+                    },
+                };
                 self.cursor += 1;
-                (
-                    runnable[b as usize % runnable.len()],
-                    Some(self.decisions - 1),
-                )
+                (runnable[b], Some(self.decisions - 1))
             } else {
                 (runnable[0], None)
             };
@@ -614,7 +641,7 @@ impl Executor {
                 footprint::Touched::default()
             };
             if let Some(h) = hook.as_deref_mut() {
-                h.after_poll(&k.borrow(), pick, touched);
+                h.after_poll(&k.borrow(), pick, touched, done);
             }
             let mut kb = k.borrow_mut();
             *kb.sched.current = None;
