@@ -57,6 +57,21 @@
 //! (`state_hashing_keeps_every_outcome_and_finding` checks it on scenarios both walks
 //! exhaust). A pruned run is not a leaf: it is neither judged nor counted in an outcome.
 //!
+//! **Sleep sets** (Godefroid's partial-order reduction, with state caching). A transition is a
+//! task's next poll; its footprint is what the poll touched and wrote
+//! ([`crate::kernel::footprint`]), what deciding that the task may run read (its wait's
+//! condition), and the scheduler's blind writes when it spawns or exits. Two transitions whose
+//! footprints do not conflict (neither writes what the other touches) commute — either order
+//! reaches the same kernel and the same task locals, by the lockstep argument above — and
+//! neither enables or disables the other. After a decision's first choice, each sibling run
+//! starts with the transitions taken before it at that decision asleep; a transition stays
+//! asleep while only transitions independent of it run (its footprint is unchanged meanwhile,
+//! since nothing it reads changes), and a run never takes one that is asleep: every state and
+//! ending it would lead to is reached from the sibling that took it first. A visited state
+//! keeps the sleep set it was explored under; a later arrival is pruned only when that set is
+//! contained in its own (else it is explored again, and only what both left asleep stays so).
+//! Sleep sets save runs, not states: every reachable state is still visited once.
+//!
 //! Caveats, written down: keys are 128-bit hashes ([`crate::kernel::state::StateHasher`], not
 //! cryptographic), so a collision between two states of one exploration would prune wrongly
 //! (about n²/2¹²⁹ for n states if it behaves like a random function); a fingerprint records
