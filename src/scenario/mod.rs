@@ -7,7 +7,7 @@
 //! never produces it, so the fuzzer's findings are about platforms that exist. Firmware quirks
 //! seen on real machines are named opt-ins ([`Platform::quirks`]) that relax exactly the rules
 //! they name. A scenario is resolved into the model's plan in one place
-//! ([`crate::model::Boot`]), never here.
+//! ([`crate::model::Inputs`]), never here.
 //!
 //! Generation never fails (see [`gen`]): counts are drawn with `int_in_range`, addresses come
 //! from a small grid ([`GRID_BASE`], [`GRID_UNIT`]) so that equal, nested, overlapping and

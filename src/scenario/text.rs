@@ -1,5 +1,5 @@
 //! The human-readable text form of a [`Scenario`]: what `srfuzz fmt` prints, what a user
-//! writes, what a reviewer pastes into an email. [`print`] and [`parse`] round-trip exactly:
+//! writes, what a reviewer pastes into an email. [`print()`] and [`parse()`] round-trip exactly:
 //! `parse(&print(s)) == Ok(s)` for every scenario whose indices are in range (every generated
 //! one). The format is described in `docs/scenario-format.md`; in short:
 //!
@@ -53,7 +53,7 @@ const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
 const TIB: u64 = 1 << 40;
 
-/// The first line [`print`] writes: the format's name and version (`super::file::FORMAT`).
+/// The first line [`print()`] writes: the format's name and version (`super::file::FORMAT`).
 pub const HEADER: &str = "# srfuzz scenario, format 1";
 
 const SECTIONS: [&str; 4] = ["platform", "kconfig", "events", "schedule"];
