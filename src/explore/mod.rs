@@ -650,6 +650,48 @@ fn order_dependence(design: &'static Design, s: &Scenario, outcomes: &[Outcome])
 mod tests {
     use super::*;
 
+    /// Two transitions conflict when one writes what the other touches; readers share.
+    #[test]
+    fn independence_is_about_writes() {
+        let t =
+            |parts: u64, written_parts: u64, works: u64, written_works: u64| footprint::Touched {
+                parts,
+                works,
+                written_parts,
+                written_works,
+            };
+        assert!(independent(t(0b1, 0, 0, 0), t(0b1, 0, 0, 0)), "two readers");
+        assert!(
+            !independent(t(0b1, 0b1, 0, 0), t(0b1, 0, 0, 0)),
+            "writer and reader"
+        );
+        assert!(
+            !independent(t(0b1, 0, 0, 0), t(0b1, 0b1, 0, 0)),
+            "reader and writer"
+        );
+        assert!(
+            independent(t(0b1, 0b1, 0, 0), t(0b10, 0b10, 0, 0)),
+            "disjoint writers"
+        );
+        assert!(
+            !independent(t(0, 0, 0b100, 0b100), t(0, 0, 0b100, 0)),
+            "one work item"
+        );
+        assert!(
+            independent(t(0, 0, 0b100, 0b100), t(0, 0, 0b1000, 0b1000)),
+            "two items"
+        );
+        let all = 1 << footprint::WORKS_ALL;
+        assert!(
+            !independent(t(0, 0, 0b100, 0b100), t(all, 0, 0, 0)),
+            "an item and every item"
+        );
+        assert!(
+            !independent(t(all, all, 0, 0), t(0, 0, 0b1, 0)),
+            "every item and an item"
+        );
+    }
+
     const ONE_REGION_BUILTIN: &str = "[platform]
 soft-reserved 0x850000000 size=256M
 host-bridge 0

@@ -256,3 +256,36 @@ pub fn begin() {
 pub fn end() -> Touched {
     TOUCHED.with(Cell::get)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_writes_and_unrecorded_accesses_are_told_apart() {
+        let mut a: Tracked<Vec<u32>, 3> = Tracked::new(vec![1]);
+        let b: Tracked<u32, 5> = Tracked::new(7);
+        begin();
+        assert_eq!(a.len(), 1);
+        assert_eq!(*b, 7);
+        let t = end();
+        assert_eq!(t.parts, (1 << 3) | (1 << 5));
+        assert_eq!(t.written_parts, 0);
+        begin();
+        a.push(2);
+        let t = end();
+        assert_eq!((t.parts, t.written_parts), (1 << 3, 1 << 3));
+        begin();
+        a.untracked_mut().push(3);
+        let n = untracked(|| b.wrapping_add(1));
+        assert_eq!((n, a.untracked().len()), (8, 3));
+        assert_eq!(end(), Touched::NONE);
+        begin();
+        touch_work(2, false);
+        touch_work(4, true);
+        touch_work(70, false);
+        let t = end();
+        assert_eq!((t.works, t.written_works), (0b10100, 0b10000));
+        assert_eq!(t.parts, 1 << WORKS_ALL);
+    }
+}
