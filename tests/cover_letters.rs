@@ -133,7 +133,8 @@ fn cover_1_hotplug_recreates_the_region_for_cxl() {
 
 /// The v3 cover letter: DEV_DAX_HMEM=y and CXL=m, so DEV_DAX_CXL is off and HMEM owns all
 /// three windows' Soft Reserved, under the regions that still assemble. The published tree,
-/// byte for byte, on v3 (whose 5/5 puts Soft Reserved back under each region).
+/// byte for byte, on v3 (whose 5/5 puts Soft Reserved back under each region), and every
+/// schedule on v3 ends so.
 #[test]
 fn cover_v3_hmem_builtin_with_cxl_modular() {
     let s = load("corpus/cover-v3-hmem-builtin-cxl-modular.scn");
@@ -160,6 +161,9 @@ fn cover_v3_hmem_builtin_with_cxl_modular() {
         "{}",
         o.ownership_table()
     );
+    let ends = every_schedule(design("v3"), &s, 200_000);
+    assert_eq!(ends.len(), 1, "one outcome on every schedule");
+    assert!(ends[0].soft_reserved.iter().all(|r| r.owner == Owner::Hmem));
 }
 
 /// Cover letter [3] of v7 and v8, region assembly failure: every schedule ends with HMEM
