@@ -486,6 +486,7 @@ pub fn explore_with(
     hashing: bool,
 ) -> Exploration {
     let start = std::time::Instant::now();
+    footprint::record();
     let inputs = model::Inputs::of(s);
     let mut out = Exploration {
         design,

@@ -20,9 +20,33 @@
 use std::cell::Cell;
 use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 thread_local! {
-    static TOUCHED: Cell<Touched> = const { Cell::new(Touched::NONE) };
+    // One cell per set, so that recording a read is one `or` (this runs on every access).
+    static PARTS_TOUCHED: Cell<u64> = const { Cell::new(0) };
+    static PARTS_WRITTEN: Cell<u64> = const { Cell::new(0) };
+    static WORKS_TOUCHED: Cell<u64> = const { Cell::new(0) };
+    static WORKS_WRITTEN: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Whether accesses are recorded at all: off until an exploration first needs them
+/// ([`record`]), so that the fuzzing paths, which never read a footprint, do not pay for it.
+/// It only ever goes from off to on; what it changes is what [`end`] reports, never what the
+/// model does.
+static RECORDING: AtomicBool = AtomicBool::new(false);
+
+/// Turns recording on for the rest of the process (an exploration calls it before its first
+/// run; [`begin`] checks it).
+pub fn record() {
+    RECORDING.store(true, Ordering::Relaxed);
+}
+
+#[inline]
+fn or(cell: &'static std::thread::LocalKey<Cell<u64>>, bits: u64) {
+    if RECORDING.load(Ordering::Relaxed) {
+        cell.with(|c| c.set(c.get() | bits));
+    }
 }
 
 /// What one poll touched: parts ([`PARTS`], by bit) and work items (by index, below 64), and
@@ -165,22 +189,14 @@ impl<T, const BIT: u8> Tracked<T, BIT> {
 /// than a field: [`TASK_COUNT`], [`TASK_ALIVE`], …).
 #[inline]
 pub fn touch(bit: u8) {
-    TOUCHED.with(|t| {
-        let mut x = t.get();
-        x.parts |= 1 << bit;
-        t.set(x);
-    });
+    or(&PARTS_TOUCHED, 1 << bit);
 }
 
 /// Records that the running poll wrote part `bit`.
 #[inline]
 pub fn touch_mut(bit: u8) {
-    TOUCHED.with(|t| {
-        let mut x = t.get();
-        x.parts |= 1 << bit;
-        x.written_parts |= 1 << bit;
-        t.set(x);
-    });
+    or(&PARTS_TOUCHED, 1 << bit);
+    or(&PARTS_WRITTEN, 1 << bit);
 }
 
 impl<T, const BIT: u8> Deref for Tracked<T, BIT> {
@@ -229,32 +245,47 @@ pub fn touch_work(i: usize, write: bool) {
         }
         return;
     }
-    TOUCHED.with(|t| {
-        let mut x = t.get();
-        x.works |= 1 << i;
-        if write {
-            x.written_works |= 1 << i;
-        }
-        t.set(x);
-    });
+    or(&WORKS_TOUCHED, 1 << i);
+    if write {
+        or(&WORKS_WRITTEN, 1 << i);
+    }
 }
 
 /// Runs `f` without recording what it touches (the touched sets are as before it).
 pub fn untracked<R>(f: impl FnOnce() -> R) -> R {
+    if !RECORDING.load(Ordering::Relaxed) {
+        return f();
+    }
     let saved = end();
     let r = f();
-    TOUCHED.with(|t| t.set(saved));
+    set(saved);
     r
+}
+
+fn set(t: Touched) {
+    PARTS_TOUCHED.with(|c| c.set(t.parts));
+    PARTS_WRITTEN.with(|c| c.set(t.written_parts));
+    WORKS_TOUCHED.with(|c| c.set(t.works));
+    WORKS_WRITTEN.with(|c| c.set(t.written_works));
 }
 
 /// Starts recording a poll's accesses on this thread.
 pub fn begin() {
-    TOUCHED.with(|t| t.set(Touched::NONE));
+    assert!(
+        RECORDING.load(Ordering::Relaxed),
+        "footprints are read only after `footprint::record()`"
+    );
+    set(Touched::NONE);
 }
 
 /// What was touched since [`begin`].
 pub fn end() -> Touched {
-    TOUCHED.with(Cell::get)
+    Touched {
+        parts: PARTS_TOUCHED.with(Cell::get),
+        works: WORKS_TOUCHED.with(Cell::get),
+        written_parts: PARTS_WRITTEN.with(Cell::get),
+        written_works: WORKS_WRITTEN.with(Cell::get),
+    }
 }
 
 #[cfg(test)]
@@ -263,6 +294,7 @@ mod tests {
 
     #[test]
     fn reads_writes_and_unrecorded_accesses_are_told_apart() {
+        record();
         let mut a: Tracked<Vec<u32>, 3> = Tracked::new(vec![1]);
         let b: Tracked<u32, 5> = Tracked::new(7);
         begin();
