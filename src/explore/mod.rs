@@ -2,7 +2,8 @@
 //! run the tasks, not one order drawn by the fuzzer.
 //!
 //! A run's schedule is its choices at each scheduling decision (a point where more than one
-//! task is runnable: byte `n` of the schedule picks among them, past the end the oldest runs).
+//! task is runnable: byte `n` of the schedule picks among them; past the end the oldest runs,
+//! or, in the walk, the oldest not asleep).
 //! The executor records how many tasks were runnable at each decision
 //! ([`crate::kernel::sched::Executor::arities`]), so the choices form a tree that a depth-first
 //! walk covers: run a prefix, and for every decision past it push each other choice. Runs are
@@ -44,13 +45,13 @@
 //! say so where they are made.) So a task's local state after its n-th poll is a function of
 //! its body and, for each poll, what it touched and those parts' contents — which its
 //! fingerprint determines (by induction on n; a future not yet polled is a function of its
-//! body). The executor's own state (the live list, the
-//! futures) is a function of the tasks. Equal keys therefore mean equal kernels, equal live
+//! body). The executor's own state (the live list, the futures) is a function of the tasks. Equal keys therefore mean equal kernels, equal live
 //! tasks with equal local states and equal poll counts: every choice sequence from there
 //! produces the same kernels, the same observations and the same ending. The walk prunes a
-//! run at the first decision past its prefix whose key an earlier run reached; that earlier
-//! run pushed every other choice at that state, so the continuations of the pruned run are
-//! all explored from there (by induction on the longest run from a state: runs end). Since
+//! run at the first decision past its prefix whose key an earlier run reached (under a sleep
+//! set no larger, below); that earlier run pushed every other choice at that state, so the
+//! continuations of the pruned run are all explored from there (by induction on the longest
+//! run from a state: runs end). Since
 //! the observations at `settle` points, the WARNs and memory errors so far are part of (a),
 //! a pruned prefix can only reach outcomes and findings that the visited state reaches: the
 //! sets of outcomes and finding titles are exactly those of the stateless walk

@@ -4,16 +4,19 @@
 //! in the same local state even when the rest of the kernel differed.
 //!
 //! The kernel's changing state is split into [`PARTS`]: every field of [`Kernel`] that can
-//! change during a run, with the scheduler's split field by field. Each is a [`Tracked`]
-//! field: the only way to its contents is `Deref` / `DerefMut`, which records the part in the
-//! running thread's touched set, or [`Tracked::untracked`] / [`Tracked::untracked_mut`], whose
-//! few uses each say why the access needs no record (the task's own `current` and its own
-//! wait, which are the same at the start of every poll of it). The executor clears the set
-//! before a poll and reads it after ([`begin`], [`end`]); what the executor does between polls
-//! is not a task's doing and is not recorded.
+//! change during a run, with the scheduler's and the driver core's split field by field, a few
+//! views of the task table of their own ([`TASK_COUNT`], [`TASK_ALIVE`], [`TASK_BODIES`],
+//! [`ASYNC_PROBES`]), and work items one by one ([`touch_work`]). Each field is a [`Tracked`]
+//! part: the only way to its contents is `Deref` (recorded as a read) / `DerefMut` (a write),
+//! or [`Tracked::untracked`] / [`Tracked::untracked_mut`], whose few uses each say why the
+//! access needs no record (the task's own `current` and its own wait, the same at the start of
+//! every poll of it; a spawn's blind writes). The executor clears the sets before a poll and
+//! reads them after ([`begin`], [`end`]); what the executor does between polls is not a task's
+//! doing and is not recorded ([`BETWEEN_POLLS`] names what it writes).
 //!
-//! A touched part may have been read or written: the set is of accesses, not of reads, so it
-//! over-approximates what the poll read (sound, if it merges less).
+//! A touched part may have been read or written, and a mutable access counts as a write
+//! whether or not it changed anything: both over-approximate (sound, if it merges less).
+//! Fingerprints use what was touched; independence, for sleep sets, what was written.
 //!
 //! [`Kernel`]: crate::kernel::Kernel
 
