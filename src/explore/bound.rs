@@ -147,6 +147,19 @@ pub struct KconfigChoice {
 }
 
 impl KconfigChoice {
+    /// Everything modular.
+    pub const MODULAR: KconfigChoice = KconfigChoice {
+        cxl: 'm',
+        hmem: 'm',
+        dax_cxl: 'm',
+    };
+    /// Everything built in.
+    pub const BUILTIN: KconfigChoice = KconfigChoice {
+        cxl: 'y',
+        hmem: 'y',
+        dax_cxl: 'y',
+    };
+
     /// Its `[kconfig]` section.
     pub fn text(self) -> String {
         let dax = if self.hmem == 'y' || self.dax_cxl == 'y' {
@@ -186,6 +199,21 @@ pub struct Bound {
     pub events: Vec<usize>,
 }
 
+/// The index in `names` of each of `items`, or what `key` expected.
+fn indexes(key: &str, what: &str, items: &[&str], names: &[&str]) -> Result<Vec<usize>, String> {
+    items
+        .iter()
+        .map(|n| {
+            names.iter().position(|x| x == n).ok_or_else(|| {
+                format!(
+                    "{key}: `{n}` is not {what}; expected one of {}",
+                    names.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
 fn all_kconfigs() -> Vec<KconfigChoice> {
     let mut v = Vec::new();
     for cxl in ['m', 'y'] {
@@ -208,18 +236,7 @@ impl Bound {
         match name {
             "tiny" => Some(Bound {
                 shapes: vec![shape("cxl-sr")],
-                kconfigs: vec![
-                    KconfigChoice {
-                        cxl: 'm',
-                        hmem: 'm',
-                        dax_cxl: 'm',
-                    },
-                    KconfigChoice {
-                        cxl: 'y',
-                        hmem: 'y',
-                        dax_cxl: 'y',
-                    },
-                ],
+                kconfigs: vec![KconfigChoice::MODULAR, KconfigChoice::BUILTIN],
                 events: vec![0],
             }),
             "small" => Some(Bound {
@@ -247,7 +264,6 @@ impl Bound {
             return Ok(b);
         }
         let mut b = Bound::preset("small").expect("small is a preset");
-        let names = |list: &[&str]| list.join(", ");
         for part in spec.split(',') {
             let Some((key, value)) = part.split_once('=') else {
                 return Err(format!(
@@ -258,46 +274,20 @@ impl Bound {
             let items: Vec<&str> = value.split('+').collect();
             match key {
                 "shapes" => {
-                    b.shapes = items
-                        .iter()
-                        .map(|n| {
-                            SHAPES.iter().position(|s| s.name == *n).ok_or_else(|| {
-                                format!(
-                                    "shapes: `{n}` is not a shape; expected one of {}",
-                                    names(&SHAPES.iter().map(|s| s.name).collect::<Vec<_>>())
-                                )
-                            })
-                        })
-                        .collect::<Result<_, _>>()?
+                    let names: Vec<&str> = SHAPES.iter().map(|s| s.name).collect();
+                    b.shapes = indexes("shapes", "a shape", &items, &names)?;
                 }
                 "events" => {
-                    b.events = items
-                        .iter()
-                        .map(|n| {
-                            EVENTS.iter().position(|s| s.name == *n).ok_or_else(|| {
-                                format!(
-                                    "events: `{n}` is not an event list; expected one of {}",
-                                    names(&EVENTS.iter().map(|s| s.name).collect::<Vec<_>>())
-                                )
-                            })
-                        })
-                        .collect::<Result<_, _>>()?
+                    let names: Vec<&str> = EVENTS.iter().map(|e| e.name).collect();
+                    b.events = indexes("events", "an event list", &items, &names)?;
                 }
                 "kconfig" => {
                     let mut v = Vec::new();
                     for it in items {
                         match it {
                             "all" => v.extend(all_kconfigs()),
-                            "modular" => v.push(KconfigChoice {
-                                cxl: 'm',
-                                hmem: 'm',
-                                dax_cxl: 'm',
-                            }),
-                            "builtin" => v.push(KconfigChoice {
-                                cxl: 'y',
-                                hmem: 'y',
-                                dax_cxl: 'y',
-                            }),
+                            "modular" => v.push(KconfigChoice::MODULAR),
+                            "builtin" => v.push(KconfigChoice::BUILTIN),
                             c => {
                                 let ch: Vec<char> = c.chars().collect();
                                 let ok = ch.len() == 3
