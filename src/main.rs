@@ -277,7 +277,10 @@ enum Cmd {
         /// too (exit 1 if a new one).
         #[arg(long)]
         bound: Option<String>,
-        /// Threads for `--bound` (default: every core).
+        /// Threads: with `--bound`, combinations run side by side (default: every core); for one
+        /// scenario, the threads sharing each design's walk (default 1; with more, the run
+        /// counts and which of the shortest schedules is shown can differ between walks, the
+        /// outcomes, findings and states cannot).
         #[arg(long)]
         jobs: Option<usize>,
         /// With `--bound`: the root causes already reported, by stamped title.
@@ -620,6 +623,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
                 &designs,
                 max_runs,
                 !no_state_hashing,
+                jobs.unwrap_or(1),
                 out.as_deref(),
                 reading,
             ),
@@ -1486,9 +1490,13 @@ fn explore_cmd(
     designs: &[String],
     max_runs: u64,
     hashing: bool,
+    jobs: usize,
     out: Option<&Path>,
     reading: Reading,
 ) -> Result<ExitCode> {
+    if jobs == 0 {
+        bail!("explore: --jobs must be at least 1");
+    }
     let f = load_one(input, reading)?;
     let ds: Vec<&'static Design> = if designs.is_empty() {
         designs::all().iter().collect()
@@ -1507,7 +1515,7 @@ fn explore_cmd(
     };
     let mut found = false;
     for d in ds {
-        let e = explore::explore_with(d, &f.scenario, max_runs, hashing);
+        let e = explore::explore_on(d, &f.scenario, max_runs, hashing, jobs);
         let secs = e.seconds.max(1e-9);
         println!(
             "--- {}: {} state(s){}, {} run(s) ({} to the end), at most {} decisions each, {} \

@@ -101,16 +101,17 @@ use crate::kernel::Kernel;
 use crate::model;
 use crate::scenario::Scenario;
 use srfuzz_oracle::Observation;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// One distinct way a design's runs of the scenario end.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// The shortest schedule seen that reaches it (choices; trailing canonical choices
-    /// dropped). With state hashing, a shorter one may exist among the pruned prefixes.
+    /// The shortest schedule seen that reaches it, the lowest of those as long (choices;
+    /// trailing canonical choices dropped). With state hashing, a shorter one may exist among
+    /// the pruned prefixes.
     pub schedule: Vec<u8>,
     /// Complete runs (leaves of the walk) that end so.
     pub runs: u64,
@@ -227,20 +228,20 @@ fn ids(sleep: &[Transition]) -> u128 {
 struct Node {
     fingerprints: Vec<u128>,
     sleep: Vec<Transition>,
-    taken: RefCell<Vec<Transition>>,
+    taken: Mutex<Vec<Transition>>,
 }
 
 /// One node of the walk still to run: a schedule prefix whose last choice leaves the path of
 /// the run that pushed it, and the decision there.
 struct Pending {
     prefix: Vec<u8>,
-    at: Option<Rc<Node>>,
+    at: Option<Arc<Node>>,
 }
 
 /// A new decision a run reached: its node, the choices it took there, and the others to
 /// push (the runnable tasks not asleep).
 struct Reached {
-    node: Rc<Node>,
+    node: Arc<Node>,
     others: Vec<u8>,
 }
 
@@ -250,9 +251,9 @@ struct Reached {
 /// never runs a task that is asleep (sleep sets: a transition independent of everything run
 /// since a sibling run took it leads to states that sibling's subtree covers).
 struct Walker<'v> {
-    visited: &'v mut Visited,
+    visited: &'v Shards,
     /// The decision at which this run leaves its parent's path, and the node there.
-    resume: Option<(u32, Rc<Node>)>,
+    resume: Option<(u32, Arc<Node>)>,
     /// Past the replayed part: fingerprints are kept up to date.
     hashing: bool,
     /// Each task's fingerprint, by task id: the hash chain, over its polls so far, of the parts
@@ -269,7 +270,7 @@ struct Walker<'v> {
     sleep: Vec<Transition>,
     /// The poll being made, past the replayed part: its task, what its wait read, and the node
     /// it was taken from (at a decision).
-    taking: Option<(TaskId, footprint::Touched, Option<Rc<Node>>)>,
+    taking: Option<(TaskId, footprint::Touched, Option<Arc<Node>>)>,
     /// The choices past the prefix, one per decision.
     choices: Vec<u8>,
     /// The new decisions this run reached, in order (the first right after the prefix).
@@ -379,13 +380,16 @@ impl Hook for Walker<'_> {
         let kernel = self.at_start(k);
         let key = self.key(k, kernel, steps);
         let mine = ids(&self.sleep);
-        match self.visited.get_mut(&key) {
-            Some(z) if *z & !mine == 0 => return None,
-            // Explored before, with a task asleep that is awake now: explore again (the state
-            // is not counted twice); what both explorations left asleep stays so.
-            Some(z) => *z &= mine,
-            None => {
-                self.visited.insert(key, mine);
+        {
+            let mut visited = self.visited.shard(key);
+            match visited.get_mut(&key) {
+                Some(z) if *z & !mine == 0 => return None,
+                // Explored before, with a task asleep that is awake now: explore again (the
+                // state is not counted twice); what both explorations left asleep stays so.
+                Some(z) => *z &= mine,
+                None => {
+                    visited.insert(key, mine);
+                }
             }
         }
         let awake: Vec<u8> = (0..runnable.len())
@@ -393,10 +397,10 @@ impl Hook for Walker<'_> {
             .map(|i| i as u8)
             .collect();
         let (&pick, others) = awake.split_first()?;
-        let node = Rc::new(Node {
+        let node = Arc::new(Node {
             fingerprints: self.fingerprints.clone(),
             sleep: self.sleep.clone(),
-            taken: RefCell::new(Vec::new()),
+            taken: Mutex::new(Vec::new()),
         });
         self.new.push(Reached {
             node,
@@ -419,7 +423,7 @@ impl Hook for Walker<'_> {
                         let node = node.clone();
                         self.fingerprints.clone_from(&node.fingerprints);
                         self.sleep = node.sleep.clone();
-                        self.sleep.extend(node.taken.borrow().iter().copied());
+                        self.sleep.extend(node.taken.lock().unwrap().iter().copied());
                         self.hashing = true;
                         self.at_start(k);
                         debug_assert!(!self.asleep(step.pick));
@@ -467,7 +471,7 @@ impl Hook for Walker<'_> {
             fp.written_parts |= footprint::TASK_TABLE_WRITES;
         }
         if let (Some(node), true) = (node, task.0 < 128) {
-            node.taken.borrow_mut().push(Transition {
+            node.taken.lock().unwrap().push(Transition {
                 task,
                 footprint: fp,
             });
@@ -486,130 +490,332 @@ pub fn explore_with(
     max_runs: u64,
     hashing: bool,
 ) -> Exploration {
-    let start = std::time::Instant::now();
-    footprint::record();
-    let inputs = model::Inputs::of(s);
-    let mut out = Exploration {
-        design,
-        runs: 0,
-        leaves: 0,
-        states: 0,
-        hashing,
-        complete: true,
-        outcomes: Vec::new(),
-        findings: Vec::new(),
-        order: Vec::new(),
-        deepest: 0,
-        seconds: 0.0,
-    };
-    let mut visited = Visited::default();
-    let mut stack: Vec<Pending> = vec![Pending {
-        prefix: Vec::new(),
-        at: None,
-    }];
-    while let Some(Pending { prefix, at }) = stack.pop() {
-        if out.runs >= max_runs {
-            out.complete = false;
-            break;
-        }
-        let (run, schedule) = if hashing {
-            let mut w = Walker {
-                visited: &mut visited,
-                resume: at.map(|a| (prefix.len() as u32 - 1, a)),
-                hashing: prefix.is_empty(),
-                fingerprints: Vec::new(),
-                start: [0; footprint::PARTS.len()],
-                start_works: Vec::new(),
-                last: None,
-                sleep: Vec::new(),
-                taking: None,
-                choices: Vec::new(),
-                new: Vec::new(),
-            };
-            let (run, arities) =
-                model::run_hooked(design, s, &inputs.with_schedule(&prefix), &mut w);
-            out.deepest = out.deepest.max(arities.len());
-            // Every other choice not asleep at each new decision, lowest first off the stack
-            // (so that a sibling runs after those before it, whose transitions it sleeps on).
-            for (j, r) in w.new.iter().enumerate().rev() {
-                for &c in r.others.iter().rev() {
-                    let mut child = prefix.clone();
-                    child.extend_from_slice(&w.choices[..j]);
-                    child.push(c);
-                    stack.push(Pending {
-                        prefix: child,
-                        at: Some(r.node.clone()),
-                    });
-                }
-            }
-            let mut schedule = prefix;
-            schedule.extend_from_slice(&w.choices);
-            (run, schedule)
-        } else {
-            let (run, arities) =
-                model::run_recording_choices(design, s, &inputs.with_schedule(&prefix));
-            out.deepest = out.deepest.max(arities.len());
-            // Every decision past the prefix is a distinct schedule prefix: push every other
-            // choice at each, lowest first off the stack.
-            let fresh = arities.len().saturating_sub(prefix.len());
-            out.states += fresh as u64;
-            for i in (prefix.len()..arities.len()).rev() {
-                for c in (1..arities[i]).rev() {
-                    let mut child = prefix.clone();
-                    child.resize(i, 0);
-                    child.push(c);
-                    stack.push(Pending {
-                        prefix: child,
-                        at: None,
-                    });
-                }
-            }
-            (Some(run), prefix)
-        };
-        out.runs += 1;
-        let Some(run) = run else { continue };
-        out.leaves += 1;
-        let mut schedule = schedule;
-        while schedule.last() == Some(&0) {
-            schedule.pop();
-        }
-        let shorter = |old: &Vec<u8>| schedule.len() < old.len();
-        match out
+    explore_on(design, s, max_runs, hashing, 1)
+}
+
+/// The visited states, split by key into shards each behind its own lock, so that the
+/// threads of one walk rarely wait for each other.
+struct Shards(Vec<Mutex<Visited>>);
+
+impl Shards {
+    const COUNT: usize = 64;
+
+    fn new() -> Shards {
+        Shards((0..Shards::COUNT).map(|_| Mutex::default()).collect())
+    }
+
+    /// The shard that holds `key` (its top bits: the low ones index within the shard).
+    fn shard(&self, key: u128) -> std::sync::MutexGuard<'_, Visited> {
+        self.0[(key >> 122) as usize % Shards::COUNT]
+            .lock()
+            .expect("no thread panics holding a shard")
+    }
+
+    fn len(&self) -> u64 {
+        self.0.iter().map(|m| m.lock().unwrap().len() as u64).sum()
+    }
+}
+
+/// The nodes still to run, shared by the threads of one walk: a stack (depth first, so that a
+/// sibling runs after the siblings before it, whose transitions it sleeps on), and how many
+/// threads are running a node (the walk ends when none is and the stack is empty).
+struct Frontier {
+    stack: Vec<Pending>,
+    busy: usize,
+}
+
+/// What the threads of one walk share.
+struct Search<'a> {
+    design: &'static Design,
+    scenario: &'a Scenario,
+    hashing: bool,
+    max_runs: u64,
+    visited: Shards,
+    frontier: Mutex<Frontier>,
+    changed: Condvar,
+    /// Runs started.
+    runs: AtomicU64,
+    /// The run bound was reached: the walk is incomplete.
+    bounded: AtomicBool,
+}
+
+/// What one thread of a walk saw: its runs, and the outcomes and findings of those that went
+/// to the end (each with the shortest schedule it saw).
+#[derive(Default)]
+struct Tally {
+    leaves: u64,
+    /// Without hashing: the decisions met past each run's prefix.
+    fresh: u64,
+    deepest: usize,
+    outcomes: Vec<Outcome>,
+    findings: Vec<Shown>,
+    /// The canonical schedule's outcome, if this thread made that run (the first).
+    canonical: Option<Vec<Observation>>,
+}
+
+impl Tally {
+    /// Counts `runs` runs ending in `observations` with `schedule` (the shortest kept; of
+    /// equal length, the lowest, so that merging tallies does not depend on their order).
+    fn outcome(&mut self, schedule: &[u8], runs: u64, observations: &[Observation]) {
+        match self
             .outcomes
             .iter_mut()
-            .find(|o| srfuzz_oracle::differences(&o.observations, &run.observations).is_empty())
+            .find(|o| srfuzz_oracle::differences(&o.observations, observations).is_empty())
         {
             Some(o) => {
-                o.runs += 1;
-                if shorter(&o.schedule) {
-                    o.schedule = schedule.clone();
+                o.runs += runs;
+                if shorter(schedule, &o.schedule) {
+                    o.schedule = schedule.to_vec();
                 }
             }
-            None => out.outcomes.push(Outcome {
-                schedule: schedule.clone(),
-                runs: 1,
-                observations: run.observations.clone(),
+            None => self.outcomes.push(Outcome {
+                schedule: schedule.to_vec(),
+                runs,
+                observations: observations.to_vec(),
             }),
         }
-        for f in checks::judge_run(design, &run.observations).findings {
-            match out.findings.iter_mut().find(|x| x.title == f.title) {
-                Some(x) => {
-                    x.runs += 1;
-                    if shorter(&x.schedule) {
-                        x.schedule = schedule.clone();
-                    }
+    }
+
+    /// Counts `runs` runs showing the finding `title` with `schedule`.
+    fn finding(&mut self, title: &str, schedule: &[u8], runs: u64) {
+        match self.findings.iter_mut().find(|x| x.title == title) {
+            Some(x) => {
+                x.runs += runs;
+                if shorter(schedule, &x.schedule) {
+                    x.schedule = schedule.to_vec();
                 }
-                None => out.findings.push(Shown {
-                    title: f.title,
-                    schedule: schedule.clone(),
-                    runs: 1,
-                }),
             }
+            None => self.findings.push(Shown {
+                title: title.to_string(),
+                schedule: schedule.to_vec(),
+                runs,
+            }),
         }
     }
-    if hashing {
-        out.states = visited.len() as u64;
+
+    /// Adds what another thread saw.
+    fn merge(&mut self, o: Tally) {
+        self.leaves += o.leaves;
+        self.fresh += o.fresh;
+        self.deepest = self.deepest.max(o.deepest);
+        for x in &o.outcomes {
+            self.outcome(&x.schedule, x.runs, &x.observations);
+        }
+        for x in &o.findings {
+            self.finding(&x.title, &x.schedule, x.runs);
+        }
+        if self.canonical.is_none() {
+            self.canonical = o.canonical;
+        }
     }
+}
+
+/// Whether schedule `a` is to be kept over `b`: shorter, or as long and lower.
+fn shorter(a: &[u8], b: &[u8]) -> bool {
+    (a.len(), a) < (b.len(), b)
+}
+
+impl Search<'_> {
+    /// The next node to run, or `None` when the walk is over (every node run, or the run bound
+    /// reached).
+    fn next(&self) -> Option<Pending> {
+        let mut f = self.frontier.lock().unwrap();
+        loop {
+            if self.bounded.load(Ordering::Relaxed) {
+                return None;
+            }
+            if let Some(p) = f.stack.pop() {
+                if self.runs.fetch_add(1, Ordering::Relaxed) >= self.max_runs {
+                    self.runs.fetch_sub(1, Ordering::Relaxed);
+                    self.bounded.store(true, Ordering::Relaxed);
+                    self.changed.notify_all();
+                    return None;
+                }
+                f.busy += 1;
+                return Some(p);
+            }
+            if f.busy == 0 {
+                self.changed.notify_all();
+                return None;
+            }
+            f = self.changed.wait(f).unwrap();
+        }
+    }
+
+    /// Hands the children of a node just run to the walk.
+    fn done(&self, children: Vec<Pending>) {
+        let mut f = self.frontier.lock().unwrap();
+        f.stack.extend(children);
+        f.busy -= 1;
+        self.changed.notify_all();
+    }
+
+    /// One thread's share of the walk: runs nodes until none is left.
+    fn work(&self) -> Tally {
+        footprint::record();
+        let inputs = model::Inputs::of(self.scenario);
+        let (design, s) = (self.design, self.scenario);
+        let mut tally = Tally::default();
+        while let Some(Pending { prefix, at }) = self.next() {
+            let canonical = prefix.is_empty();
+            let mut children = Vec::new();
+            let (run, schedule) = if self.hashing {
+                let mut w = Walker {
+                    visited: &self.visited,
+                    resume: at.map(|a| (prefix.len() as u32 - 1, a)),
+                    hashing: prefix.is_empty(),
+                    fingerprints: Vec::new(),
+                    start: [0; footprint::PARTS.len()],
+                    start_works: Vec::new(),
+                    last: None,
+                    sleep: Vec::new(),
+                    taking: None,
+                    choices: Vec::new(),
+                    new: Vec::new(),
+                };
+                let (run, arities) =
+                    model::run_hooked(design, s, &inputs.with_schedule(&prefix), &mut w);
+                tally.deepest = tally.deepest.max(arities.len());
+                // Every other choice not asleep at each new decision, lowest first off the
+                // stack (so that a sibling runs after those before it, whose transitions it
+                // sleeps on).
+                for (j, r) in w.new.iter().enumerate().rev() {
+                    for &c in r.others.iter().rev() {
+                        let mut child = prefix.clone();
+                        child.extend_from_slice(&w.choices[..j]);
+                        child.push(c);
+                        children.push(Pending {
+                            prefix: child,
+                            at: Some(r.node.clone()),
+                        });
+                    }
+                }
+                let mut schedule = prefix;
+                schedule.extend_from_slice(&w.choices);
+                (run, schedule)
+            } else {
+                let (run, arities) =
+                    model::run_recording_choices(design, s, &inputs.with_schedule(&prefix));
+                tally.deepest = tally.deepest.max(arities.len());
+                tally.fresh += arities.len().saturating_sub(prefix.len()) as u64;
+                // Every decision past the prefix is a distinct schedule prefix: push every
+                // other choice at each, lowest first off the stack.
+                for i in (prefix.len()..arities.len()).rev() {
+                    for c in (1..arities[i]).rev() {
+                        let mut child = prefix.clone();
+                        child.resize(i, 0);
+                        child.push(c);
+                        children.push(Pending {
+                            prefix: child,
+                            at: None,
+                        });
+                    }
+                }
+                (Some(run), prefix)
+            };
+            self.done(children);
+            let Some(run) = run else { continue };
+            tally.leaves += 1;
+            let mut schedule = schedule;
+            while schedule.last() == Some(&0) {
+                schedule.pop();
+            }
+            tally.outcome(&schedule, 1, &run.observations);
+            if canonical {
+                tally.canonical = Some(run.observations.clone());
+            }
+            for f in checks::judge_run(design, &run.observations).findings {
+                tally.finding(&f.title, &schedule, 1);
+            }
+        }
+        tally
+    }
+}
+
+/// [`explore_with`] on `jobs` threads sharing one walk (its visited states and the nodes
+/// still to run). The outcomes, the finding titles, the states and whether the walk is
+/// complete do not depend on `jobs` (every reachable state is visited once either way), nor
+/// do the schedules kept when the walk is complete without hashing; with hashing and more
+/// than one thread, which runs are pruned depends on which thread reaches a state first, so
+/// the runs, the leaves and the shortest schedules seen can differ from one walk to the next
+/// (each kept schedule still replays to its outcome). Outcomes after the canonical one, and
+/// findings, come in order of schedule when `jobs` is more than one; in order of first sight
+/// on one thread.
+pub fn explore_on(
+    design: &'static Design,
+    s: &Scenario,
+    max_runs: u64,
+    hashing: bool,
+    jobs: usize,
+) -> Exploration {
+    let start = std::time::Instant::now();
+    let search = Search {
+        design,
+        scenario: s,
+        hashing,
+        max_runs,
+        visited: Shards::new(),
+        frontier: Mutex::new(Frontier {
+            stack: vec![Pending {
+                prefix: Vec::new(),
+                at: None,
+            }],
+            busy: 0,
+        }),
+        changed: Condvar::new(),
+        runs: AtomicU64::new(0),
+        bounded: AtomicBool::new(false),
+    };
+    let jobs = jobs.max(1);
+    let tally = if jobs == 1 {
+        search.work()
+    } else {
+        let tallies: Vec<Tally> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..jobs).map(|_| scope.spawn(|| search.work())).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("an exploration thread panicked"))
+                .collect()
+        });
+        let mut all = Tally::default();
+        for t in tallies {
+            all.merge(t);
+        }
+        // The canonical outcome first, then the others (and the findings) by schedule.
+        all.outcomes.sort_by(|a, b| (a.schedule.len(), &a.schedule).cmp(&(b.schedule.len(), &b.schedule)));
+        all.findings.sort_by(|a, b| (a.schedule.len(), &a.schedule).cmp(&(b.schedule.len(), &b.schedule)));
+        if let Some(c) = &all.canonical {
+            if let Some(i) = all
+                .outcomes
+                .iter()
+                .position(|o| srfuzz_oracle::differences(&o.observations, c).is_empty())
+            {
+                let o = all.outcomes.remove(i);
+                all.outcomes.insert(0, o);
+            }
+        }
+        all
+    };
+    let runs = search.runs.load(Ordering::Relaxed);
+    let complete = !search.bounded.load(Ordering::Relaxed);
+    let states = if hashing {
+        search.visited.len()
+    } else {
+        tally.fresh
+    };
+    let mut out = Exploration {
+        design,
+        runs,
+        leaves: tally.leaves,
+        states,
+        hashing,
+        complete,
+        outcomes: tally.outcomes,
+        findings: tally.findings,
+        order: Vec::new(),
+        deepest: tally.deepest,
+        seconds: 0.0,
+    };
     out.order = order_dependence(design, s, &out.outcomes);
     out.seconds = start.elapsed().as_secs_f64();
     out
@@ -826,6 +1032,62 @@ CONFIG_DEV_DAX_KMEM=y
             compared.iter().all(|&n| n > 0),
             "compared per design: {compared:?}"
         );
+    }
+
+    /// A walk shared by threads visits the same states and ends in the same outcomes and
+    /// findings as one thread's, and each schedule it keeps replays to its outcome.
+    #[test]
+    fn threads_share_a_walk_without_changing_its_result() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reports/v4-order-dependence-region-differs-4/scenario.scn"
+        );
+        let l =
+            crate::scenario::file::load(std::path::Path::new(path), Default::default()).unwrap();
+        let s = Scenario {
+            schedule: Vec::new(),
+            ..l.scenario
+        };
+        for name in ["register_dax-v4", "v7"] {
+            let d = crate::designs::by_name(name).unwrap();
+            let one = explore_on(d, &s, 400_000, true, 1);
+            let three = explore_on(d, &s, 400_000, true, 3);
+            assert!(one.complete && three.complete, "{name}");
+            assert_eq!(one.states, three.states, "{name}");
+            assert_eq!(one.outcomes.len(), three.outcomes.len(), "{name}");
+            assert!(
+                srfuzz_oracle::differences(
+                    &one.outcomes[0].observations,
+                    &three.outcomes[0].observations
+                )
+                .is_empty(),
+                "{name}: the canonical outcome comes first"
+            );
+            let mut a: Vec<_> = one.findings.iter().map(|f| f.title.clone()).collect();
+            let mut b: Vec<_> = three.findings.iter().map(|f| f.title.clone()).collect();
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "{name}");
+            assert_eq!(three.outcomes.iter().map(|o| o.runs).sum::<u64>(), three.leaves);
+            for o in &three.outcomes {
+                let replay = model::run(
+                    d,
+                    &Scenario {
+                        schedule: o.schedule.clone(),
+                        ..s.clone()
+                    },
+                );
+                assert!(
+                    srfuzz_oracle::differences(&o.observations, &replay.observations).is_empty(),
+                    "{name}: an outcome's schedule replays to it"
+                );
+            }
+        }
+        // The run bound stops every thread.
+        let d = crate::designs::by_name("v7").unwrap();
+        let cut = explore_on(d, &s, 50, true, 2);
+        assert!(!cut.complete);
+        assert_eq!(cut.runs, 50);
     }
 
     /// v4's order dependence (reports/v4-order-dependence-region-differs-4): some schedules
