@@ -264,9 +264,12 @@ pub fn reported_titles(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
 }
 
 /// The directory below `dir` that already reports `rc`: one whose stamped finding is one of
-/// its titles, or — the same problem found by another check (a v4 leak under the spec check
+/// its titles; or — the same problem found by another check (a v4 leak under the spec check
 /// and the region divergence from mainline it makes) — one whose finding shows on `rc`'s
-/// minimized repro and is blamed on the same patches.
+/// minimized repro and is blamed on the same patches; or — the same problem on another design —
+/// one with the same finding kind and subject whose first patch to show it has the same
+/// subject as `rc`'s (what that can fold: two different problems with one symptom that one
+/// patch introduces, which one report then stands for).
 pub fn reported(dir: &Path, rc: &crate::triage::RootCause) -> Option<std::path::PathBuf> {
     let entries = root_cause_dirs(dir).ok()?;
     let stamped: Vec<(std::path::PathBuf, file::Loaded, Target)> = entries
@@ -284,12 +287,36 @@ pub fn reported(dir: &Path, rc: &crate::triage::RootCause) -> Option<std::path::
         return Some(d.clone());
     }
     let repro = &rc.titles[0].minimized;
+    let first_patches = |b: &crate::bisect::Bisection| {
+        let mut v: Vec<&'static str> = b
+            .designs
+            .iter()
+            .filter_map(|d| d.first_patch())
+            .map(|p| p.subject)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let introduced_by = first_patches(&rc.titles[0].bisection);
     stamped
         .into_iter()
         .find(|(_, l, t)| {
-            t.shows(repro)
-                && crate::triage::root_key(t.check, &t.title, &bisect(t, &l.scenario)).patches
-                    == rc.key.patches
+            let same_subject = crate::triage::subject_of(t.check, &t.title) == rc.key.subject;
+            if !same_subject && !t.shows(repro) {
+                return false;
+            }
+            let b = bisect(t, &l.scenario);
+            if t.shows(repro)
+                && crate::triage::root_key(t.check, &t.title, &b).patches == rc.key.patches
+            {
+                return true;
+            }
+            // The same symptom, first shown by a patch of the same subject, on another design
+            // of the series (v3 2/5 and v8 3/9 are one patch, posted twice): one problem, even
+            // when the two scenarios' removal sets differ because the stacks around the patch
+            // do.
+            same_subject && !introduced_by.is_empty() && first_patches(&b) == introduced_by
         })
         .map(|(d, _, _)| d)
 }

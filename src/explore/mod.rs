@@ -423,7 +423,8 @@ impl Hook for Walker<'_> {
                         let node = node.clone();
                         self.fingerprints.clone_from(&node.fingerprints);
                         self.sleep = node.sleep.clone();
-                        self.sleep.extend(node.taken.lock().unwrap().iter().copied());
+                        self.sleep
+                            .extend(node.taken.lock().unwrap().iter().copied());
                         self.hashing = true;
                         self.at_start(k);
                         debug_assert!(!self.asleep(step.pick));
@@ -782,8 +783,10 @@ pub fn explore_on(
             all.merge(t);
         }
         // The canonical outcome first, then the others (and the findings) by schedule.
-        all.outcomes.sort_by(|a, b| (a.schedule.len(), &a.schedule).cmp(&(b.schedule.len(), &b.schedule)));
-        all.findings.sort_by(|a, b| (a.schedule.len(), &a.schedule).cmp(&(b.schedule.len(), &b.schedule)));
+        all.outcomes
+            .sort_by(|a, b| (a.schedule.len(), &a.schedule).cmp(&(b.schedule.len(), &b.schedule)));
+        all.findings
+            .sort_by(|a, b| (a.schedule.len(), &a.schedule).cmp(&(b.schedule.len(), &b.schedule)));
         if let Some(c) = &all.canonical {
             if let Some(i) = all
                 .outcomes
@@ -1068,7 +1071,10 @@ CONFIG_DEV_DAX_KMEM=y
             a.sort();
             b.sort();
             assert_eq!(a, b, "{name}");
-            assert_eq!(three.outcomes.iter().map(|o| o.runs).sum::<u64>(), three.leaves);
+            assert_eq!(
+                three.outcomes.iter().map(|o| o.runs).sum::<u64>(),
+                three.leaves
+            );
             for o in &three.outcomes {
                 let replay = model::run(
                     d,
