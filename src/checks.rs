@@ -834,10 +834,11 @@ impl Target {
     }
 }
 
-/// The design a one-design finding's title names: the first name in its closing `[…]`.
+/// The design a one-design finding's title names: the first name in its closing `[…]`, a
+/// design or a variant of one (`v8~9/9`, `v8+no-initial-probe-guard`, [`designs::variant`]).
 pub fn design_of_title(title: &str) -> Option<&'static Design> {
     let open = title.rfind('[')?;
     let inner = &title[open + 1..];
     let name = inner.split([',', ']']).next()?.trim();
-    designs::by_name(name)
+    designs::variant(name).ok()
 }

@@ -1513,20 +1513,14 @@ fn explore_cmd(
                 .join(" ")
         }
     };
-    // A variant (`v8+no-initial-probe-guard`, `v8~9/9`) keeps its design's name: say which.
-    let labels: Vec<String> = if designs.is_empty() {
-        ds.iter().map(|d| d.name.to_string()).collect()
-    } else {
-        designs.iter().map(|n| n.trim().to_string()).collect()
-    };
     let mut found = false;
-    for (d, label) in ds.into_iter().zip(labels) {
+    for d in ds {
         let e = explore::explore_on(d, &f.scenario, max_runs, hashing, jobs);
         let secs = e.seconds.max(1e-9);
         println!(
             "--- {}: {} state(s){}, {} run(s) ({} to the end), at most {} decisions each, {} \
              distinct outcome(s), {} finding(s); {:.1} s, {:.0} states/s, {:.0} runs/s",
-            label,
+            d.name,
             e.states,
             match (e.complete, e.hashing) {
                 (true, true) => " (every one)",

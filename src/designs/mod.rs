@@ -222,6 +222,28 @@ impl Design {
         d
     }
 
+    /// The same design under another name: what a variant asked for on the command line
+    /// ([`variant`]) is called, so that its findings are titled, stamped and replayed as the
+    /// variant's and not as the design's. Built once per process and shared.
+    fn named(&'static self, name: String) -> &'static Design {
+        type Named = Vec<(usize, String, &'static Design)>;
+        static NAMED: std::sync::Mutex<Named> = std::sync::Mutex::new(Vec::new());
+        let mut seen = NAMED.lock().unwrap_or_else(|e| e.into_inner());
+        let me = self as *const Design as usize;
+        if let Some((_, _, d)) = seen.iter().find(|v| v.0 == me && v.1 == name) {
+            return d;
+        }
+        let d: &'static Design = Box::leak(Box::new(Design {
+            name: Box::leak(name.clone().into_boxed_str()),
+            summary: self.summary,
+            patches: self.patches,
+            declared: self.declared,
+            ops: OnceLock::new(),
+        }));
+        seen.push((me, name, d));
+        d
+    }
+
     fn build(&self) -> Ops {
         let mut ops = Ops::mainline();
         for p in self.patches {
@@ -322,8 +344,11 @@ pub fn extra_patches() -> &'static [Patch] {
 /// A design, or an intermediate state of one that reviewers discussed, as users write it:
 /// `NAME`, `NAME~PATCH[~PATCH…]` for the design without those patches, each named by its
 /// label ("v8 9/9", "1eaef15b") or the label's last word ("9/9"), and `NAME+EXTRA` for the
-/// design with one of [`extra_patches`] on top. The variant keeps the design's name in titles
-/// ([`Design::with_patches`]), so its findings compare with the design's.
+/// design with one of [`extra_patches`] on top. The variant is named as written, canonically
+/// (`v8~9/9` however 9/9 was given, then `+EXTRA`), so its findings are titled, stamped and
+/// replayed as the variant's, never as the design's (a title's design resolves through here,
+/// [`crate::checks::design_of_title`]); the designs bisection builds from it
+/// ([`Design::with_patches`]) keep that name, so titles compare within one bisection.
 pub fn variant(spec: &str) -> Result<&'static Design, String> {
     let (spec, extra) = match spec.split_once('+') {
         Some((d, e)) => {
@@ -342,15 +367,17 @@ pub fn variant(spec: &str) -> Result<&'static Design, String> {
         }
         None => (spec, None),
     };
-    let d = without_patches(spec)?;
-    Ok(match extra {
-        Some(p) => d.with_extra(p),
-        None => d,
-    })
+    let (d, left_out) = without_patches(spec)?;
+    let (d, name) = match extra {
+        Some(p) => (d.with_extra(p), format!("{}{left_out}+{}", d.name, p.label)),
+        None => (d, format!("{}{left_out}", d.name)),
+    };
+    Ok(if name == d.name { d } else { d.named(name) })
 }
 
-/// `NAME` or `NAME~PATCH[~PATCH…]` (see [`variant`]).
-fn without_patches(spec: &str) -> Result<&'static Design, String> {
+/// `NAME` or `NAME~PATCH[~PATCH…]` (see [`variant`]), and what was left out as it is named:
+/// `~` and the last word of each patch's label, in stack order (`v8~9/9`).
+fn without_patches(spec: &str) -> Result<(&'static Design, String), String> {
     let mut parts = spec.split('~');
     let name = parts.next().unwrap_or_default().trim();
     let d = by_name(name).ok_or_else(|| {
@@ -376,7 +403,14 @@ fn without_patches(spec: &str) -> Result<&'static Design, String> {
             })?;
         keep &= !(1u64 << i);
     }
-    Ok(d.with_patches(keep))
+    let left_out: String = (0..d.patches.len())
+        .filter(|&i| keep & (1u64 << i) == 0)
+        .map(|i| {
+            let label = d.patches[i].label;
+            format!("~{}", label.rsplit(' ').next().unwrap_or(label))
+        })
+        .collect();
+    Ok((d.with_patches(keep), left_out))
 }
 
 #[cfg(test)]
@@ -384,18 +418,25 @@ mod tests {
     use super::*;
 
     /// `NAME~PATCH` leaves patches out by label or by its last word, `NAME+EXTRA` adds a
-    /// review variant; both keep the design's name; bad names say what exists.
+    /// review variant; each is named as asked (one name however the patch was given), and its
+    /// titles resolve back to it; bad names say what exists.
     #[test]
     fn variants_leave_patches_out_and_add_review_patches() {
         let v8 = by_name("v8").unwrap();
         let no_9 = variant("v8~9/9").unwrap();
-        assert_eq!(no_9.name, "v8");
+        assert_eq!(no_9.name, "v8~9/9");
+        assert!(std::ptr::eq(
+            crate::checks::design_of_title("leak: x [v8~9/9, DEV_DAX_CXL=n]").unwrap(),
+            no_9
+        ));
         assert_eq!(no_9.patches.len(), v8.patches.len() - 1);
         assert!(no_9.patches.iter().all(|p| p.label != "v8 9/9"));
         assert!(std::ptr::eq(no_9, variant("v8~v8 9/9").unwrap()));
         let both = variant("v8~9/9~1eaef15b");
         assert!(both.unwrap_err().contains("has no patch `1eaef15b`"));
         let unguarded = variant("v8+no-initial-probe-guard").unwrap();
+        assert_eq!(unguarded.name, "v8+no-initial-probe-guard");
+        assert!(std::ptr::eq(variant("v8").unwrap(), v8));
         assert_eq!(unguarded.patches.len(), v8.patches.len() + 1);
         assert!(v8.ops().initial_probe_guard && !unguarded.ops().initial_probe_guard);
         assert!(variant("v8+nope")

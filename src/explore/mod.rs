@@ -73,6 +73,18 @@
 //! contained in its own (else it is explored again, and only what both left asleep stays so).
 //! Sleep sets save runs, not states: every reachable state is still visited once.
 //!
+//! **Threads** ([`explore_on`] with `jobs` > 1). The threads share the visited states (64
+//! shards, each behind a lock; a key's check and insertion happen under its shard's lock) and
+//! one depth-first stack of nodes still to run, and the walk ends when the stack is empty and
+//! no thread is running a node. The arguments above hold unchanged: a run pruned at a state
+//! another thread inserted is covered by that thread's pushes, which some thread runs before
+//! the walk ends; a sibling that starts before an earlier sibling recorded its transition at
+//! their node simply sleeps on less (a smaller sleep set explores more, never less), and no
+//! two siblings can each sleep on the other (each reads the node's taken list before it
+//! records its own). What depends on timing is which of two runs reaching one state goes on,
+//! so the runs, leaves and the shortest schedules kept can differ between walks; the set of
+//! states visited (every reachable one), the outcomes and the findings cannot.
+//!
 //! Caveats, written down: keys are 128-bit hashes ([`crate::kernel::state::StateHasher`], not
 //! cryptographic), so a collision between two states of one exploration would prune wrongly
 //! (about n²/2¹²⁹ for n states if it behaves like a random function); a fingerprint records
