@@ -297,7 +297,8 @@ enum Cmd {
         #[arg(long)]
         no_state_hashing: bool,
         /// Write each finding's shortest schedule into DIR as a stamped scenario that replays it
-        /// (`srfuzz replay`, `minimize`, `report` take it as any repro).
+        /// (`srfuzz replay`, `minimize`, `report` take it as any repro); one mainline shows too
+        /// on that schedule is printed as MAINLINE TOO and not written.
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]
@@ -1484,6 +1485,19 @@ fn census_cmd(
     Ok(code(!c.new.is_empty()))
 }
 
+/// A design's name as part of a file name: a variant's `v8~9/9` as `v8~9_9`.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._+~-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// See [`Cmd::Explore`].
 fn explore_cmd(
     input: &Path,
@@ -1555,19 +1569,30 @@ fn explore_cmd(
             .map(|x| (Check::Spec, "FINDING", x))
             .chain(e.order.iter().map(|x| (Check::Order, "ORDER", x)));
         for (check, label, x) in shown {
+            let s = srfuzz::scenario::Scenario {
+                schedule: x.schedule.clone(),
+                ..f.scenario.clone()
+            };
+            // What `replay` will ask of the repro: new, not a finding mainline shows too.
+            let new = Target {
+                check,
+                title: x.title.clone(),
+            }
+            .shows(&s);
             println!(
-                "{label} {} ({} run(s) to the end), shortest schedule seen: {}",
+                "{label} {} ({} run(s) to the end), shortest schedule seen: {}{}",
                 x.title,
                 x.runs,
-                hex(&x.schedule)
+                hex(&x.schedule),
+                if new {
+                    ""
+                } else {
+                    " — MAINLINE TOO on this schedule: not new, not written"
+                }
             );
-            if let Some(dir) = out {
+            if let (Some(dir), true) = (out, new) {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
-                let s = srfuzz::scenario::Scenario {
-                    schedule: x.schedule.clone(),
-                    ..f.scenario.clone()
-                };
                 let stamp = Meta {
                     check: Some(check.stamp()),
                     finding: Some(x.title.clone()),
@@ -1575,7 +1600,7 @@ fn explore_cmd(
                 };
                 let path = dir.join(format!(
                     "{}-{:016x}.scn",
-                    d.name,
+                    file_safe(d.name),
                     campaign::title_hash(&x.title)
                 ));
                 file::write_atomic(&path, file::stamped_text(&s, &stamp).as_bytes())
@@ -1687,7 +1712,7 @@ fn explore_bound_cmd(
                 };
                 let path = dir.join(format!(
                     "{}-{:016x}.scn",
-                    r.design.name,
+                    file_safe(r.design.name),
                     campaign::title_hash(&f.title)
                 ));
                 file::write_atomic(&path, file::stamped_text(&f.example, &stamp).as_bytes())

@@ -474,3 +474,34 @@ fn explore_writes_findings_that_replay() {
         assert_eq!(r.status.code(), Some(1), "{}: {}", p.display(), stdout(&r));
     }
 }
+
+/// A finding mainline shows too on the same scenario is labelled so and not written as a repro
+/// (`replay` would not reproduce it as new), and a variant is named as written.
+#[test]
+fn explore_labels_what_mainline_shares_and_names_variants() {
+    let dir = scratch("explore-mainline-too");
+    let o = srfuzz()
+        .args([
+            "explore",
+            "tests/fixtures/assembly-failure-with-hmem-test.scn",
+            "--designs",
+            "v8,v8~9/9",
+            "--max-runs",
+            "50000",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(
+        out.contains("--- v8: ") && out.contains("--- v8~9/9: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("[v8~9/9, hmem_test=1]") && out.contains("MAINLINE TOO"),
+        "{out}"
+    );
+    assert!(!out.contains("written to"), "{out}");
+    assert!(!dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none());
+}
