@@ -343,7 +343,7 @@ pub fn extra_patches() -> &'static [Patch] {
 
 /// A design, or an intermediate state of one that reviewers discussed, as users write it:
 /// `NAME`, `NAME~PATCH[~PATCH…]` for the design without those patches, each named by its
-/// label ("v8 9/9", "1eaef15b") or the label's last word ("9/9"), and `NAME+EXTRA` for the
+/// label ("v8 9/9", "1eaef15b") or the label's last word when no other label ends so ("9/9"), and `NAME+EXTRA` for the
 /// design with one of [`extra_patches`] on top. The variant is named as written, canonically
 /// (`v8~9/9` however 9/9 was given, then `+EXTRA`), so its findings are titled, stamped and
 /// replayed as the variant's, never as the design's (a title's design resolves through here,
@@ -376,7 +376,9 @@ pub fn variant(spec: &str) -> Result<&'static Design, String> {
 }
 
 /// `NAME` or `NAME~PATCH[~PATCH…]` (see [`variant`]), and what was left out as it is named:
-/// `~` and the last word of each patch's label, in stack order (`v8~9/9`).
+/// `~` and, per patch in stack order, its label's last word when that names it alone
+/// (`v8~9/9`), else its whole label (`dax_cxl_mode-v5~1f1cb7f0 (v5's base)`): a name that
+/// [`variant`] reads back to the same design.
 fn without_patches(spec: &str) -> Result<(&'static Design, String), String> {
     let mut parts = spec.split('~');
     let name = parts.next().unwrap_or_default().trim();
@@ -387,17 +389,30 @@ fn without_patches(spec: &str) -> Result<(&'static Design, String), String> {
             known.join(", ")
         )
     })?;
+    // A label's last word names it when no other patch's label ends in the same word ("9/9";
+    // not "6/9" on v4-fixed, whose fix is "fix for v4 6/9", nor "base)").
+    let last = |label: &'static str| label.rsplit(' ').next().unwrap_or(label);
+    let short = |i: usize| {
+        let w = last(d.patches[i].label);
+        d.patches.iter().filter(|x| last(x.label) == w).count() == 1
+    };
     let mut keep = u64::MAX;
     for p in parts {
         let p = p.trim();
         let i = d
             .patches
             .iter()
-            .position(|x| x.label == p || x.label.rsplit(' ').next() == Some(p))
+            .position(|x| x.label == p)
+            .or_else(|| {
+                d.patches
+                    .iter()
+                    .position(|x| last(x.label) == p)
+                    .filter(|&i| short(i))
+            })
             .ok_or_else(|| {
                 let labels: Vec<_> = d.patches.iter().map(|x| x.label).collect();
                 format!(
-                    "design `{name}` has no patch `{p}`: expected one of {}",
+                    "design `{name}` has no patch `{p}` (or more than one ends so): expected one of {}",
                     labels.join(", ")
                 )
             })?;
@@ -407,7 +422,7 @@ fn without_patches(spec: &str) -> Result<(&'static Design, String), String> {
         .filter(|&i| keep & (1u64 << i) == 0)
         .map(|i| {
             let label = d.patches[i].label;
-            format!("~{}", label.rsplit(' ').next().unwrap_or(label))
+            format!("~{}", if short(i) { last(label) } else { label })
         })
         .collect();
     Ok((d.with_patches(keep), left_out))
@@ -432,6 +447,16 @@ mod tests {
         assert_eq!(no_9.patches.len(), v8.patches.len() - 1);
         assert!(no_9.patches.iter().all(|p| p.label != "v8 9/9"));
         assert!(std::ptr::eq(no_9, variant("v8~v8 9/9").unwrap()));
+        // A last word two labels share names neither; the name then carries the whole label.
+        let v5 = by_name("dax_cxl_mode-v5").unwrap();
+        let base = v5.patches[0].label;
+        let no_base = variant(&format!("dax_cxl_mode-v5~{base}")).unwrap();
+        assert_eq!(no_base.name, format!("dax_cxl_mode-v5~{base}"));
+        assert!(std::ptr::eq(variant(no_base.name).unwrap(), no_base));
+        assert!(variant("dax_cxl_mode-v5~base)").is_err());
+        let fixed = variant("register_dax-v4-fixed~v4 6/9").unwrap();
+        assert_eq!(fixed.name, "register_dax-v4-fixed~v4 6/9");
+        assert!(variant("register_dax-v4-fixed~6/9").is_err());
         let both = variant("v8~9/9~1eaef15b");
         assert!(both.unwrap_err().contains("has no patch `1eaef15b`"));
         let unguarded = variant("v8+no-initial-probe-guard").unwrap();
