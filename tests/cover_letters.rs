@@ -227,3 +227,39 @@ fn cover_3_region_assembly_failure_goes_to_hmem_from_v6_on() {
         "{v4:?}"
     );
 }
+
+/// Cover letter [4] (v6, v7), the REGISTER path: Soft Reserved larger than the region under it.
+/// The published tree cannot be reproduced: it came from a kernel forced onto REGISTER ("I
+/// forced REGISTER even in cases where SR completely overlaps the CXL region"), and it nests
+/// dax0.0 (850000000-284fffffff) under region0 (850000000-280fffffff), a child larger than its
+/// parent, which `__request_region` never inserts. On the platform that takes the path by
+/// itself (corpus/cover-register-path.scn), every schedule of v7, v8, merged and post-merge
+/// ends one way: HMEM owns the whole range, region0 stays without dax (its cxl_dax_region
+/// probe fails with -ENOMEM), and kmem cannot online HMEM's dax device (-EBUSY: region0 is in
+/// the way), so nothing comes online; the first three lines of the published tree print on
+/// v7 and v8, which put Soft Reserved back above the window. v6's global decision makes the
+/// outcome depend on order (two outcomes). Mainline leaves the region to CXL and onlines it.
+#[test]
+fn cover_4_register_path_leaves_a_region_smaller_than_soft_reserved_offline_from_v7_on() {
+    let s = load("corpus/cover-register-path.scn");
+    for d in ["v7", "v8", "merged", "post-merge"] {
+        let ends = every_schedule(design(d), &s, 400_000);
+        assert_eq!(ends.len(), 1, "{d}");
+        let sr = &ends[0].soft_reserved[0];
+        assert_eq!(
+            (sr.owner, sr.hmem_bytes, sr.online_bytes),
+            (Owner::Hmem, 128 << 30, 0),
+            "{d}"
+        );
+    }
+    let head = "850000000-284fffffff : Soft Reserved\n\
+                \x20 850000000-284fffffff : CXL Window 0\n\
+                \x20   850000000-280fffffff : region0\n";
+    for d in ["v7", "v8"] {
+        assert_eq!(final_iomem(d, &s), head, "{d}");
+    }
+    assert_eq!(every_schedule(design("v6"), &s, 400_000).len(), 2);
+    let mainline = every_schedule(design("mainline"), &s, 400_000);
+    assert_eq!(mainline.len(), 1);
+    assert_eq!(mainline[0].soft_reserved[0].online_bytes, 127 << 30);
+}
