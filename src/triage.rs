@@ -237,7 +237,12 @@ pub fn triage(
         ..Triage::default()
     };
     let mut groups: Vec<TitleGroup> = Vec::new();
-    for (i, f) in files.iter().enumerate() {
+    // In path order, whatever order the files came in (a hunt's jobs record them as they find
+    // them): which file stands for a title decides its minimized repro and so its root cause,
+    // and the same files must give the same root causes.
+    let mut files: Vec<&Loaded> = files.iter().collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    for (i, f) in files.into_iter().enumerate() {
         let v = check.verdict(&f.scenario, known);
         for o in v.pre_existing {
             if !t.pre_existing.contains(&o.title) {

@@ -97,3 +97,26 @@ fn the_same_problem_first_shown_by_the_same_patch_on_another_design_is_already_r
         "{name}"
     );
 }
+
+/// The same files give the same root causes in any order (a hunt's jobs record files as they
+/// find them): each title stands on the file first in path order.
+#[test]
+fn triage_does_not_depend_on_the_order_of_its_files() {
+    let a = load("reports/v5-leak-auto-assembled-region-never-gets/scenario.scn");
+    let b = load("tests/fixtures/v4-no-hmem-boot.scn");
+    let keys = |files: &[file::Loaded]| {
+        let t = triage(files, Check::Spec, &KnownList::default(), &mut |_| {});
+        t.root_causes
+            .iter()
+            .map(|r| {
+                let firsts: Vec<_> = r
+                    .titles
+                    .iter()
+                    .map(|g| (g.title.clone(), g.first.clone()))
+                    .collect();
+                (r.key.clone(), firsts)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&[a.clone(), b.clone()]), keys(&[b, a]));
+}
