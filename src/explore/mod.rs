@@ -665,6 +665,17 @@ impl Search<'_> {
 
     /// One thread's share of the walk: runs nodes until none is left.
     fn work(&self) -> Tally {
+        /// A thread that panics stops the others, which would otherwise wait for its node.
+        struct StopOnPanic<'s, 'a>(&'s Search<'a>);
+        impl Drop for StopOnPanic<'_, '_> {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    self.0.bounded.store(true, Ordering::Relaxed);
+                    self.0.changed.notify_all();
+                }
+            }
+        }
+        let _stop = StopOnPanic(self);
         footprint::record();
         let inputs = model::Inputs::of(self.scenario);
         let (design, s) = (self.design, self.scenario);
