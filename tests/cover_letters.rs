@@ -239,6 +239,8 @@ fn cover_3_region_assembly_failure_goes_to_hmem_from_v6_on() {
 /// the way), so nothing comes online; the first three lines of the published tree print on
 /// v7 and v8, which put Soft Reserved back above the window. v6's global decision makes the
 /// outcome depend on order (two outcomes). Mainline leaves the region to CXL and onlines it.
+/// (With 2 GiB memory blocks kmem would align the range to fit inside region0 and online it:
+/// the model does not align, src/drivers/kmem.rs says so.)
 #[test]
 fn cover_4_register_path_leaves_a_region_smaller_than_soft_reserved_offline_from_v7_on() {
     let s = load("corpus/cover-register-path.scn");
