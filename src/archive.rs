@@ -287,36 +287,24 @@ pub fn reported(dir: &Path, rc: &crate::triage::RootCause) -> Option<std::path::
         return Some(d.clone());
     }
     let repro = &rc.titles[0].minimized;
-    let first_patches = |b: &crate::bisect::Bisection| {
-        let mut v: Vec<&'static str> = b
-            .designs
-            .iter()
-            .filter_map(|d| d.first_patch())
-            .map(|p| p.subject)
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    let introduced_by = first_patches(&rc.titles[0].bisection);
+    let introduced_by = rc.titles[0].bisection.first_subjects();
     stamped
         .into_iter()
         .find(|(_, l, t)| {
             let same_subject = crate::triage::subject_of(t.check, &t.title) == rc.key.subject;
-            if !same_subject && !t.shows(repro) {
+            let shown = t.shows(repro);
+            if !same_subject && !shown {
                 return false;
             }
             let b = bisect(t, &l.scenario);
-            if t.shows(repro)
-                && crate::triage::root_key(t.check, &t.title, &b).patches == rc.key.patches
-            {
+            if shown && crate::triage::root_key(t.check, &t.title, &b).patches == rc.key.patches {
                 return true;
             }
             // The same symptom, first shown by a patch of the same subject, on another design
             // of the series (v3 2/5 and v8 3/9 are one patch, posted twice): one problem, even
             // when the two scenarios' removal sets differ because the stacks around the patch
             // do.
-            same_subject && !introduced_by.is_empty() && first_patches(&b) == introduced_by
+            same_subject && !introduced_by.is_empty() && b.first_subjects() == introduced_by
         })
         .map(|(d, _, _)| d)
 }

@@ -111,6 +111,20 @@ impl Bisection {
         v.dedup();
         v
     }
+
+    /// The subjects of the first patch that shows the finding, per design, sorted and
+    /// deduplicated (one patch posted in several versions has one subject).
+    pub fn first_subjects(&self) -> Vec<&'static str> {
+        let mut v: Vec<&'static str> = self
+            .designs
+            .iter()
+            .filter_map(|d| d.first_patch())
+            .map(|p| p.subject)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
 }
 
 /// Bisects `target` on `s`, which must show it. Deterministic; at most

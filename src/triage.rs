@@ -196,14 +196,7 @@ pub fn subject_of(check: Check, title: &str) -> String {
 pub fn root_key(check: Check, title: &str, b: &Bisection) -> RootKey {
     let mut patches = b.culprit_subjects();
     if patches.is_empty() {
-        patches = b
-            .designs
-            .iter()
-            .filter_map(|d| d.first_patch())
-            .map(|p| p.subject)
-            .collect();
-        patches.sort_unstable();
-        patches.dedup();
+        patches = b.first_subjects();
     }
     RootKey {
         subject: subject_of(check, title),
