@@ -1536,10 +1536,11 @@ fn explore_cmd(
              distinct outcome(s), {} finding(s); {:.1} s, {:.0} states/s, {:.0} runs/s",
             d.name,
             e.states,
-            match (e.complete, e.hashing) {
-                (true, true) => " (every one)",
-                (true, false) => " (every one, no state hashing)",
-                (false, _) => " (stopped at --max-runs: incomplete)",
+            match (e.complete, e.hashing, e.polls_keyed) {
+                (true, true, false) => " (every one)",
+                (true, true, true) => " (every one; walked again keyed on the polls made, as a run reached the step bound)",
+                (true, false, _) => " (every one, no state hashing)",
+                (false, _, _) => " (stopped at --max-runs: incomplete)",
             },
             e.runs,
             e.leaves,

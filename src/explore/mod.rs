@@ -26,8 +26,10 @@
 //!   at `settle` points so far, teardowns, cause frames, `user_removed` — hashed in order, no
 //!   list as a multiset; left out only what is fixed for the whole exploration and the
 //!   timeline, which stays empty when `reporting` is off, as here);
-//! - the polls made so far (the step bound ends a run after a fixed number of polls, so two
-//!   otherwise equal states with different counts can end differently);
+//! - not the polls made so far, although the step bound ends a run after a fixed number of
+//!   polls, so that two otherwise equal states reached after different counts could end
+//!   differently: each visited state records the most polls it was explored after, and an
+//!   arrival after more polls is explored again (below, "Polls");
 //! - (b) for each live task, its id and a fingerprint: the hash chain, over its polls so far,
 //!   of the parts of the kernel each poll touched ([`crate::kernel::footprint`]) and their
 //!   hashes at the start of that poll (0 for a task never polled). Its body and wait are in
@@ -72,6 +74,20 @@
 //! keeps the sleep set it was explored under; a later arrival is pruned only when that set is
 //! contained in its own (else it is explored again, and only what both left asleep stays so).
 //! Sleep sets save runs, not states: every reachable state is still visited once.
+//!
+//! **Polls.** A state's record is the sleep set it was explored under and the polls made when
+//! it was reached; an arrival is pruned only when it comes after no more polls as well
+//! ([`Explored::covers`]). Why that is enough, when no run of the walk reached the step bound:
+//! from one key, two arrivals after `t` ≤ `s` polls make the same polls in the same order
+//! (equal keys), only numbered lower by `s − t`; the explored continuations from `s` end,
+//! without reaching the bound, in an ending or at a state recorded after at least as many
+//! polls as the continuation had made; so the same continuation from `t` ends the same way,
+//! further from the bound, or reaches that state after fewer polls than its record, where the
+//! same holds (by induction on the polls left before the bound). Keying on the count instead
+//! would split a state for every way its finished tasks could have spent their polls (on the
+//! two-window platform, 1.8 times the states). When a run of the walk does reach the bound (a
+//! livelock), the argument fails for its shifted copies, and the walk is made again with the
+//! count in the key ([`Exploration::polls_keyed`]), where equal keys are equal polls.
 //!
 //! **Threads** ([`explore_on`] with `jobs` > 1). The threads share the visited states (64
 //! shards, each behind a lock; a key's check and insertion happen under its shard's lock) and
@@ -174,6 +190,9 @@ pub struct Exploration {
     pub order: Vec<Shown>,
     /// Most scheduling decisions in one run.
     pub deepest: usize,
+    /// The polls made were part of the state key: a run of the first walk reached the step
+    /// bound, and the walk was made again (module docs, "Polls"); its runs are counted alone.
+    pub polls_keyed: bool,
     /// Wall time.
     pub seconds: f64,
 }
@@ -201,8 +220,40 @@ impl Hasher for PassThrough {
     }
 }
 
-/// Visited states, each with the sleep set it was explored under (task ids, as a bit set).
-type Visited = HashMap<u128, u128, BuildHasherDefault<PassThrough>>;
+/// What the explorations of one state so far cover: arrivals with every transition outside
+/// `asleep` left to take, after at most `polls` polls (module docs, "Polls").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Explored {
+    /// The sleep set's task ids, as a bit set.
+    asleep: u128,
+    /// The polls made when the state was reached.
+    polls: u32,
+}
+
+impl Explored {
+    /// Whether an arrival with sleep set `asleep` after `polls` polls is covered: nothing it
+    /// must explore was left asleep here, and it comes no later.
+    fn covers(self, asleep: u128, polls: u32) -> bool {
+        self.asleep & !asleep == 0 && polls <= self.polls
+    }
+
+    /// What this and an exploration of an arrival it did not cover cover together: the one
+    /// that covers the other's arrivals as well when one does (the new one: it left no more
+    /// asleep and came later), else what both do (what both left asleep, the earlier count).
+    fn and(self, asleep: u128, polls: u32) -> Explored {
+        if asleep & !self.asleep == 0 && polls >= self.polls {
+            Explored { asleep, polls }
+        } else {
+            Explored {
+                asleep: self.asleep & asleep,
+                polls: self.polls.min(polls),
+            }
+        }
+    }
+}
+
+/// Visited states, each with what its explorations cover.
+type Visited = HashMap<u128, Explored, BuildHasherDefault<PassThrough>>;
 
 /// A task's next poll from some state, with its footprint: what the poll touched (with the
 /// scheduler's blind writes of a spawn or an exit) and what deciding that the task may run
@@ -264,6 +315,8 @@ struct Reached {
 /// since a sibling run took it leads to states that sibling's subtree covers).
 struct Walker<'v> {
     visited: &'v Shards,
+    /// The polls made are part of the key (the walk made again after a livelock).
+    polls_keyed: bool,
     /// The decision at which this run leaves its parent's path, and the node there.
     resume: Option<(u32, Arc<Node>)>,
     /// Past the replayed part: fingerprints are kept up to date.
@@ -352,12 +405,14 @@ impl Walker<'_> {
         state::combine(&self.start)
     }
 
-    /// The exploration state at a decision: the kernel's state, the polls made (the step bound
-    /// depends on them), and the fingerprint of every live task.
+    /// The exploration state at a decision: the kernel's state, the fingerprint of every live
+    /// task, and with `polls_keyed` the polls made.
     fn key(&self, k: &Kernel, kernel: u128, steps: u32) -> u128 {
         let mut h = StateHasher::new();
         h.write_u128_words(kernel);
-        h.write_u32(steps);
+        if self.polls_keyed {
+            h.write_u32(steps);
+        }
         for (i, t) in k.sched.tasks.untracked().iter().enumerate() {
             if t.alive {
                 h.write_usize(i);
@@ -388,19 +443,26 @@ impl Walker<'_> {
 impl Hook for Walker<'_> {
     fn choose(&mut self, k: &Kernel, runnable: &[TaskId], steps: u32) -> Option<usize> {
         // A new decision (past the prefix): prune at a state explored under a sleep set no
-        // larger than this run's; else go on with the oldest runnable task not asleep.
+        // larger than this run's after no fewer polls; else go on with the oldest runnable
+        // task not asleep.
         let kernel = self.at_start(k);
         let key = self.key(k, kernel, steps);
         let mine = ids(&self.sleep);
         {
             let mut visited = self.visited.shard(key);
             match visited.get_mut(&key) {
-                Some(z) if *z & !mine == 0 => return None,
-                // Explored before, with a task asleep that is awake now: explore again (the
-                // state is not counted twice); what both explorations left asleep stays so.
-                Some(z) => *z &= mine,
+                Some(z) if z.covers(mine, steps) => return None,
+                // Explored before, with a task asleep that is awake now or after fewer polls:
+                // explore again (the state is not counted twice).
+                Some(z) => *z = z.and(mine, steps),
                 None => {
-                    visited.insert(key, mine);
+                    visited.insert(
+                        key,
+                        Explored {
+                            asleep: mine,
+                            polls: steps,
+                        },
+                    );
                 }
             }
         }
@@ -542,6 +604,7 @@ struct Search<'a> {
     design: &'static Design,
     scenario: &'a Scenario,
     hashing: bool,
+    polls_keyed: bool,
     max_runs: u64,
     visited: Shards,
     frontier: Mutex<Frontier>,
@@ -557,6 +620,8 @@ struct Search<'a> {
 #[derive(Default)]
 struct Tally {
     leaves: u64,
+    /// Leaves that reached the step bound.
+    livelocks: u64,
     /// Without hashing: the decisions met past each run's prefix.
     fresh: u64,
     deepest: usize,
@@ -609,6 +674,7 @@ impl Tally {
     /// Adds what another thread saw.
     fn merge(&mut self, o: Tally) {
         self.leaves += o.leaves;
+        self.livelocks += o.livelocks;
         self.fresh += o.fresh;
         self.deepest = self.deepest.max(o.deepest);
         for x in &o.outcomes {
@@ -686,6 +752,7 @@ impl Search<'_> {
             let (run, schedule) = if self.hashing {
                 let mut w = Walker {
                     visited: &self.visited,
+                    polls_keyed: self.polls_keyed,
                     resume: at.map(|a| (prefix.len() as u32 - 1, a)),
                     hashing: prefix.is_empty(),
                     fingerprints: Vec::new(),
@@ -740,6 +807,9 @@ impl Search<'_> {
             self.done(children);
             let Some(run) = run else { continue };
             tally.leaves += 1;
+            if run.last().outcome == srfuzz_oracle::Outcome::Livelock {
+                tally.livelocks += 1;
+            }
             let mut schedule = schedule;
             while schedule.last() == Some(&0) {
                 schedule.pop();
@@ -773,10 +843,38 @@ pub fn explore_on(
     jobs: usize,
 ) -> Exploration {
     let start = std::time::Instant::now();
+    let first = walk(design, s, max_runs, hashing, jobs, false);
+    let mut out = if first.livelocks > 0 && hashing {
+        // A run reached the step bound: key on the polls made (module docs, "Polls").
+        walk(design, s, max_runs, hashing, jobs, true).exploration
+    } else {
+        first.exploration
+    };
+    out.order = order_dependence(design, s, &out.outcomes);
+    out.seconds = start.elapsed().as_secs_f64();
+    out
+}
+
+/// One walk's result, and how many of its leaves reached the step bound.
+struct Walked {
+    exploration: Exploration,
+    livelocks: u64,
+}
+
+/// The walk of [`explore_on`], with the polls made in the key or not.
+fn walk(
+    design: &'static Design,
+    s: &Scenario,
+    max_runs: u64,
+    hashing: bool,
+    jobs: usize,
+    polls_keyed: bool,
+) -> Walked {
     let search = Search {
         design,
         scenario: s,
         hashing,
+        polls_keyed,
         max_runs,
         visited: Shards::new(),
         frontier: Mutex::new(Frontier {
@@ -829,7 +927,7 @@ pub fn explore_on(
     } else {
         tally.fresh
     };
-    let mut out = Exploration {
+    let out = Exploration {
         design,
         runs,
         leaves: tally.leaves,
@@ -840,11 +938,13 @@ pub fn explore_on(
         findings: tally.findings,
         order: Vec::new(),
         deepest: tally.deepest,
+        polls_keyed,
         seconds: 0.0,
     };
-    out.order = order_dependence(design, s, &out.outcomes);
-    out.seconds = start.elapsed().as_secs_f64();
-    out
+    Walked {
+        exploration: out,
+        livelocks: tally.livelocks,
+    }
 }
 
 /// The order check against every schedule: each outcome after the first (the canonical
@@ -991,6 +1091,27 @@ CONFIG_DEV_DAX_KMEM=y
         }
     }
 
+    /// A record covers an arrival that leaves no more awake and comes no later; two
+    /// explorations together cover what the one covering more covers, else what both cover.
+    #[test]
+    fn a_state_record_covers_fewer_awake_and_earlier_arrivals() {
+        let r = Explored {
+            asleep: 0b0110,
+            polls: 40,
+        };
+        assert!(r.covers(0b0110, 40) && r.covers(0b1110, 12));
+        assert!(!r.covers(0b0100, 40), "task 1 was asleep here, awake there");
+        assert!(!r.covers(0b0110, 41), "one poll later");
+        // The new exploration left no more asleep and came later: it covers both.
+        let later = r.and(0b0010, 50);
+        assert_eq!(later, Explored { asleep: 0b0010, polls: 50 });
+        assert!(later.covers(0b0110, 40) && later.covers(0b0010, 50));
+        // Neither covers the other: what both cover.
+        let both = r.and(0b0011, 60);
+        assert_eq!(both, Explored { asleep: 0b0010, polls: 40 });
+        assert!(!both.covers(0b0011, 60) && both.covers(0b0010, 40));
+    }
+
     /// State hashing loses nothing: on scenarios the stateless walk exhausts, every design
     /// ends in the same outcomes (each one matched by the differential judge both ways) and
     /// shows the same finding titles with hashing as without, in fewer runs.
@@ -1052,6 +1173,13 @@ CONFIG_DEV_DAX_KMEM=y
                     hashed.leaves,
                     "{what}"
                 );
+                // The key without the polls made (the default) against the key with them.
+                let keyed = walk(d, s, 200_000, true, 1, true).exploration;
+                assert!(keyed.complete && keyed.polls_keyed && !hashed.polls_keyed, "{what}");
+                assert!(covered(&keyed.outcomes, &hashed.outcomes), "{what}");
+                assert!(covered(&hashed.outcomes, &keyed.outcomes), "{what}");
+                assert_eq!(titles(&keyed), titles(&hashed), "{what}");
+                assert!(hashed.states <= keyed.states, "{what}");
             }
         }
         assert!(
