@@ -32,8 +32,9 @@
 //!   arrival after more polls is explored again (below, "Polls");
 //! - (b) for each live task, its id and a fingerprint: the hash chain, over its polls so far,
 //!   of the parts of the kernel each poll touched ([`crate::kernel::footprint`]) and their
-//!   hashes at the start of that poll (0 for a task never polled). Its body and wait are in
-//!   (a) already. Finished tasks drop out: their locals can no longer matter.
+//!   hashes at the start of that poll, and of the task-table entries it read (another task's
+//!   `alive` and body, entry by entry) and their values (0 for a task never polled). Its body
+//!   and wait are in (a) already. Finished tasks drop out: their locals can no longer matter.
 //!
 //! Why equal keys have equal futures (soundness). Between scheduling points a task runs alone
 //! and deterministically, reading and writing only the kernel and its own locals (the
@@ -47,9 +48,10 @@
 //! say so where they are made.) So a task's local state after its n-th poll is a function of
 //! its body and, for each poll, what it touched and those parts' contents — which its
 //! fingerprint determines (by induction on n; a future not yet polled is a function of its
-//! body). The executor's own state (the live list, the futures) is a function of the tasks. Equal keys therefore mean equal kernels, equal live
-//! tasks with equal local states and equal poll counts: every choice sequence from there
-//! produces the same kernels, the same observations and the same ending. The walk prunes a
+//! body). The executor's own state (the live list, the futures) is a function of the tasks.
+//! Equal keys therefore mean equal kernels and equal live tasks with equal local states:
+//! every choice sequence from there produces the same kernels, the same observations and the
+//! same ending, unless the step bound falls differently (below, "Polls"). The walk prunes a
 //! run at the first decision past its prefix whose key an earlier run reached (under a sleep
 //! set no larger, below); that earlier run pushed every other choice at that state, so the
 //! continuations of the pruned run are all explored from there (by induction on the longest
@@ -66,7 +68,12 @@
 //! condition), and the scheduler's blind writes when it spawns or exits. Two transitions whose
 //! footprints do not conflict (neither writes what the other touches) commute — either order
 //! reaches the same kernel and the same task locals, by the lockstep argument above — and
-//! neither enables or disables the other. After a decision's first choice, each sibling run
+//! neither enables or disables the other. Blind writes conflict with an access to the same
+//! part, never with each other: each sets or clears its own task's entry (a spawn's new id is
+//! a real access, to the task count) and counts the live tasks up or down, which commute; so
+//! two tasks that each finish in a poll are independent unless something else they touch is
+//! shared (two writes of the task table counted as conflicting made almost every pair of
+//! polls dependent). After a decision's first choice, each sibling run
 //! starts with the transitions taken before it at that decision asleep; a transition stays
 //! asleep while only transitions independent of it run (its footprint is unchanged meanwhile,
 //! since nothing it reads changes), and a run never takes one that is asleep: every state and
@@ -123,14 +130,14 @@ pub mod bound;
 use crate::checks;
 use crate::designs::Design;
 use crate::kernel::footprint;
-use crate::kernel::sched::{Control, Hook, Step, TaskId};
+use crate::kernel::sched::{Control, Hook, Step, TaskBody, TaskId};
 use crate::kernel::state::{self, StateHasher};
 use crate::kernel::Kernel;
 use crate::model;
 use crate::scenario::Scenario;
 use srfuzz_oracle::Observation;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -263,17 +270,31 @@ type Visited = HashMap<u128, Explored, BuildHasherDefault<PassThrough>>;
 struct Transition {
     task: TaskId,
     footprint: footprint::Touched,
+    /// The scheduler's blind writes of a spawn or an exit: parts the poll changed without
+    /// touching them ([`footprint::TASK_TABLE_WRITES`], [`footprint::ASYNC_PROBES`] for an
+    /// async probe, the whole task table for a task numbered 128 or more) or none.
+    blind: u64,
+    /// The task-table entries written blindly: the exiting task's, the spawned ones'.
+    blind_tasks: u128,
 }
 
-/// Whether neither transition writes what the other reads or writes (a mutable access counts
-/// as a write whether or not it changed anything: conservative).
-fn independent(a: footprint::Touched, b: footprint::Touched) -> bool {
+/// Whether two transitions of different tasks commute: neither writes what the other reads
+/// or writes (a mutable access counts as a write whether or not it changed anything:
+/// conservative), and neither writes blindly what the other touches (blind writes commute
+/// with each other: module docs, "Sleep sets").
+fn independent(a: &Transition, b: &Transition) -> bool {
     let all = 1u64 << footprint::WORKS_ALL;
-    let one_way = |a: footprint::Touched, b: footprint::Touched| {
-        a.written_parts & b.parts == 0
-            && a.written_works & b.works == 0
-            && !(a.written_parts & all != 0 && b.works != 0)
-            && !(a.written_works != 0 && b.parts & all != 0)
+    let table = (1u64 << footprint::TASK_ALIVE) | (1 << footprint::TASK_BODIES);
+    let one_way = |a: &Transition, b: &Transition| {
+        let (x, y) = (a.footprint, b.footprint);
+        x.written_parts & y.parts == 0
+            && x.written_works & y.works == 0
+            && !(x.written_parts & all != 0 && y.works != 0)
+            && !(x.written_works != 0 && y.parts & all != 0)
+            && a.blind & y.parts == 0
+            && a.blind_tasks & y.tasks == 0
+            && !(a.blind_tasks != 0 && y.parts & table != 0)
+            && !(a.blind & table != 0 && y.tasks != 0)
     };
     one_way(a, b) && one_way(b, a)
 }
@@ -336,6 +357,9 @@ struct Walker<'v> {
     /// The poll being made, past the replayed part: its task, what its wait read, and the node
     /// it was taken from (at a decision).
     taking: Option<(TaskId, footprint::Touched, Option<Arc<Node>>)>,
+    /// The number of tasks at the start of the poll being made (those numbered from it on were
+    /// spawned by it).
+    tasks_before: usize,
     /// The choices past the prefix, one per decision.
     choices: Vec<u8>,
     /// The new decisions this run reached, in order (the first right after the prefix).
@@ -345,7 +369,9 @@ struct Walker<'v> {
 impl Walker<'_> {
     /// The task `t` was polled and touched the parts `touched` (whose hashes at the start of
     /// the poll are in `self.start`).
-    fn advance(&mut self, t: crate::kernel::sched::TaskId, touched: footprint::Touched) {
+    /// The task-table entries it read are hashed as they are after the poll: a poll writes
+    /// none but a new task's, which only its own reads decided.
+    fn advance(&mut self, k: &Kernel, t: TaskId, touched: footprint::Touched) {
         let i = t.0 as usize;
         if self.fingerprints.len() <= i {
             self.fingerprints.resize(i + 1, 0);
@@ -354,6 +380,20 @@ impl Walker<'_> {
         h.write_u128_words(self.fingerprints[i]);
         h.write_u64(touched.parts);
         h.write_u64(touched.works);
+        h.write_u128_words(touched.tasks);
+        let tasks = k.sched.tasks.untracked();
+        let mut read = touched.tasks;
+        while read != 0 {
+            let e = read.trailing_zeros() as usize;
+            read &= read - 1;
+            match tasks.get(e) {
+                Some(info) => {
+                    info.alive.hash(&mut h);
+                    info.body.hash(&mut h);
+                }
+                None => h.write_u8(2),
+            }
+        }
         for (bit, part) in self.start.iter().enumerate() {
             if touched.parts & (1 << bit) != 0 {
                 h.write_u128_words(*part);
@@ -485,6 +525,7 @@ impl Hook for Walker<'_> {
     }
 
     fn before_poll(&mut self, k: &Kernel, step: Step<'_>) -> Control {
+        self.tasks_before = k.sched.tasks.untracked().len();
         match step.decision {
             Some(d) => {
                 if let Some((at, node)) = &self.resume {
@@ -525,7 +566,7 @@ impl Hook for Walker<'_> {
 
     fn after_poll(
         &mut self,
-        _k: &Kernel,
+        k: &Kernel,
         task: TaskId,
         touched: footprint::Touched,
         finished: bool,
@@ -534,25 +575,37 @@ impl Hook for Walker<'_> {
             return;
         }
         self.last = Some(touched);
-        self.advance(task, touched);
+        self.advance(k, task, touched);
         let Some((t, enabling, node)) = self.taking.take() else {
             return;
         };
         debug_assert_eq!(t, task);
-        let mut fp = touched.union(enabling);
-        // The scheduler's blind writes: a spawn adds a task, an exit ends one.
-        if finished || touched.parts & (1 << footprint::TASK_COUNT) != 0 {
-            fp.parts |= footprint::TASK_TABLE_WRITES;
-            fp.written_parts |= footprint::TASK_TABLE_WRITES;
+        // The scheduler's blind writes: a spawn adds tasks, an exit ends one.
+        let tasks = k.sched.tasks.untracked();
+        let (mut blind, mut blind_tasks) = (0, 0u128);
+        let ended = finished.then_some(task.0 as usize);
+        for e in (self.tasks_before..tasks.len()).chain(ended) {
+            blind |= footprint::TASK_TABLE_WRITES;
+            if matches!(tasks[e].body, TaskBody::AsyncProbe(_)) {
+                blind |= 1 << footprint::ASYNC_PROBES;
+            }
+            if e < 128 {
+                blind_tasks |= 1 << e;
+            } else {
+                blind |= (1 << footprint::TASK_ALIVE) | (1 << footprint::TASK_BODIES);
+            }
         }
+        let taken = Transition {
+            task,
+            footprint: touched.union(enabling),
+            blind,
+            blind_tasks,
+        };
         if let (Some(node), true) = (node, task.0 < 128) {
-            node.taken.lock().unwrap().push(Transition {
-                task,
-                footprint: fp,
-            });
+            node.taken.lock().unwrap().push(taken);
         }
         self.sleep
-            .retain(|s| s.task != task && independent(s.footprint, fp));
+            .retain(|s| s.task != task && independent(s, &taken));
     }
 }
 
@@ -761,6 +814,7 @@ impl Search<'_> {
                     last: None,
                     sleep: Vec::new(),
                     taking: None,
+                    tasks_before: 0,
                     choices: Vec::new(),
                     new: Vec::new(),
                 };
@@ -984,45 +1038,62 @@ fn order_dependence(design: &'static Design, s: &Scenario, outcomes: &[Outcome])
 mod tests {
     use super::*;
 
-    /// Two transitions conflict when one writes what the other touches; readers share.
+    /// Two transitions conflict when one writes what the other touches; readers share, and
+    /// so do two blind writers.
     #[test]
     fn independence_is_about_writes() {
-        let t =
-            |parts: u64, written_parts: u64, works: u64, written_works: u64| footprint::Touched {
-                parts,
-                works,
-                written_parts,
-                written_works,
-            };
-        assert!(independent(t(0b1, 0, 0, 0), t(0b1, 0, 0, 0)), "two readers");
-        assert!(
-            !independent(t(0b1, 0b1, 0, 0), t(0b1, 0, 0, 0)),
-            "writer and reader"
-        );
-        assert!(
-            !independent(t(0b1, 0, 0, 0), t(0b1, 0b1, 0, 0)),
-            "reader and writer"
-        );
-        assert!(
-            independent(t(0b1, 0b1, 0, 0), t(0b10, 0b10, 0, 0)),
-            "disjoint writers"
-        );
-        assert!(
-            !independent(t(0, 0, 0b100, 0b100), t(0, 0, 0b100, 0)),
-            "one work item"
-        );
-        assert!(
-            independent(t(0, 0, 0b100, 0b100), t(0, 0, 0b1000, 0b1000)),
-            "two items"
-        );
+        let tb = |parts: u64, written_parts: u64, works: u64, written_works: u64, blind: u64| {
+            Transition {
+                task: TaskId(0),
+                footprint: footprint::Touched {
+                    parts,
+                    works,
+                    written_parts,
+                    written_works,
+                    tasks: 0,
+                },
+                blind,
+                blind_tasks: 0,
+            }
+        };
+        let t = |parts, written_parts, works, written_works| {
+            tb(parts, written_parts, works, written_works, 0)
+        };
+        // Reads task `r`'s entry (a `TaskDone` wait) / ends task `e`.
+        let reads = |r: u32| Transition {
+            footprint: footprint::Touched {
+                tasks: 1 << r,
+                ..footprint::Touched::NONE
+            },
+            ..t(0, 0, 0, 0)
+        };
+        let ends = |e: u32| Transition {
+            blind: footprint::TASK_TABLE_WRITES,
+            blind_tasks: 1 << e,
+            ..t(0, 0, 0, 0)
+        };
+        let i = |a: Transition, b: Transition| independent(&a, &b);
+        assert!(i(t(0b1, 0, 0, 0), t(0b1, 0, 0, 0)), "two readers");
+        assert!(!i(t(0b1, 0b1, 0, 0), t(0b1, 0, 0, 0)), "writer and reader");
+        assert!(!i(t(0b1, 0, 0, 0), t(0b1, 0b1, 0, 0)), "reader and writer");
+        assert!(i(t(0b1, 0b1, 0, 0), t(0b10, 0b10, 0, 0)), "disjoint writers");
+        assert!(!i(t(0, 0, 0b100, 0b100), t(0, 0, 0b100, 0)), "one work item");
+        assert!(i(t(0, 0, 0b100, 0b100), t(0, 0, 0b1000, 0b1000)), "two items");
         let all = 1 << footprint::WORKS_ALL;
+        assert!(!i(t(0, 0, 0b100, 0b100), t(all, 0, 0, 0)), "an item and every item");
+        assert!(!i(t(all, all, 0, 0), t(0, 0, 0b1, 0)), "every item and an item");
+        assert!(i(ends(3), ends(4)), "two exits");
+        assert!(!i(ends(3), reads(3)), "an exit and a wait for it");
+        assert!(!i(reads(3), ends(3)), "a wait and the exit it waits for");
+        assert!(i(ends(3), reads(4)), "an exit and a wait for another task");
+        let live = 1 << 21;
+        assert!(!i(ends(3), t(live, 0, 0, 0)), "an exit and a reader of the live count");
+        let table = 1 << footprint::TASK_ALIVE;
+        assert!(!i(ends(3), t(table, 0, 0, 0)), "an exit and a reader of the whole table");
+        let count = 1 << footprint::TASK_COUNT;
         assert!(
-            !independent(t(0, 0, 0b100, 0b100), t(all, 0, 0, 0)),
-            "an item and every item"
-        );
-        assert!(
-            !independent(t(all, all, 0, 0), t(0, 0, 0b1, 0)),
-            "every item and an item"
+            !i(t(count, count, 0, 0), t(count, count, 0, 0)),
+            "two spawns: the new ids depend on the order"
         );
     }
 

@@ -6,7 +6,8 @@
 //! The kernel's changing state is split into [`PARTS`]: every field of [`Kernel`] that can
 //! change during a run, with the scheduler's and the driver core's split field by field, a few
 //! views of the task table of their own ([`TASK_COUNT`], [`TASK_ALIVE`], [`TASK_BODIES`],
-//! [`ASYNC_PROBES`]), and work items one by one ([`touch_work`]). Each field is a [`Tracked`]
+//! [`ASYNC_PROBES`]), work items one by one ([`touch_work`]) and task-table entries one by
+//! one ([`touch_task`]: a wait for one task reads that task's entry, not the whole table). Each field is a [`Tracked`]
 //! part: the only way to its contents is `Deref` (recorded as a read) / `DerefMut` (a write),
 //! or [`Tracked::untracked`] / [`Tracked::untracked_mut`], whose few uses each say why the
 //! access needs no record (the task's own `current` and its own wait, the same at the start of
@@ -31,6 +32,7 @@ thread_local! {
     static PARTS_WRITTEN: Cell<u64> = const { Cell::new(0) };
     static WORKS_TOUCHED: Cell<u64> = const { Cell::new(0) };
     static WORKS_WRITTEN: Cell<u64> = const { Cell::new(0) };
+    static TASKS_READ: Cell<u128> = const { Cell::new(0) };
 }
 
 /// Whether accesses are recorded at all: off until an exploration first needs them
@@ -64,6 +66,9 @@ pub struct Touched {
     pub written_parts: u64,
     /// Work items accessed mutably.
     pub written_works: u64,
+    /// Task-table entries read (whether the task is alive, what it runs), by task id below
+    /// 128 ([`touch_task`]); a poll never writes one but through the scheduler.
+    pub tasks: u128,
 }
 
 impl Touched {
@@ -73,6 +78,7 @@ impl Touched {
         works: 0,
         written_parts: 0,
         written_works: 0,
+        tasks: 0,
     };
 
     /// Both.
@@ -82,6 +88,7 @@ impl Touched {
             works: self.works | o.works,
             written_parts: self.written_parts | o.written_parts,
             written_works: self.written_works | o.written_works,
+            tasks: self.tasks | o.tasks,
         }
     }
 }
@@ -136,9 +143,10 @@ pub const PARTS: [&str; 43] = [
 /// The number of tasks (what `spawn` reads to number a new one): a part of its own, so that a
 /// spawn does not read every task's wait.
 pub const TASK_COUNT: u8 = 38;
-/// Which tasks have finished (what `TaskDone` waits and udev read).
+/// Which tasks have finished (what `TaskDone` waits and udev read): touched whole only for a
+/// task numbered 128 or more, entry by entry below ([`touch_task`]).
 pub const TASK_ALIVE: u8 = 39;
-/// What each task runs (what an observation names a task by).
+/// What each task runs (what an observation names a task by): like [`TASK_ALIVE`].
 pub const TASK_BODIES: u8 = 40;
 /// Which async probes are alive (what `async_synchronize_full` waits for).
 pub const ASYNC_PROBES: u8 = 41;
@@ -148,10 +156,10 @@ pub const WORK_NAMES: u8 = 16;
 /// Every work item: touched for an item past the 64 tracked one by one.
 pub const WORKS_ALL: u8 = 42;
 
-/// What a spawn or an exit writes of the task table without touching it (blind writes): the
-/// live count, which tasks are alive, their bodies, the async probes alive.
-pub const TASK_TABLE_WRITES: u64 =
-    (1 << 21) | (1 << TASK_ALIVE) | (1 << TASK_BODIES) | (1 << ASYNC_PROBES);
+/// What a spawn or an exit writes of the task table's counts without touching it (a blind
+/// write): the live count. The entries it writes are its own ([`Touched::tasks`]), and it
+/// writes [`ASYNC_PROBES`] only for an async probe.
+pub const TASK_TABLE_WRITES: u64 = 1 << 21;
 
 /// The parts the executor writes between polls (a task's wait, whether it is alive, the live
 /// count, the current task, the spawned list) and those a poll writes blindly without touching
@@ -237,6 +245,20 @@ impl<T: Clone, const BIT: u8> Clone for Tracked<T, BIT> {
     }
 }
 
+/// Records that the running poll read task `t`'s entry (whether it is alive, what it runs):
+/// one entry for a task numbered below 128, else the whole of both parts.
+#[inline]
+pub fn touch_task(t: u32) {
+    if t >= 128 {
+        touch(TASK_ALIVE);
+        touch(TASK_BODIES);
+        return;
+    }
+    if RECORDING.load(Ordering::Relaxed) {
+        TASKS_READ.with(|c| c.set(c.get() | 1 << t));
+    }
+}
+
 /// Records that the running poll read (or, with `write`, wrote) work item `i`.
 #[inline]
 pub fn touch_work(i: usize, write: bool) {
@@ -270,6 +292,7 @@ fn set(t: Touched) {
     PARTS_WRITTEN.with(|c| c.set(t.written_parts));
     WORKS_TOUCHED.with(|c| c.set(t.works));
     WORKS_WRITTEN.with(|c| c.set(t.written_works));
+    TASKS_READ.with(|c| c.set(t.tasks));
 }
 
 /// Starts recording a poll's accesses on this thread.
@@ -288,6 +311,7 @@ pub fn end() -> Touched {
         works: WORKS_TOUCHED.with(Cell::get),
         written_parts: PARTS_WRITTEN.with(Cell::get),
         written_works: WORKS_WRITTEN.with(Cell::get),
+        tasks: TASKS_READ.with(Cell::get),
     }
 }
 
@@ -322,5 +346,11 @@ mod tests {
         let t = end();
         assert_eq!((t.works, t.written_works), (0b10100, 0b10000));
         assert_eq!(t.parts, 1 << WORKS_ALL);
+        begin();
+        touch_task(3);
+        touch_task(200);
+        let t = end();
+        assert_eq!(t.tasks, 0b1000);
+        assert_eq!(t.parts, (1 << TASK_ALIVE) | (1 << TASK_BODIES));
     }
 }

@@ -216,16 +216,16 @@ impl Kernel {
         id
     }
 
-    /// Whether task `t` has not finished (the `TASK_ALIVE` part: what a task reads of
-    /// another's entry, never its wait).
+    /// Whether task `t` has not finished (its entry of the `TASK_ALIVE` part: what a task
+    /// reads of another's entry, never its wait).
     pub fn task_alive(&self, t: TaskId) -> bool {
-        footprint::touch(footprint::TASK_ALIVE);
+        footprint::touch_task(t.0);
         self.sched.tasks.untracked()[t.0 as usize].alive
     }
 
-    /// What task `t` runs (the `TASK_BODIES` part).
+    /// What task `t` runs (its entry of the `TASK_BODIES` part).
     pub fn task_body(&self, t: TaskId) -> Option<TaskBody> {
-        footprint::touch(footprint::TASK_BODIES);
+        footprint::touch_task(t.0);
         self.sched
             .tasks
             .untracked()
