@@ -156,10 +156,11 @@ pub const WORK_NAMES: u8 = 16;
 /// Every work item: touched for an item past the 64 tracked one by one.
 pub const WORKS_ALL: u8 = 42;
 
-/// What a spawn or an exit writes of the task table's counts without touching it (a blind
-/// write): the live count. The entries it writes are its own ([`Touched::tasks`]), and it
-/// writes [`ASYNC_PROBES`] only for an async probe.
-pub const TASK_TABLE_WRITES: u64 = 1 << 21;
+/// What a spawn or an exit writes of the task table without touching it (a blind write): the
+/// live count, and the table as a whole (`sched.tasks`, which no poll reads whole today; a
+/// poll that did would conflict with every spawn and exit). The entries it writes are its
+/// own ([`Touched::tasks`]), and it writes [`ASYNC_PROBES`] only for an async probe.
+pub const TASK_TABLE_WRITES: u64 = (1 << 13) | (1 << 21);
 
 /// The parts the executor writes between polls (a task's wait, whether it is alive, the live
 /// count, the current task, the spawned list) and those a poll writes blindly without touching
