@@ -107,3 +107,20 @@ fn a_real_livelock_stops_at_the_bound() {
     assert_eq!(r.last().outcome, Outcome::Livelock);
     assert_eq!(r.steps, long);
 }
+
+/// An exploration in which a run reaches the step bound is made again with the polls made in
+/// the state key (the "Polls" argument of `explore` does not hold for it); one in which no run
+/// does keeps them out. One run is enough: the first is the canonical schedule, which livelocks
+/// on the broken design and not on mainline.
+#[test]
+fn an_exploration_that_meets_the_bound_keys_on_the_polls_made() {
+    let s = machine_with([Event::Settle]);
+    let e = srfuzz::explore::explore_on(&common::LIVELOCK, &s, 1, true, 1);
+    assert!(e.polls_keyed, "a run reached the bound");
+    assert!(e
+        .outcomes
+        .iter()
+        .any(|o| o.observations.last().map(|x| x.outcome) == Some(Outcome::Livelock)));
+    let e = srfuzz::explore::explore_on(designs::by_name("mainline").unwrap(), &s, 1, true, 1);
+    assert!(!e.polls_keyed, "no run reached the bound");
+}

@@ -72,8 +72,7 @@
 //! part, never with each other: each sets or clears its own task's entry (a spawn's new id is
 //! a real access, to the task count) and counts the live tasks up or down, which commute; so
 //! two tasks that each finish in a poll are independent unless something else they touch is
-//! shared (two writes of the task table counted as conflicting made almost every pair of
-//! polls dependent). After a decision's first choice, each sibling run
+//! shared (counted as conflicting, they would make almost every pair of polls dependent). After a decision's first choice, each sibling run
 //! starts with the transitions taken before it at that decision asleep; a transition stays
 //! asleep while only transitions independent of it run (its footprint is unchanged meanwhile,
 //! since nothing it reads changes), and a run never takes one that is asleep: every state and
@@ -1076,20 +1075,41 @@ mod tests {
         assert!(i(t(0b1, 0, 0, 0), t(0b1, 0, 0, 0)), "two readers");
         assert!(!i(t(0b1, 0b1, 0, 0), t(0b1, 0, 0, 0)), "writer and reader");
         assert!(!i(t(0b1, 0, 0, 0), t(0b1, 0b1, 0, 0)), "reader and writer");
-        assert!(i(t(0b1, 0b1, 0, 0), t(0b10, 0b10, 0, 0)), "disjoint writers");
-        assert!(!i(t(0, 0, 0b100, 0b100), t(0, 0, 0b100, 0)), "one work item");
-        assert!(i(t(0, 0, 0b100, 0b100), t(0, 0, 0b1000, 0b1000)), "two items");
+        assert!(
+            i(t(0b1, 0b1, 0, 0), t(0b10, 0b10, 0, 0)),
+            "disjoint writers"
+        );
+        assert!(
+            !i(t(0, 0, 0b100, 0b100), t(0, 0, 0b100, 0)),
+            "one work item"
+        );
+        assert!(
+            i(t(0, 0, 0b100, 0b100), t(0, 0, 0b1000, 0b1000)),
+            "two items"
+        );
         let all = 1 << footprint::WORKS_ALL;
-        assert!(!i(t(0, 0, 0b100, 0b100), t(all, 0, 0, 0)), "an item and every item");
-        assert!(!i(t(all, all, 0, 0), t(0, 0, 0b1, 0)), "every item and an item");
+        assert!(
+            !i(t(0, 0, 0b100, 0b100), t(all, 0, 0, 0)),
+            "an item and every item"
+        );
+        assert!(
+            !i(t(all, all, 0, 0), t(0, 0, 0b1, 0)),
+            "every item and an item"
+        );
         assert!(i(ends(3), ends(4)), "two exits");
         assert!(!i(ends(3), reads(3)), "an exit and a wait for it");
         assert!(!i(reads(3), ends(3)), "a wait and the exit it waits for");
         assert!(i(ends(3), reads(4)), "an exit and a wait for another task");
-        let live = 1 << 21;
-        assert!(!i(ends(3), t(live, 0, 0, 0)), "an exit and a reader of the live count");
+        let live = 1 << 21; // sched.alive_count
+        assert!(
+            !i(ends(3), t(live, 0, 0, 0)),
+            "an exit and a reader of the live count"
+        );
         let table = 1 << footprint::TASK_ALIVE;
-        assert!(!i(ends(3), t(table, 0, 0, 0)), "an exit and a reader of the whole table");
+        assert!(
+            !i(ends(3), t(table, 0, 0, 0)),
+            "an exit and a reader of the whole table"
+        );
         let count = 1 << footprint::TASK_COUNT;
         assert!(
             !i(t(count, count, 0, 0), t(count, count, 0, 0)),
@@ -1175,11 +1195,23 @@ CONFIG_DEV_DAX_KMEM=y
         assert!(!r.covers(0b0110, 41), "one poll later");
         // The new exploration left no more asleep and came later: it covers both.
         let later = r.and(0b0010, 50);
-        assert_eq!(later, Explored { asleep: 0b0010, polls: 50 });
+        assert_eq!(
+            later,
+            Explored {
+                asleep: 0b0010,
+                polls: 50
+            }
+        );
         assert!(later.covers(0b0110, 40) && later.covers(0b0010, 50));
         // Neither covers the other: what both cover.
         let both = r.and(0b0011, 60);
-        assert_eq!(both, Explored { asleep: 0b0010, polls: 40 });
+        assert_eq!(
+            both,
+            Explored {
+                asleep: 0b0010,
+                polls: 40
+            }
+        );
         assert!(!both.covers(0b0011, 60) && both.covers(0b0010, 40));
     }
 
@@ -1246,7 +1278,10 @@ CONFIG_DEV_DAX_KMEM=y
                 );
                 // The key without the polls made (the default) against the key with them.
                 let keyed = walk(d, s, 200_000, true, 1, true).exploration;
-                assert!(keyed.complete && keyed.polls_keyed && !hashed.polls_keyed, "{what}");
+                assert!(
+                    keyed.complete && keyed.polls_keyed && !hashed.polls_keyed,
+                    "{what}"
+                );
                 assert!(covered(&keyed.outcomes, &hashed.outcomes), "{what}");
                 assert!(covered(&hashed.outcomes, &keyed.outcomes), "{what}");
                 assert_eq!(titles(&keyed), titles(&hashed), "{what}");
