@@ -553,6 +553,7 @@ fn apply(s: &Scenario, r: &Removal) -> Option<Scenario> {
         kconfig: s.kconfig.clone(),
         events,
         schedule: s.schedule.clone(),
+        scheduler: s.scheduler,
     })
 }
 

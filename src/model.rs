@@ -7,7 +7,7 @@ use crate::kernel::modprobe::make_task;
 use crate::kernel::sched::{Executor, Hook, RunEnd, TaskBody};
 use crate::kernel::{KRef, Kernel};
 use crate::observe::{observe, task_name, wait_name};
-use crate::scenario::{Event, Platform, Scenario};
+use crate::scenario::{Event, Platform, Scenario, Scheduler};
 use srfuzz_oracle::{BlockedTask, Observation, Outcome};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -212,6 +212,7 @@ pub struct Inputs {
     platform: Rc<Platform>,
     events: Rc<[Event]>,
     schedule: Rc<[u8]>,
+    scheduler: Scheduler,
 }
 
 impl Inputs {
@@ -221,6 +222,7 @@ impl Inputs {
             platform: Rc::new(s.platform.clone()),
             events: s.events.clone().into(),
             schedule: s.schedule.clone().into(),
+            scheduler: s.scheduler,
         }
     }
 
@@ -230,6 +232,7 @@ impl Inputs {
             platform: self.platform.clone(),
             events: self.events.clone(),
             schedule: schedule.into(),
+            scheduler: self.scheduler,
         }
     }
 }
@@ -306,6 +309,7 @@ fn run_inner(
     {
         let mut kb = k.borrow_mut();
         kb.reporting = reporting;
+        kb.scheduler = inputs.scheduler;
         kb.spawn(TaskBody::KernelInit);
         kb.spawn(TaskBody::Userspace);
     }

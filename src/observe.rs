@@ -202,6 +202,7 @@ pub fn wait_name(w: Wait) -> String {
         Wait::OrderedTurn(_) => "ordered workqueue".into(),
         Wait::OrderedFlushed(_) => "flush_workqueue".into(),
         Wait::InitDone => "kernel_init".into(),
+        Wait::AsyncIdle => "async_synchronize_full".into(),
     }
 }
 

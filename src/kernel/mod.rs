@@ -132,6 +132,8 @@ pub struct Kernel {
     /// Whether the run keeps what only reports read: the timeline and the /proc/iomem text of
     /// observations (judges read neither, and both are a measurable share of a fuzzing run).
     pub reporting: bool,
+    /// Which scheduling points the model makes (the scenario's [`Scheduler`] version).
+    pub scheduler: crate::scenario::Scheduler,
 }
 
 impl Kernel {
@@ -175,6 +177,7 @@ impl Kernel {
             memory_errors: Tracked::default(),
             observations: Tracked::default(),
             reporting: true,
+            scheduler: crate::scenario::Scheduler::CURRENT,
             teardowns: Tracked::default(),
             causes: Tracked::default(),
             user_removed: Tracked::new([false; 9]),

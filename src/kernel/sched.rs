@@ -85,6 +85,8 @@ pub enum Wait {
     OrderedFlushed(u64),
     /// The built-in initcalls are done and userspace may start (`run_init_process`).
     InitDone,
+    /// `async_synchronize_full()`: no async probe is pending ([`async_synchronize_full`]).
+    AsyncIdle,
 }
 
 /// One task's bookkeeping (its future lives in the [`Executor`]).
@@ -346,6 +348,7 @@ impl Kernel {
             Wait::OrderedTurn(seq) => self.sched.ordered.first().is_none_or(|&(s, _)| s >= seq),
             Wait::OrderedFlushed(seq) => self.sched.ordered.first().is_none_or(|&(s, _)| s > seq),
             Wait::InitDone => *self.sched.init_done,
+            Wait::AsyncIdle => *self.dc.async_pending == 0,
         }
     }
 
@@ -698,8 +701,20 @@ pub async fn wait_for_device_probe(k: &KRef) {
 /// async probes ([`TaskBody::AsyncProbe`]). Returns without a scheduling point when none is
 /// pending, as the kernel does (`lowest_in_progress` is already past the cookie).
 ///
-/// Modeled as a wait for each pending async probe task in turn ([`Wait::TaskDone`], which
-/// reports name "request_module" for a blocked task), since an async probe never blocks.
+/// ```c
+///     wait_event(async_done, lowest_in_progress(domain) >= cookie);
+/// ```
+///
+/// and each entry ends `async_run_entry_fn` with `wake_up(&async_done)`: the waiter wakes at
+/// every finished entry, re-checks, and sleeps again until the last. Scheduler version 2
+/// ([`Scheduler::AsyncIdle`], the current one) makes that one wait ([`Wait::AsyncIdle`]): a
+/// wake whose re-check fails changes nothing but the waiter's own place in the queue.
+/// Version 1 ([`Scheduler::PerProbe`], kept so that schedules saved under it replay) waits
+/// for each pending async probe task in turn ([`Wait::TaskDone`], which reports name
+/// "request_module" for a blocked task), a scheduling point per finished probe.
+///
+/// [`Scheduler::AsyncIdle`]: crate::scenario::Scheduler::AsyncIdle
+/// [`Scheduler::PerProbe`]: crate::scenario::Scheduler::PerProbe
 pub async fn async_synchronize_full(k: &KRef) {
     loop {
         let next = {
@@ -707,11 +722,17 @@ pub async fn async_synchronize_full(k: &KRef) {
             if *kb.dc.async_pending == 0 {
                 return;
             }
-            kb.first_async_probe_alive()
+            match kb.scheduler {
+                crate::scenario::Scheduler::AsyncIdle => None,
+                crate::scenario::Scheduler::PerProbe => match kb.first_async_probe_alive() {
+                    Some(i) => Some(TaskId(i as u32)),
+                    None => return,
+                },
+            }
         };
         match next {
-            Some(i) => block_on(k, Wait::TaskDone(TaskId(i as u32))).await,
-            None => return,
+            Some(t) => block_on(k, Wait::TaskDone(t)).await,
+            None => return block_on(k, Wait::AsyncIdle).await,
         }
     }
 }

@@ -6,7 +6,8 @@
 //! on, by value, in order (lists are hashed as lists, never as multisets: sound, if it merges
 //! less). What is left out, and why:
 //!
-//! - `ops`, `cfg`, `plat`, `e820_sr`, `events`, `iomem`, `soft_reserve`, `reporting`: fixed for
+//! - `ops`, `cfg`, `plat`, `e820_sr`, `events`, `iomem`, `soft_reserve`, `reporting`,
+//!   `scheduler`: fixed for
 //!   a run by the design and the scenario, so equal in every run an exploration compares.
 //! - `run_facts`: a memo of a function of the configuration, platform and events (computed at
 //!   the first observation); whether it is filled yet changes no result.
@@ -158,6 +159,7 @@ impl Kernel {
             user_removed,
             run_facts: _,
             reporting,
+            scheduler: _,
         } = self;
         debug_assert!(*reporting || timeline.is_empty());
         let crate::kernel::sched::Sched {

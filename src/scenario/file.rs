@@ -390,7 +390,11 @@ pub fn check_generator(g: u32) -> Result<(), String> {
         "raw input from generator version {g}, but this srfuzz ({SRFUZZ_VERSION}) decodes \
          generator versions {} only: its bytes would decode to another scenario. Replay the \
          scenario text saved with it instead",
-        known.join(" and ")
+        match known.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
     ))
 }
 

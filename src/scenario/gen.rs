@@ -44,7 +44,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use super::rules::{contains, covered, overlaps};
 use super::{
     CommittedDecoder, Event, HmatTarget, Memdev, Platform, Presence, Quirk, Quirks, Range,
-    Scenario, Window, GRID_BASE, GRID_UNIT,
+    Scenario, Scheduler, Window, GRID_BASE, GRID_UNIT,
 };
 use crate::kernel::kconfig::KconfigRequest;
 use crate::kernel::module::Module;
@@ -58,12 +58,14 @@ use crate::kernel::module::Module;
 /// * 1: the first generator.
 /// * 2: version 1, plus cxl_test's mock range ([`Platform::hmem_test`]) drawn at the end of
 ///   the platform.
-pub const GENERATOR_VERSION: u32 = 2;
+/// * 3: version 2, its schedule read by scheduler version 2 ([`Scheduler::AsyncIdle`]; before,
+///   version 1, the only one there was).
+pub const GENERATOR_VERSION: u32 = 3;
 
 /// The generator versions this srfuzz decodes exactly as they did (every one it had): raw
 /// inputs stamped with one of them replay to the scenario they were found as
 /// ([`scenario_from_bytes_of`]).
-pub const GENERATOR_VERSIONS: [u32; 2] = [1, 2];
+pub const GENERATOR_VERSIONS: [u32; 3] = [1, 2, 3];
 
 /// Grid positions a generated range may start at (`GRID_BASE + k * GRID_UNIT`, `k < GRID_SLOTS`).
 pub const GRID_SLOTS: u64 = 24;
@@ -174,6 +176,16 @@ impl Version {
     /// Whether cxl_test's mock range is drawn (version 2 on).
     fn draws_hmem_test(self) -> bool {
         self.0 >= 2
+    }
+
+    /// The scheduler the schedule was drawn for: version 1 before generator 3 (a scenario
+    /// without schedule bytes runs alike under both, and is given the current one).
+    fn scheduler(self, schedule: &[u8]) -> Scheduler {
+        if self.0 >= 3 || schedule.is_empty() {
+            Scheduler::CURRENT
+        } else {
+            Scheduler::PerProbe
+        }
     }
 }
 
@@ -725,6 +737,7 @@ fn gen_scenario(u: &mut Unstructured<'_>, quirks: Quirks, version: Version) -> S
         platform,
         kconfig,
         events,
+        scheduler: version.scheduler(&schedule),
         schedule,
     }
 }

@@ -264,4 +264,43 @@ pub struct Scenario {
     /// Scheduler choices: at the n-th point where more than one task could run, byte n (mod the
     /// number of runnable tasks) picks it; past the end, the oldest runnable task runs.
     pub schedule: Vec<u8>,
+    /// Which scheduling points the model makes, and so which task a byte of `schedule` picks.
+    pub scheduler: Scheduler,
+}
+
+/// The model's scheduling points, by version: a saved schedule replays under the version it
+/// was found with (scenario text: a `scheduler N` line in `[schedule]`; without one, bytes
+/// mean version 1). The versions differ only in scheduling points at which the task that runs
+/// changes nothing, so a run on the canonical schedule (no bytes) ends alike under both.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum Scheduler {
+    /// Version 1: `async_synchronize_full` waits for each pending async probe in turn, a
+    /// scheduling point each time one finishes.
+    PerProbe,
+    /// Version 2: `async_synchronize_full` makes one wait for the async domain to drain
+    /// ([`crate::kernel::sched::Wait::AsyncIdle`]).
+    #[default]
+    AsyncIdle,
+}
+
+impl Scheduler {
+    /// The version this srfuzz writes.
+    pub const CURRENT: Scheduler = Scheduler::AsyncIdle;
+
+    /// Its number in scenario text.
+    pub fn number(self) -> u32 {
+        match self {
+            Scheduler::PerProbe => 1,
+            Scheduler::AsyncIdle => 2,
+        }
+    }
+
+    /// The version numbered `n`.
+    pub fn of_number(n: u32) -> Option<Scheduler> {
+        match n {
+            1 => Some(Scheduler::PerProbe),
+            2 => Some(Scheduler::AsyncIdle),
+            _ => None,
+        }
+    }
 }

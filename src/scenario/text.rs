@@ -18,8 +18,13 @@
 //! modprobe cxl_acpi
 //! settle
 //! [schedule]
+//! scheduler 2
 //! 00 03 ff
 //! ```
+//!
+//! `scheduler N` names the scheduler version the bytes were chosen for
+//! ([`super::Scheduler`]); without it, bytes mean version 1 (every file written before there
+//! were versions), and a file without bytes runs under the current one.
 //!
 //! Parsing never panics; every error names its 1-based line and what was expected. Each kind
 //! of item is bounded ([`limits`]), so a text never makes one run take long.
@@ -27,7 +32,9 @@
 use std::fmt::{self, Write as _};
 
 use super::rules::{Item, Quirk};
-use super::{CommittedDecoder, Event, HmatTarget, Memdev, Presence, Range, Scenario, Window};
+use super::{
+    CommittedDecoder, Event, HmatTarget, Memdev, Presence, Range, Scenario, Scheduler, Window,
+};
 use crate::kernel::kconfig::{is_not_set_attempt, parse_config_line, Sym};
 use crate::kernel::module::Module;
 
@@ -227,8 +234,18 @@ pub fn print(s: &Scenario) -> String {
     for e in &s.events {
         let _ = writeln!(o, "{}", format_event(e));
     }
-    if !s.schedule.is_empty() {
+    // The `scheduler` line only where reading the file back without it would give another
+    // version (so files written before there were versions print as they were).
+    let implied = if s.schedule.is_empty() {
+        Scheduler::CURRENT
+    } else {
+        Scheduler::PerProbe
+    };
+    if !s.schedule.is_empty() || s.scheduler != implied {
         let _ = writeln!(o, "[schedule]");
+    }
+    if s.scheduler != implied {
+        let _ = writeln!(o, "scheduler {}", s.scheduler.number());
     }
     for chunk in s.schedule.chunks(16) {
         let line: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
@@ -587,6 +604,7 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
     let mut hb_lines: Vec<usize> = Vec::new();
     let mut quirk_lines: Vec<(Quirk, usize)> = Vec::new();
     let mut event_lines: Vec<usize> = Vec::new();
+    let mut scheduler: Option<Scheduler> = None;
 
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -661,6 +679,18 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
                 s.events.push(e);
                 event_lines.push(line);
             }
+            Some(Section::Schedule) if t.starts_with("scheduler") => {
+                let n = t["scheduler".len()..].trim();
+                let v = n.parse().ok().and_then(Scheduler::of_number).ok_or_else(|| {
+                    err(format!(
+                        "bad `{t}`: expected `scheduler 1` or `scheduler 2` (the scheduler \
+                         version the schedule bytes were chosen for)"
+                    ))
+                })?;
+                if scheduler.replace(v).is_some() {
+                    return Err(err("a second `scheduler` line: expected one".into()));
+                }
+            }
             Some(Section::Schedule) => {
                 for tok in t.split_whitespace() {
                     let ok = (1..=2).contains(&tok.len()) && tok.chars().all(|c| c.is_ascii_hexdigit());
@@ -678,6 +708,11 @@ fn parse_with(text: &str, validate: bool) -> Result<Scenario, ParseError> {
             }
         }
     }
+    s.scheduler = scheduler.unwrap_or(if s.schedule.is_empty() {
+        Scheduler::CURRENT
+    } else {
+        Scheduler::PerProbe
+    });
     check_indices(&s, &window_lines, &memdev_lines, &event_lines)?;
     if !validate {
         return Ok(s);
