@@ -505,6 +505,14 @@ impl Hook for Walker<'_> {
                 }
             }
         }
+        // A schedule byte picks one of at most 256 runnable tasks; a walk that went on past
+        // a wider decision would push wrapped choices and miss schedules while saying it is
+        // complete.
+        assert!(
+            runnable.len() <= 256,
+            "a decision among {} runnable tasks: a schedule byte picks one of at most 256",
+            runnable.len()
+        );
         let awake: Vec<u8> = (0..runnable.len())
             .filter(|&i| !self.asleep(runnable[i]))
             .map(|i| i as u8)
