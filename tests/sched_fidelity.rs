@@ -506,3 +506,79 @@ fn the_ordered_workqueue_runs_in_order_and_flushes_what_came_before() {
         "the flush waited for C on every schedule"
     );
 }
+
+thread_local! {
+    /// What the test's userspace saw: the deferred work pending as rmmod started, the
+    /// registration after rmmod, and after the reload.
+    static KILL_DEFER_SEEN: Cell<Option<(bool, bool, bool)>> = const { Cell::new(None) };
+}
+
+/// v6's `kill_defer_work` (8/9) sleeps in the middle of a devm release action:
+///
+/// ```c
+/// static void kill_defer_work(void *data)
+/// {
+///     struct platform_device *pdev = data;
+///
+///     dax_hmem_flush_work();
+///     dax_hmem_unregister_work(process_defer_work, pdev);
+/// }
+/// ```
+///
+/// The model records the flush as a pending wait and runs the rest once it is over
+/// ([`srfuzz::kernel::honor_pending_waits`], at the end of `rmmod`). The test's userspace
+/// loads dax_hmem and removes it at once, before the kworker of the work its probe queued
+/// has run (oldest first: userspace is older). So the flush has to wait. rmmod returns with
+/// the registration gone, and the reload registers again. If the rest of the action were
+/// dropped, the registration would outlive the device and the reload's probe would fail with
+/// -EINVAL. The event language cannot reach this: its `modprobe` does not wait, so an rmmod
+/// right after it finds no module.
+#[test]
+fn kill_defer_work_unregisters_after_its_flush() {
+    KILL_DEFER_SEEN.with(|c| c.set(None));
+    let s = scenario(&format!("{ONE_X1_REGION}{ALL_MODULAR}"));
+    let cfg = olddefconfig(&s.kconfig, &KconfigRules::mainline());
+    let k: KRef = Rc::new(RefCell::new(Kernel::new(
+        designs::by_name("v6").unwrap().ops(),
+        cfg,
+        Rc::new(s.platform.clone()),
+        Rc::from(s.events.clone()),
+    )));
+    fn make(k: &KRef, body: TaskBody) -> BoxFut<()> {
+        match body {
+            TaskBody::Userspace => {
+                let k = k.clone();
+                Box::pin(async move {
+                    block_on(&k, Wait::InitDone).await;
+                    for m in [
+                        Module::CxlAcpi,
+                        Module::CxlPci,
+                        Module::CxlMem,
+                        Module::DaxHmem,
+                    ] {
+                        assert_eq!(modprobe(k.clone(), m).await, Ok(()), "{m:?}");
+                    }
+                    let pending = {
+                        let kb = k.borrow();
+                        let w = kb
+                            .declared_work("dax_hmem_work (bus.c)")
+                            .expect("hmem_platform's probe declared the work");
+                        kb.work_pending(w)
+                    };
+                    assert_eq!(rmmod(&k, Module::DaxHmem).await, Ok(()));
+                    let after_rmmod = k.borrow().dax.hmem_deferred_data.is_some();
+                    assert_eq!(modprobe(k.clone(), Module::DaxHmem).await, Ok(()));
+                    let after_reload = k.borrow().dax.hmem_deferred_data.is_some();
+                    KILL_DEFER_SEEN.with(|c| c.set(Some((pending, after_rmmod, after_reload))));
+                })
+            }
+            other => make_task(k, other),
+        }
+    }
+    boot(&k, &make);
+    assert_eq!(
+        KILL_DEFER_SEEN.with(|c| c.get()),
+        Some((true, false, true)),
+        "(work pending at rmmod, registered after rmmod, registered after the reload)"
+    );
+}
