@@ -209,9 +209,15 @@ fn rmmod_cxl_acpi_drains_the_rescan() {
 
 /// A kernel for `s` on mainline, before boot.
 fn kernel_for(s: &Scenario) -> KRef {
+    kernel_on("mainline", s)
+}
+
+/// A kernel for `s` on `design` (its ops; the Kconfig resolved by mainline's rules), before
+/// boot.
+fn kernel_on(design: &str, s: &Scenario) -> KRef {
     let cfg = olddefconfig(&s.kconfig, &KconfigRules::mainline());
     Rc::new(RefCell::new(Kernel::new(
-        designs::by_name("mainline").unwrap().ops(),
+        designs::by_name(design).unwrap().ops(),
         cfg,
         Rc::new(s.platform.clone()),
         Rc::from(s.events.clone()),
@@ -537,13 +543,7 @@ thread_local! {
 fn kill_defer_work_unregisters_after_its_flush() {
     KILL_DEFER_SEEN.with(|c| c.set(None));
     let s = scenario(&format!("{ONE_X1_REGION}{ALL_MODULAR}"));
-    let cfg = olddefconfig(&s.kconfig, &KconfigRules::mainline());
-    let k: KRef = Rc::new(RefCell::new(Kernel::new(
-        designs::by_name("v6").unwrap().ops(),
-        cfg,
-        Rc::new(s.platform.clone()),
-        Rc::from(s.events.clone()),
-    )));
+    let k = kernel_on("v6", &s);
     fn make(k: &KRef, body: TaskBody) -> BoxFut<()> {
         match body {
             TaskBody::Userspace => {
