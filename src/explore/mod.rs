@@ -30,11 +30,13 @@
 //!   polls, so that two otherwise equal states reached after different counts could end
 //!   differently: each visited state records the most polls it was explored after, and an
 //!   arrival after more polls is explored again (below, "Polls");
-//! - (b) for each live task, its id and a fingerprint: the hash chain, over its polls so far,
-//!   of the parts of the kernel each poll touched ([`crate::kernel::footprint`]) and their
-//!   hashes at the start of that poll, and of the task-table entries it read (another task's
-//!   `alive` and body, entry by entry) and their values (0 for a task never polled). Its body
-//!   and wait are in (a) already. Finished tasks drop out: their locals can no longer matter.
+//! - (b) for each live task, its name (below, "Task symmetry") and a fingerprint: the hash
+//!   chain, over its polls so far, of the parts of the kernel each poll touched
+//!   ([`crate::kernel::footprint`]) and their hashes at the start of that poll, of the
+//!   task-table entries it read (another task's `alive` and body, entry by entry, by name)
+//!   and their values, and of the names of the tasks it spawned (0 for a task never polled).
+//!   Its body and wait are in (a) already. Finished tasks drop out: their locals can no
+//!   longer matter.
 //!
 //! Why equal keys have equal futures (soundness). Between scheduling points a task runs alone
 //! and deterministically, reading and writing only the kernel and its own locals (the
@@ -117,19 +119,41 @@
 //! shortest that exists once runs are pruned; its `runs` counts leaves, not schedules.
 //! `--no-state-hashing` ([`explore_with`] with `hashing` off) runs every schedule to the end.
 //!
-//! No symmetry reduction: memdevs are interchangeable only if their attributes, host bridges
-//! and windows are, addresses included, and every observation names ranges by address, so
-//! swapping two memdevs of different windows changes what the judges see; canonicalizing the
-//! key by sorting per-memdev state would also need the ids the kernel allocated in their
-//! order (device ids, region ids, resource nodes, task ids) renamed consistently, which is
-//! not done, so the key is not canonicalized. Task ids alone matter most: tasks are numbered
-//! in spawn order, so two interleavings that spawn the same tasks in another order give
-//! different task tables. Over the first 1,000,000 runs of v6's two-window walk, hashing the
-//! table blind to ids leaves 3.8 times fewer kernel states (BENCHMARKS.md). That is an upper
-//! bound, measured with an unsound key. Naming a task by its parent and its rank
-//! among the parent's children would make ids independent of the interleaving. It would
-//! still need every task id in the state hashed as a name, and an argument that no behaviour
-//! depends on a task's number: scheduler version 1's oldest async probe first does.
+//! **Task symmetry.** Tasks are numbered in spawn order, so two interleavings that spawn the
+//! same tasks in another order number them differently, and keys on numbers keep them apart.
+//! On scheduler version 2 the key names tasks instead ([`state::Naming`]): a task's name is
+//! its body and its rank among the tasks with that body, in spawn order (the second
+//! `modprobe kmem`); every task number in the kernel's state (a `TaskDone` wait, a work
+//! item's kworker, a lock's owner, a cause frame, a pending wait, udev's loads) hashes as its
+//! name, the views of the task table list tasks in the order of names, the live tasks of (b)
+//! come in that order, and a visited state's sleep set records places in that order. Why
+//! equal keys may then stand for each other: equal keys mean the same names (the task table
+//! is hashed whole) and states equal up to the renaming π that maps each task to the task of
+//! the same name. The model is equivariant under renaming tasks: kernel code uses a task
+//! number only to index the table, to compare for equality, and to store or wait for it,
+//! never for its order, except scheduler version 1's oldest async probe first, so a version 1
+//! exploration names tasks by number. The executor lists the runnable tasks by number, which
+//! only changes which schedule byte picks which task, and the walk takes every choice.
+//! Observations name tasks by body, never by number, so a judged outcome is the same under π.
+//! A fingerprint records what each poll read by name and value, and the names of the tasks it
+//! spawned (locals may keep their numbers: `request_module` waits for its modprobe), so equal
+//! fingerprints mean locals equal up to π, by the same induction as above; and places in the
+//! order of names correspond under π, so sleep sets compare as before. A name never changes
+//! once given, and a view of the table changes only where an entry it writes changes (never
+//! with the count of tasks), so spawning a task writes no part it did not write before and
+//! independence is unchanged. A sleep set's bits hold places below 128, so a walk that meets
+//! more than 128 tasks is made again with tasks named by number ([`Exploration::symmetric`]).
+//! `state_hashing_keeps_every_outcome_and_finding` compares both namings, and
+//! `threads_share_a_walk_without_changing_its_result` checks that the states do not depend on
+//! which thread reached a state first (a renaming that broke independence would). On the
+//! two-window platform it cuts the states 1.7–2.8 times (BENCHMARKS.md).
+//!
+//! No symmetry over memdevs: memdevs are interchangeable only if their attributes, host
+//! bridges and windows are, addresses included, and every observation names ranges by
+//! address, so swapping two memdevs of different windows changes what the judges see;
+//! canonicalizing the key by sorting per-memdev state would also need the ids the kernel
+//! allocated in their order (device ids, region ids, resource nodes) renamed consistently,
+//! which is not done.
 
 pub mod bound;
 
@@ -140,7 +164,7 @@ use crate::kernel::sched::{Control, Hook, Step, TaskBody, TaskId};
 use crate::kernel::state::{self, StateHasher};
 use crate::kernel::Kernel;
 use crate::model;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Scheduler};
 use srfuzz_oracle::Observation;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -206,6 +230,9 @@ pub struct Exploration {
     /// The polls made were part of the state key: a run of the first walk reached the step
     /// bound, and the walk was made again (module docs, "Polls"); its runs are counted alone.
     pub polls_keyed: bool,
+    /// Tasks were named by body and rank in the state keys (module docs, "Task symmetry"):
+    /// with state hashing on scheduler version 2, unless a run met more than 128 tasks.
+    pub symmetric: bool,
     /// Wall time.
     pub seconds: f64,
 }
@@ -305,10 +332,14 @@ fn independent(a: &Transition, b: &Transition) -> bool {
     one_way(a, b) && one_way(b, a)
 }
 
-/// The sleep set's task ids as a bit set (a task numbered 128 or more is never put to
-/// sleep: [`Walker::asleep`]).
-fn ids(sleep: &[Transition]) -> u128 {
-    sleep.iter().fold(0, |m, t| m | (1u128 << t.task.0))
+/// The sleep set as a bit set of its tasks' places in the order of names
+/// ([`state::task_position`]), which mean the same tasks in every state with the same key (a
+/// task numbered 128 or more is never put to sleep, and with symmetric naming a walk meeting
+/// more than 128 tasks is made again without it: every place is below 128).
+fn positions(sleep: &[Transition]) -> u128 {
+    sleep
+        .iter()
+        .fold(0, |m, t| m | (1u128 << state::task_position(t.task)))
 }
 
 /// A scheduling decision some run reached at a new state: what a run going on from there
@@ -342,6 +373,10 @@ struct Reached {
 /// since a sibling run took it leads to states that sibling's subtree covers).
 struct Walker<'v> {
     visited: &'v Shards,
+    /// Tasks are named by body and rank ([`state::Naming`]).
+    symmetric: bool,
+    /// Set when a run met more than 128 tasks with symmetric naming.
+    overflow: &'v AtomicBool,
     /// The polls made are part of the key (the walk made again after a livelock).
     polls_keyed: bool,
     /// The decision at which this run leaves its parent's path, and the node there.
@@ -382,23 +417,43 @@ impl Walker<'_> {
         if self.fingerprints.len() <= i {
             self.fingerprints.resize(i + 1, 0);
         }
+        let tasks = k.sched.tasks.untracked();
+        state::name_tasks(tasks);
         let mut h = StateHasher::new();
         h.write_u128_words(self.fingerprints[i]);
         h.write_u64(touched.parts);
         h.write_u64(touched.works);
-        h.write_u128_words(touched.tasks);
-        let tasks = k.sched.tasks.untracked();
-        let mut read = touched.tasks;
-        while read != 0 {
-            let e = read.trailing_zeros() as usize;
-            read &= read - 1;
+        // The entries read, each by name with what it held, in the order of names; then the
+        // tasks this poll spawned, whose numbers its locals may keep (`request_module`).
+        let mut read: Vec<(usize, usize)> = Vec::new();
+        let mut bits = touched.tasks;
+        while bits != 0 {
+            let e = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let at = if e < tasks.len() {
+                state::task_position(TaskId(e as u32))
+            } else {
+                usize::MAX
+            };
+            read.push((at, e));
+        }
+        read.sort_unstable();
+        for (_, e) in read {
             match tasks.get(e) {
                 Some(info) => {
+                    TaskId(e as u32).hash(&mut h);
                     info.alive.hash(&mut h);
                     info.body.hash(&mut h);
                 }
-                None => h.write_u8(2),
+                None => {
+                    h.write_u8(2);
+                    h.write_usize(e - tasks.len());
+                }
             }
+        }
+        h.write_usize(tasks.len() - self.tasks_before);
+        for e in self.tasks_before..tasks.len() {
+            TaskId(e as u32).hash(&mut h);
         }
         for (bit, part) in self.start.iter().enumerate() {
             if touched.parts & (1 << bit) != 0 {
@@ -418,6 +473,7 @@ impl Walker<'_> {
     /// polls ([`footprint::BETWEEN_POLLS`]) can differ from the last start, so only those are
     /// hashed again.
     fn at_start(&mut self, k: &Kernel) -> u128 {
+        state::name_tasks(k.sched.tasks.untracked());
         let n = k.sched.works.untracked().len();
         match self.last.take() {
             Some(t) => {
@@ -459,11 +515,12 @@ impl Walker<'_> {
         if self.polls_keyed {
             h.write_u32(steps);
         }
-        for (i, t) in k.sched.tasks.untracked().iter().enumerate() {
-            if t.alive {
-                h.write_usize(i);
-                h.write_u128_words(self.fingerprints.get(i).copied().unwrap_or(0));
-            }
+        let live = state::by_name_order(k.sched.tasks.untracked())
+            .into_iter()
+            .filter(|t| k.sched.tasks.untracked()[t.0 as usize].alive);
+        for t in live {
+            t.hash(&mut h);
+            h.write_u128_words(self.fingerprints.get(t.0 as usize).copied().unwrap_or(0));
         }
         h.finish128()
     }
@@ -491,9 +548,15 @@ impl Hook for Walker<'_> {
         // A new decision (past the prefix): prune at a state explored under a sleep set no
         // larger than this run's after no fewer polls; else go on with the oldest runnable
         // task not asleep.
+        if self.symmetric && k.sched.tasks.untracked().len() > 128 {
+            // Places past 128 do not fit a sleep set's bits: the walk is made again with tasks
+            // named by number ([`Exploration::symmetric`]).
+            self.overflow.store(true, Ordering::Relaxed);
+            return None;
+        }
         let kernel = self.at_start(k);
         let key = self.key(k, kernel, steps);
-        let mine = ids(&self.sleep);
+        let mine = positions(&self.sleep);
         {
             let mut visited = self.visited.shard(key);
             match visited.get_mut(&key) {
@@ -680,6 +743,11 @@ struct Search<'a> {
     runs: AtomicU64,
     /// The run bound was reached: the walk is incomplete.
     bounded: AtomicBool,
+    /// Tasks are named by body and rank in the state keys ([`Exploration::symmetric`]).
+    symmetric: bool,
+    /// A run met more than 128 tasks with symmetric naming: the walk is to be made again
+    /// without it.
+    overflow: AtomicBool,
 }
 
 /// What one thread of a walk saw: its runs, and the outcomes and findings of those that went
@@ -817,8 +885,11 @@ impl Search<'_> {
             let canonical = prefix.is_empty();
             let mut children = Vec::new();
             let (run, schedule) = if self.hashing {
+                let _naming = state::Naming::start(self.symmetric);
                 let mut w = Walker {
                     visited: &self.visited,
+                    symmetric: self.symmetric,
+                    overflow: &self.overflow,
                     polls_keyed: self.polls_keyed,
                     resume: at.map(|a| (prefix.len() as u32 - 1, a)),
                     hashing: prefix.is_empty(),
@@ -911,22 +982,33 @@ pub fn explore_on(
     jobs: usize,
 ) -> Exploration {
     let start = std::time::Instant::now();
-    let first = walk(design, s, max_runs, hashing, jobs, false);
-    let mut out = if first.livelocks > 0 && hashing {
-        // A run reached the step bound: key on the polls made (module docs, "Polls").
-        walk(design, s, max_runs, hashing, jobs, true).exploration
-    } else {
-        first.exploration
+    // Scheduler version 1 waits for the oldest async probe first: behaviour that depends on
+    // task numbers, so tasks are named by number there (module docs, "Task symmetry").
+    let mut symmetric = hashing && s.scheduler == Scheduler::AsyncIdle;
+    let mut polls_keyed = false;
+    let mut out = loop {
+        let w = walk(design, s, max_runs, hashing, jobs, polls_keyed, symmetric);
+        if w.overflow {
+            // More than 128 tasks: name them by number.
+            symmetric = false;
+        } else if w.livelocks > 0 && hashing && !polls_keyed {
+            // A run reached the step bound: key on the polls made (module docs, "Polls").
+            polls_keyed = true;
+        } else {
+            break w.exploration;
+        }
     };
     out.order = order_dependence(design, s, &out.outcomes);
     out.seconds = start.elapsed().as_secs_f64();
     out
 }
 
-/// One walk's result, and how many of its leaves reached the step bound.
+/// One walk's result, how many of its leaves reached the step bound, and whether a run met
+/// more tasks than symmetric naming allows.
 struct Walked {
     exploration: Exploration,
     livelocks: u64,
+    overflow: bool,
 }
 
 /// The walk of [`explore_on`], with the polls made in the key or not.
@@ -937,12 +1019,15 @@ fn walk(
     hashing: bool,
     jobs: usize,
     polls_keyed: bool,
+    symmetric: bool,
 ) -> Walked {
     let search = Search {
         design,
         scenario: s,
         hashing,
         polls_keyed,
+        symmetric,
+        overflow: AtomicBool::new(false),
         max_runs,
         visited: Shards::new(),
         frontier: Mutex::new(Frontier {
@@ -1007,11 +1092,13 @@ fn walk(
         order: Vec::new(),
         deepest: tally.deepest,
         polls_keyed,
+        symmetric,
         seconds: 0.0,
     };
     Walked {
         exploration: out,
         livelocks: tally.livelocks,
+        overflow: search.overflow.load(Ordering::Relaxed),
     }
 }
 
@@ -1292,7 +1379,7 @@ CONFIG_DEV_DAX_KMEM=y
                     "{what}"
                 );
                 // The key without the polls made (the default) against the key with them.
-                let keyed = walk(d, s, 200_000, true, 1, true).exploration;
+                let keyed = walk(d, s, 200_000, true, 1, true, true).exploration;
                 assert!(
                     keyed.complete && keyed.polls_keyed && !hashed.polls_keyed,
                     "{what}"
@@ -1301,6 +1388,18 @@ CONFIG_DEV_DAX_KMEM=y
                 assert!(covered(&hashed.outcomes, &keyed.outcomes), "{what}");
                 assert_eq!(titles(&keyed), titles(&hashed), "{what}");
                 assert!(hashed.states <= keyed.states, "{what}");
+                // Tasks named by body and rank (the default) against named by number.
+                let numbered = walk(d, s, 200_000, true, 1, false, false).exploration;
+                assert!(numbered.complete && !numbered.symmetric, "{what}");
+                assert_eq!(
+                    hashed.symmetric,
+                    s.scheduler == Scheduler::AsyncIdle,
+                    "{what}"
+                );
+                assert!(covered(&numbered.outcomes, &hashed.outcomes), "{what}");
+                assert!(covered(&hashed.outcomes, &numbered.outcomes), "{what}");
+                assert_eq!(titles(&numbered), titles(&hashed), "{what}");
+                assert!(hashed.states <= numbered.states, "{what}");
             }
         }
         assert!(
@@ -1323,11 +1422,18 @@ CONFIG_DEV_DAX_KMEM=y
             schedule: Vec::new(),
             ..l.scenario
         };
-        for name in ["register_dax-v4", "v7"] {
+        // Under scheduler version 1 (this repro's), tasks are named by number; under version
+        // 2 by body and rank.
+        let v2 = Scenario {
+            scheduler: Scheduler::AsyncIdle,
+            ..s.clone()
+        };
+        for (name, s) in [("register_dax-v4", &s), ("v7", &s), ("v7", &v2)] {
             let d = crate::designs::by_name(name).unwrap();
-            let one = explore_on(d, &s, 400_000, true, 1);
-            let three = explore_on(d, &s, 400_000, true, 3);
+            let one = explore_on(d, s, 400_000, true, 1);
+            let three = explore_on(d, s, 400_000, true, 3);
             assert!(one.complete && three.complete, "{name}");
+            assert_eq!(one.symmetric, s.scheduler == Scheduler::AsyncIdle, "{name}");
             assert_eq!(one.states, three.states, "{name}");
             assert_eq!(one.outcomes.len(), three.outcomes.len(), "{name}");
             assert!(

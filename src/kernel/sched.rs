@@ -28,8 +28,16 @@ use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 pub type BoxFut<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// Index of a task in [`Sched::tasks`], in creation order.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub struct TaskId(pub u32);
+
+/// While an exploration hashes a state, a task hashes as its name, not its number
+/// ([`crate::kernel::state`], "Task names").
+impl std::hash::Hash for TaskId {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        crate::kernel::state::hash_task_id(*self, h);
+    }
+}
 
 /// Index of a work item in [`Sched::works`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]

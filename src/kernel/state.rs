@@ -19,10 +19,22 @@
 //! The hasher is two independent multiply-rotate lanes (not cryptographic): a collision of
 //! both lanes between two states of one exploration would merge them wrongly, with
 //! probability about n²/2¹²⁹ for n states if the lanes behave like random functions.
+//!
+//! **Task names.** Tasks are numbered in spawn order, so two interleavings that spawn the same
+//! tasks in another order number them differently. While an exploration hashes
+//! ([`name_tasks`], [`Naming`]), every [`TaskId`] is hashed as its task's *name* instead of its
+//! number, and the views of the task table list tasks in the order of their names: with
+//! symmetric naming a task's name is its body and its rank among the tasks with that body, in
+//! spawn order (the third `modprobe dax_hmem`), which does not depend on how the spawns of
+//! other bodies interleaved; otherwise the name is the number. A name never changes once given,
+//! so the order of names only grows by insertion. Two states with equal hashes are then equal
+//! up to a renaming of task numbers that keeps names (why that is enough to merge them: the
+//! module docs of `explore`, "Task symmetry").
 
 use crate::kernel::footprint;
-use crate::kernel::sched::TaskBody;
+use crate::kernel::sched::{TaskBody, TaskId, TaskInfo};
 use crate::kernel::Kernel;
+use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
 
 /// A fast 128-bit hasher for state fingerprints: two lanes with different multipliers and
@@ -206,7 +218,10 @@ impl Kernel {
             10 => h(teardowns),
             11 => h(causes),
             12 => h(user_removed),
-            13 => h(tasks),
+            13 => by_name(tasks, |s, id, t| {
+                id.hash(s);
+                t.hash(s);
+            }),
             14 => h(current),
             15 => h(spawned),
             16 => h(&works.untracked().iter().map(|w| w.name).collect::<Vec<_>>()),
@@ -232,14 +247,20 @@ impl Kernel {
             36 => h(registered),
             37 => h(bus_names),
             38 => h(&tasks.len()),
-            39 => h(&tasks.iter().map(|t| t.alive).collect::<Vec<_>>()),
-            40 => h(&tasks.iter().map(|t| t.body).collect::<Vec<_>>()),
-            41 => h(&tasks
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.alive && matches!(t.body, TaskBody::AsyncProbe(_)))
-                .map(|(i, _)| i)
-                .collect::<Vec<_>>()),
+            39 => by_name(tasks, |s, id, t| {
+                id.hash(s);
+                t.alive.hash(s);
+            }),
+            40 => by_name(tasks, |s, id, t| {
+                id.hash(s);
+                t.body.hash(s);
+            }),
+            41 => by_name(tasks, |s, id, t| {
+                let alive_probe = t.alive && matches!(t.body, TaskBody::AsyncProbe(_));
+                if alive_probe {
+                    id.hash(s);
+                }
+            }),
             42 => h(works),
             _ => panic!("no part {i}"),
         }
@@ -254,6 +275,155 @@ impl Kernel {
     pub fn state_hash(&self) -> u128 {
         combine(&self.part_hashes())
     }
+}
+
+/// The hash of a view of the task table: each task's entry as `entry` writes it, in the order
+/// of the tasks' names (their numbers when no naming is on), each after its name.
+///
+/// A view changes only where an entry it writes changes (no count of the tasks, no place in
+/// the order): [`ASYNC_PROBES`](footprint::ASYNC_PROBES), which writes only the async probes
+/// alive, must not change when another kind of task is spawned, since such a spawn is not a
+/// write of it (`explore`'s independence).
+fn by_name(tasks: &[TaskInfo], entry: impl Fn(&mut StateHasher, TaskId, &TaskInfo)) -> u128 {
+    let mut s = StateHasher::new();
+    NAMING.with(|n| {
+        let n = n.borrow();
+        if n.active {
+            debug_assert_eq!(n.order.len(), tasks.len(), "tasks named before hashing");
+            for &i in &n.order {
+                entry(&mut s, TaskId(i), &tasks[i as usize]);
+            }
+        } else {
+            for (i, t) in tasks.iter().enumerate() {
+                entry(&mut s, TaskId(i as u32), t);
+            }
+        }
+    });
+    s.finish128()
+}
+
+/// The names of the tasks while an exploration hashes (module docs, "Task names").
+#[derive(Default)]
+struct Names {
+    /// Hashing uses names (else task numbers hash as themselves).
+    active: bool,
+    /// Names are body and rank (else the number).
+    symmetric: bool,
+    /// Each task's name, by number.
+    names: Vec<u128>,
+    /// The task numbers in the order of their names.
+    order: Vec<u32>,
+}
+
+thread_local! {
+    static NAMING: RefCell<Names> = RefCell::new(Names::default());
+}
+
+/// Task naming for the hashes one run of an exploration makes on this thread: on from
+/// [`Naming::start`] until it is dropped. Hashes made meanwhile must first name the tasks
+/// spawned so far ([`name_tasks`]).
+pub struct Naming(());
+
+impl Naming {
+    /// Starts naming for a new run (no task named yet), symmetric or by number.
+    pub fn start(symmetric: bool) -> Naming {
+        NAMING.with(|n| {
+            *n.borrow_mut() = Names {
+                active: true,
+                symmetric,
+                names: Vec::new(),
+                order: Vec::new(),
+            }
+        });
+        Naming(())
+    }
+}
+
+impl Drop for Naming {
+    fn drop(&mut self) {
+        NAMING.with(|n| *n.borrow_mut() = Names::default());
+    }
+}
+
+/// Names the tasks of `tasks` not named yet (those spawned since the last call of this run).
+pub fn name_tasks(tasks: &[TaskInfo]) {
+    NAMING.with(|n| {
+        let mut n = n.borrow_mut();
+        debug_assert!(n.active, "naming is on");
+        if n.names.len() == tasks.len() {
+            return;
+        }
+        for i in n.names.len()..tasks.len() {
+            let mut s = StateHasher::new();
+            if n.symmetric {
+                let body = tasks[i].body;
+                let rank = tasks[..i].iter().filter(|t| t.body == body).count();
+                s.write_u8(1);
+                body.hash(&mut s);
+                s.write_usize(rank);
+            } else {
+                s.write_u8(0);
+                s.write_usize(i);
+            }
+            let name = s.finish128();
+            n.names.push(name);
+            // By number, the order is the numbers'; by name, any fixed order of names.
+            let at = if n.symmetric {
+                n.order.partition_point(|&j| n.names[j as usize] < name)
+            } else {
+                n.order.len()
+            };
+            n.order.insert(at, i as u32);
+        }
+    });
+}
+
+/// Every task's number, in the order of their names (of numbers when no naming is on).
+pub fn by_name_order(tasks: &[TaskInfo]) -> Vec<TaskId> {
+    NAMING.with(|n| {
+        let n = n.borrow();
+        if n.active {
+            debug_assert_eq!(n.order.len(), tasks.len(), "tasks named before hashing");
+            n.order.iter().map(|&i| TaskId(i)).collect()
+        } else {
+            (0..tasks.len() as u32).map(TaskId).collect()
+        }
+    })
+}
+
+/// Where task `t` stands in the order of names (its number when no naming is on): what a
+/// visited state's sleep set records, so that it means the same tasks in every state with the
+/// same hash.
+pub fn task_position(t: TaskId) -> usize {
+    NAMING.with(|n| {
+        let n = n.borrow();
+        if n.active {
+            n.order
+                .iter()
+                .position(|&j| j == t.0)
+                .expect("tasks named before hashing")
+        } else {
+            t.0 as usize
+        }
+    })
+}
+
+/// The name task `t` hashes as (its number when no naming is on, or for a number no task has:
+/// the `u32::MAX` of "no task").
+pub fn hash_task_id<H: Hasher>(t: TaskId, h: &mut H) {
+    NAMING.with(|n| {
+        let n = n.borrow();
+        match n.names.get(t.0 as usize) {
+            Some(&name) if n.active => {
+                h.write_u8(1);
+                h.write_u128(name);
+            }
+            _ => {
+                h.write_u8(0);
+                h.write_u32(t.0);
+            }
+        }
+    })
 }
 
 fn h<T: Hash>(x: &T) -> u128 {
