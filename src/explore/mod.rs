@@ -148,6 +148,23 @@
 //! which thread reached a state first (a renaming that broke independence would). On the
 //! two-window platform it cuts the states 1.7–2.8 times (BENCHMARKS.md).
 //!
+//! **Resume points.** A fingerprint chains every poll of a task, so a task that waits long
+//! (a modprobe in `do_init_module`'s `async_synchronize_full`, which lasts as long as the
+//! async probes its init started) carries the contents of every part it ever touched, and two
+//! interleavings that leave it in the same place keep it apart. Where a task waits at a point
+//! after which its future does only what some words say ([`crate::kernel::sched::Resume`]:
+//! each frame's remaining code and the locals it uses), the wait names them
+//! ([`crate::kernel::sched::block_on_resuming`]), and the task's fingerprint restarts as the
+//! hash of its body and those words. Sound by the argument above: two tasks of one body at
+//! equal resume points have futures that run alike from the same kernel. Each resume point
+//! says at its site why its words are all its continuation uses. There are two: the end of a
+//! successful load in a modprobe task (the module, and for a dependency loaded on the way,
+//! the loading module and the dependency's place in its list, frame by frame), and the end of
+//! `kernel_init`. A `modprobe` called from elsewhere names none (its caller's continuation is
+//! not known), nor does scheduler version 1's wait per probe. The tests compare walks with
+//! and without them; on the two-window platform they cut the states 2.4–5.4 times more
+//! (BENCHMARKS.md), and v6's walk finishes.
+//!
 //! No symmetry over memdevs: memdevs are interchangeable only if their attributes, host
 //! bridges and windows are, addresses included, and every observation names ranges by
 //! address, so swapping two memdevs of different windows changes what the judges see;
@@ -373,12 +390,10 @@ struct Reached {
 /// since a sibling run took it leads to states that sibling's subtree covers).
 struct Walker<'v> {
     visited: &'v Shards,
-    /// Tasks are named by body and rank ([`state::Naming`]).
-    symmetric: bool,
+    /// How states are keyed.
+    keying: Keying,
     /// Set when a run met more than 128 tasks with symmetric naming.
     overflow: &'v AtomicBool,
-    /// The polls made are part of the key (the walk made again after a livelock).
-    polls_keyed: bool,
     /// The decision at which this run leaves its parent's path, and the node there.
     resume: Option<(u32, Arc<Node>)>,
     /// Past the replayed part: fingerprints are kept up to date.
@@ -465,7 +480,19 @@ impl Walker<'_> {
                 h.write_u128_words(*item);
             }
         }
-        self.fingerprints[i] = h.finish128();
+        let resumed = footprint::resumed().filter(|_| self.keying.resume_points);
+        self.fingerprints[i] = match resumed {
+            // The poll ended at a resume point: what the task does from here is its body and
+            // that point, whatever it did before (module docs, "Resume points").
+            Some(point) => {
+                let mut h = StateHasher::new();
+                h.write_u8(3);
+                tasks[i].body.hash(&mut h);
+                h.write_u128_words(point);
+                h.finish128()
+            }
+            None => h.finish128(),
+        };
     }
 
     /// Records the kernel's parts at the start of a poll; returns the whole kernel's hash.
@@ -512,7 +539,7 @@ impl Walker<'_> {
     fn key(&self, k: &Kernel, kernel: u128, steps: u32) -> u128 {
         let mut h = StateHasher::new();
         h.write_u128_words(kernel);
-        if self.polls_keyed {
+        if self.keying.polls {
             h.write_u32(steps);
         }
         let live = state::by_name_order(k.sched.tasks.untracked())
@@ -548,7 +575,7 @@ impl Hook for Walker<'_> {
         // A new decision (past the prefix): prune at a state explored under a sleep set no
         // larger than this run's after no fewer polls; else go on with the oldest runnable
         // task not asleep.
-        if self.symmetric && k.sched.tasks.untracked().len() > 128 {
+        if self.keying.symmetric && k.sched.tasks.untracked().len() > 128 {
             // Places past 128 do not fit a sleep set's bits: the walk is made again with tasks
             // named by number ([`Exploration::symmetric`]).
             self.overflow.store(true, Ordering::Relaxed);
@@ -734,7 +761,7 @@ struct Search<'a> {
     design: &'static Design,
     scenario: &'a Scenario,
     hashing: bool,
-    polls_keyed: bool,
+    keying: Keying,
     max_runs: u64,
     visited: Shards,
     frontier: Mutex<Frontier>,
@@ -743,8 +770,6 @@ struct Search<'a> {
     runs: AtomicU64,
     /// The run bound was reached: the walk is incomplete.
     bounded: AtomicBool,
-    /// Tasks are named by body and rank in the state keys ([`Exploration::symmetric`]).
-    symmetric: bool,
     /// A run met more than 128 tasks with symmetric naming: the walk is to be made again
     /// without it.
     overflow: AtomicBool,
@@ -885,12 +910,11 @@ impl Search<'_> {
             let canonical = prefix.is_empty();
             let mut children = Vec::new();
             let (run, schedule) = if self.hashing {
-                let _naming = state::Naming::start(self.symmetric);
+                let _naming = state::Naming::start(self.keying.symmetric);
                 let mut w = Walker {
                     visited: &self.visited,
-                    symmetric: self.symmetric,
+                    keying: self.keying,
                     overflow: &self.overflow,
-                    polls_keyed: self.polls_keyed,
                     resume: at.map(|a| (prefix.len() as u32 - 1, a)),
                     hashing: prefix.is_empty(),
                     fingerprints: Vec::new(),
@@ -984,16 +1008,19 @@ pub fn explore_on(
     let start = std::time::Instant::now();
     // Scheduler version 1 waits for the oldest async probe first: behaviour that depends on
     // task numbers, so tasks are named by number there (module docs, "Task symmetry").
-    let mut symmetric = hashing && s.scheduler == Scheduler::AsyncIdle;
-    let mut polls_keyed = false;
+    let mut keying = Keying {
+        polls: false,
+        symmetric: hashing && s.scheduler == Scheduler::AsyncIdle,
+        resume_points: true,
+    };
     let mut out = loop {
-        let w = walk(design, s, max_runs, hashing, jobs, polls_keyed, symmetric);
+        let w = walk(design, s, max_runs, hashing, jobs, keying);
         if w.overflow {
             // More than 128 tasks: name them by number.
-            symmetric = false;
-        } else if w.livelocks > 0 && hashing && !polls_keyed {
+            keying.symmetric = false;
+        } else if w.livelocks > 0 && hashing && !keying.polls {
             // A run reached the step bound: key on the polls made (module docs, "Polls").
-            polls_keyed = true;
+            keying.polls = true;
         } else {
             break w.exploration;
         }
@@ -1011,22 +1038,32 @@ struct Walked {
     overflow: bool,
 }
 
-/// The walk of [`explore_on`], with the polls made in the key or not.
+/// How a walk keys its states (with state hashing): what [`explore_on`] makes a walk again
+/// with or without, and what the tests turn off to compare.
+#[derive(Clone, Copy, Debug)]
+struct Keying {
+    /// The polls made are part of the key (module docs, "Polls").
+    polls: bool,
+    /// Tasks are named by body and rank (module docs, "Task symmetry").
+    symmetric: bool,
+    /// A fingerprint restarts at a resume point (module docs, "Resume points").
+    resume_points: bool,
+}
+
+/// The walk of [`explore_on`], keyed as `keying` says.
 fn walk(
     design: &'static Design,
     s: &Scenario,
     max_runs: u64,
     hashing: bool,
     jobs: usize,
-    polls_keyed: bool,
-    symmetric: bool,
+    keying: Keying,
 ) -> Walked {
     let search = Search {
         design,
         scenario: s,
         hashing,
-        polls_keyed,
-        symmetric,
+        keying,
         overflow: AtomicBool::new(false),
         max_runs,
         visited: Shards::new(),
@@ -1091,8 +1128,8 @@ fn walk(
         findings: tally.findings,
         order: Vec::new(),
         deepest: tally.deepest,
-        polls_keyed,
-        symmetric,
+        polls_keyed: keying.polls,
+        symmetric: keying.symmetric,
         seconds: 0.0,
     };
     Walked {
@@ -1379,7 +1416,16 @@ CONFIG_DEV_DAX_KMEM=y
                     "{what}"
                 );
                 // The key without the polls made (the default) against the key with them.
-                let keyed = walk(d, s, 200_000, true, 1, true, true).exploration;
+                let default = Keying {
+                    polls: false,
+                    symmetric: s.scheduler == Scheduler::AsyncIdle,
+                    resume_points: true,
+                };
+                let keyed = Keying {
+                    polls: true,
+                    ..default
+                };
+                let keyed = walk(d, s, 200_000, true, 1, keyed).exploration;
                 assert!(
                     keyed.complete && keyed.polls_keyed && !hashed.polls_keyed,
                     "{what}"
@@ -1389,7 +1435,11 @@ CONFIG_DEV_DAX_KMEM=y
                 assert_eq!(titles(&keyed), titles(&hashed), "{what}");
                 assert!(hashed.states <= keyed.states, "{what}");
                 // Tasks named by body and rank (the default) against named by number.
-                let numbered = walk(d, s, 200_000, true, 1, false, false).exploration;
+                let numbered = Keying {
+                    symmetric: false,
+                    ..default
+                };
+                let numbered = walk(d, s, 200_000, true, 1, numbered).exploration;
                 assert!(numbered.complete && !numbered.symmetric, "{what}");
                 assert_eq!(
                     hashed.symmetric,
@@ -1400,6 +1450,17 @@ CONFIG_DEV_DAX_KMEM=y
                 assert!(covered(&hashed.outcomes, &numbered.outcomes), "{what}");
                 assert_eq!(titles(&numbered), titles(&hashed), "{what}");
                 assert!(hashed.states <= numbered.states, "{what}");
+                // Fingerprints restarting at resume points (the default) against never.
+                let chained = Keying {
+                    resume_points: false,
+                    ..default
+                };
+                let chained = walk(d, s, 200_000, true, 1, chained).exploration;
+                assert!(chained.complete, "{what}");
+                assert!(covered(&chained.outcomes, &hashed.outcomes), "{what}");
+                assert!(covered(&hashed.outcomes, &chained.outcomes), "{what}");
+                assert_eq!(titles(&chained), titles(&hashed), "{what}");
+                assert!(hashed.states <= chained.states, "{what}");
             }
         }
         assert!(

@@ -33,6 +33,7 @@ thread_local! {
     static WORKS_TOUCHED: Cell<u64> = const { Cell::new(0) };
     static WORKS_WRITTEN: Cell<u64> = const { Cell::new(0) };
     static TASKS_READ: Cell<u128> = const { Cell::new(0) };
+    static RESUME: Cell<Option<u128>> = const { Cell::new(None) };
 }
 
 /// Whether accesses are recorded at all: off until an exploration first needs them
@@ -303,6 +304,21 @@ pub fn begin() {
         "footprints are read only after `footprint::record()`"
     );
     set(Touched::NONE);
+    RESUME.with(|c| c.set(None));
+}
+
+/// Records that the running poll ends at a resume point
+/// ([`crate::kernel::sched::block_on_resuming`]): a wait after which the task's future does
+/// only what `point` names.
+pub fn resume_at(point: u128) {
+    if RECORDING.load(Ordering::Relaxed) {
+        RESUME.with(|c| c.set(Some(point)));
+    }
+}
+
+/// The resume point the poll since [`begin`] ended at, if it ended at one.
+pub fn resumed() -> Option<u128> {
+    RESUME.with(Cell::get)
 }
 
 /// What was touched since [`begin`].

@@ -42,7 +42,7 @@ use crate::kernel::kconfig::{Sym, Tristate};
 use crate::kernel::log::LogEvent;
 use crate::kernel::module::{InitcallLevel, ModState, Module};
 use crate::kernel::resource::Name;
-use crate::kernel::sched::{async_synchronize_full, block_on, BoxFut, TaskBody, Wait};
+use crate::kernel::sched::{async_synchronize_full_then, block_on, BoxFut, Resume, TaskBody, Wait};
 use crate::kernel::{honor_pending_waits, KRef};
 use crate::scenario::{Event, Presence};
 
@@ -53,7 +53,7 @@ pub fn make_task(k: &KRef, body: TaskBody) -> BoxFut<()> {
         TaskBody::KernelInit => Box::pin(kernel_init(k)),
         TaskBody::Userspace => Box::pin(userspace(k)),
         TaskBody::Modprobe(m) => Box::pin(async move {
-            let _ = modprobe_body(k, m).await;
+            let _ = modprobe_body(k, m, Some(Resume::at("modprobe task: exit"))).await;
         }),
         TaskBody::AsyncProbe(d) => Box::pin(async move { k.borrow_mut().async_attach(d) }),
         TaskBody::Kworker(w) => Box::pin(kworker(k, w)),
@@ -160,7 +160,9 @@ async fn kernel_init(k: KRef) {
     hmem_devices_init(&k);
     deferred_probe_initcall(&k).await;
     // kernel_init(): "need to finish all async __init code before freeing the memory"
-    async_synchronize_full(&k).await;
+    // What follows uses nothing but `k`.
+    let then = Resume::at("kernel_init: init_done");
+    async_synchronize_full_then(&k, Some(then)).await;
     *k.borrow_mut().sched.init_done = true;
 }
 
@@ -359,11 +361,17 @@ async fn module_exit(k: &KRef, m: Module) {
 /// the soft "pre" dependencies, then the symbol dependencies (a failed one fails this load
 /// with "Unknown symbol", -ENOENT), then `do_init_module`.
 pub fn modprobe(k: KRef, m: Module) -> BoxFut<KResult> {
-    Box::pin(modprobe_body(k, m))
+    modprobe_returning(k, m, None)
+}
+
+/// [`modprobe`] whose caller names what it does with the result ([`Resume`]), if it can: the
+/// wait for the async domain at the end of a successful load is then a resume point.
+fn modprobe_returning(k: KRef, m: Module, caller: Option<Resume>) -> BoxFut<KResult> {
+    Box::pin(modprobe_body(k, m, caller))
 }
 
 /// The body of [`modprobe`], unboxed, so that a modprobe task's future is one allocation.
-async fn modprobe_body(k: KRef, m: Module) -> KResult {
+async fn modprobe_body(k: KRef, m: Module, caller: Option<Resume>) -> KResult {
     {
         let build = m.build(&k.borrow().cfg);
         match build {
@@ -392,11 +400,16 @@ async fn modprobe_body(k: KRef, m: Module) -> KResult {
                 kb.ops.symbol_deps.of(&kb.cfg, m),
             )
         };
-        for &d in soft {
-            let _ = modprobe(k.clone(), d).await;
+        // Each dependency's load returns into this loop: the rest of this body uses `m`,
+        // the loop's place, and `soft` and `deps`, which are functions of `m` (the ops and the
+        // configuration are fixed for a run).
+        for (i, &d) in soft.iter().enumerate() {
+            let then = caller.map(|c| c.then(("modprobe: softdep", m, i)));
+            let _ = modprobe_returning(k.clone(), d, then).await;
         }
-        for &d in deps {
-            if modprobe(k.clone(), d).await.is_err() {
+        for (i, &d) in deps.iter().enumerate() {
+            let then = caller.map(|c| c.then(("modprobe: symbol dependency", m, i)));
+            if modprobe_returning(k.clone(), d, then).await.is_err() {
                 k.borrow_mut()
                     .log(LogEvent::ModuleInitFailed(m, Errno::ENOENT));
                 return Err(Errno::ENOENT);
@@ -426,7 +439,9 @@ async fn modprobe_body(k: KRef, m: Module) -> KResult {
             // do_init_module(), after MODULE_STATE_LIVE: "Wait for async probing if not
             // requested to be async": `if (!mod->async_probe_requested)
             // async_synchronize_full();` (no modeled module is loaded with async_probe=1).
-            async_synchronize_full(&k).await;
+            // What follows returns `r`, which is `Ok(())` here, to `caller`.
+            let then = caller.map(|c| c.then(("do_init_module: return Ok", m)));
+            async_synchronize_full_then(&k, then).await;
         }
         r
     }

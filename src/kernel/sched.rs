@@ -402,6 +402,40 @@ pub fn block_on(k: &KRef, wait: Wait) -> BlockOn {
         k: k.clone(),
         wait,
         yielded: false,
+        resume: None,
+    }
+}
+
+/// Everything a task's future does once a wait returns, as words: the code left in each of
+/// its frames (a site, named by a string) and every local that code still uses, innermost
+/// frame first. Two tasks with the same body at equal resume points behave alike from there
+/// on, whatever they did before; an exploration therefore restarts a task's fingerprint at
+/// one ([`block_on_resuming`]). Whoever names a resume point owes the argument that its words
+/// are all the continuation uses (each site says why).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Resume(u128);
+
+impl Resume {
+    /// The outermost frame: what the task body does after the call returns.
+    pub fn at(site: &'static str) -> Resume {
+        Resume(0).then(site)
+    }
+
+    /// One more frame inside: its site and the locals its code after the wait uses.
+    pub fn then(self, frame: impl std::hash::Hash) -> Resume {
+        let mut h = crate::kernel::state::StateHasher::new();
+        h.write_u128_words(self.0);
+        frame.hash(&mut h);
+        Resume(h.finish128())
+    }
+}
+
+/// [`block_on`] at a resume point: after the wait returns, the task does only what `resume`
+/// names.
+pub fn block_on_resuming(k: &KRef, wait: Wait, resume: Resume) -> BlockOn {
+    BlockOn {
+        resume: Some(resume),
+        ..block_on(k, wait)
     }
 }
 
@@ -410,6 +444,8 @@ pub struct BlockOn {
     k: KRef,
     wait: Wait,
     yielded: bool,
+    /// The resume point, if the caller named one.
+    resume: Option<Resume>,
 }
 
 impl Future for BlockOn {
@@ -433,6 +469,10 @@ impl Future for BlockOn {
         k.sched.tasks.untracked_mut()[me.0 as usize].wait = Some(self.wait);
         drop(k);
         self.yielded = true;
+        // The poll ends here: `Pending` returns through every frame at once.
+        if let Some(r) = self.resume {
+            footprint::resume_at(r.0);
+        }
         Poll::Pending
     }
 }
@@ -724,6 +764,13 @@ pub async fn wait_for_device_probe(k: &KRef) {
 /// [`Scheduler::AsyncIdle`]: crate::scenario::Scheduler::AsyncIdle
 /// [`Scheduler::PerProbe`]: crate::scenario::Scheduler::PerProbe
 pub async fn async_synchronize_full(k: &KRef) {
+    async_synchronize_full_then(k, None).await;
+}
+
+/// [`async_synchronize_full`] whose caller names what it does after the call returns: under
+/// scheduler version 2 its one wait is then a resume point ([`block_on_resuming`]; the loop
+/// returns right after that wait and uses nothing but `k`).
+pub async fn async_synchronize_full_then(k: &KRef, then: Option<Resume>) {
     loop {
         let next = {
             let kb = k.borrow();
@@ -740,7 +787,13 @@ pub async fn async_synchronize_full(k: &KRef) {
         };
         match next {
             Some(t) => block_on(k, Wait::TaskDone(t)).await,
-            None => return block_on(k, Wait::AsyncIdle).await,
+            None => {
+                let resume = then.map(|r| r.then("async_synchronize_full: AsyncIdle"));
+                return match resume {
+                    Some(r) => block_on_resuming(k, Wait::AsyncIdle, r).await,
+                    None => block_on(k, Wait::AsyncIdle).await,
+                };
+            }
         }
     }
 }
