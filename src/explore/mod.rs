@@ -162,7 +162,7 @@
 //! the loading module and the dependency's place in its list, frame by frame), and the end of
 //! `kernel_init`. A `modprobe` called from elsewhere names none (its caller's continuation is
 //! not known), nor does scheduler version 1's wait per probe. The tests compare walks with
-//! and without them; on the two-window platform they cut the states 2.4–5.4 times more
+//! and without them; on the two-window platform they cut the states 2.2–5.2 times more
 //! (BENCHMARKS.md), and v6's walk finishes.
 //!
 //! No symmetry over memdevs: memdevs are interchangeable only if their attributes, host
