@@ -1394,6 +1394,8 @@ CONFIG_DEV_DAX_KMEM=y
         // within its bound (v6 on add work items); the comparison is made wherever it does,
         // and must be made on every design at least once.
         let mut compared = vec![0u32; crate::designs::all().len()];
+        // Walks where names and resume points each merged something (they must somewhere).
+        let (mut merged_by_names, mut merged_by_resume) = (0, 0);
         for (i, (s, designs)) in scenarios.iter().enumerate() {
             for &d in designs.iter() {
                 let full = explore_with(d, s, 200_000, false);
@@ -1450,6 +1452,7 @@ CONFIG_DEV_DAX_KMEM=y
                 assert!(covered(&hashed.outcomes, &numbered.outcomes), "{what}");
                 assert_eq!(titles(&numbered), titles(&hashed), "{what}");
                 assert!(hashed.states <= numbered.states, "{what}");
+                merged_by_names += u32::from(hashed.states < numbered.states);
                 // Fingerprints restarting at resume points (the default) against never.
                 let chained = Keying {
                     resume_points: false,
@@ -1461,12 +1464,14 @@ CONFIG_DEV_DAX_KMEM=y
                 assert!(covered(&hashed.outcomes, &chained.outcomes), "{what}");
                 assert_eq!(titles(&chained), titles(&hashed), "{what}");
                 assert!(hashed.states <= chained.states, "{what}");
+                merged_by_resume += u32::from(hashed.states < chained.states);
             }
         }
         assert!(
             compared.iter().all(|&n| n > 0),
             "compared per design: {compared:?}"
         );
+        assert!(merged_by_names > 0 && merged_by_resume > 0);
     }
 
     /// A walk shared by threads visits the same states and ends in the same outcomes and

@@ -458,4 +458,70 @@ mod tests {
         assert_ne!(h(&|s| 0u64.hash(s)), h(&|_| {}));
         assert_eq!(h(&|s| "x".hash(s)), h(&|s| "x".hash(s)));
     }
+
+    /// Two tables that spawned the same tasks in another order name them alike: a task hashes
+    /// as its body and rank, the views of the table hash alike, and places in the order of
+    /// names match. Named by number, or with no naming on, they differ.
+    #[test]
+    fn tasks_are_named_by_body_and_rank() {
+        use crate::kernel::module::Module;
+        use crate::kernel::sched::{TaskId, TaskInfo};
+        let info = |body| TaskInfo {
+            body,
+            wait: None,
+            alive: true,
+        };
+        let (kmem, hmem) = (
+            TaskBody::Modprobe(Module::Kmem),
+            TaskBody::Modprobe(Module::DaxHmem),
+        );
+        let a = [
+            info(TaskBody::KernelInit),
+            info(kmem),
+            info(hmem),
+            info(kmem),
+        ];
+        let b = [
+            info(TaskBody::KernelInit),
+            info(hmem),
+            info(kmem),
+            info(kmem),
+        ];
+        let id = |tasks: &[TaskInfo], symmetric: bool, t: u32| {
+            let _naming = Naming::start(symmetric);
+            name_tasks(tasks);
+            let mut s = StateHasher::new();
+            TaskId(t).hash(&mut s);
+            (s.finish128(), task_position(TaskId(t)))
+        };
+        let view = |tasks: &[TaskInfo]| {
+            let _naming = Naming::start(true);
+            name_tasks(tasks);
+            by_name(tasks, |s, id, t| {
+                id.hash(s);
+                t.hash(s);
+            })
+        };
+        // a's dax_hmem is b's task 1; a's first kmem is b's task 2, the second task 3 in both.
+        for (x, y) in [(2, 1), (1, 2), (3, 3), (0, 0)] {
+            assert_eq!(id(&a, true, x), id(&b, true, y), "{x} {y}");
+        }
+        assert_ne!(id(&a, true, 1), id(&a, true, 3));
+        assert_eq!(view(&a), view(&b));
+        assert_ne!(id(&a, false, 2).0, id(&b, false, 1).0);
+        assert_eq!(id(&a, false, 2).1, 2);
+        let mut s = StateHasher::new();
+        TaskId(2).hash(&mut s);
+        assert_ne!(s.finish128(), id(&a, true, 2).0, "no naming: the number");
+        // A name never changes, and places only shift by insertion.
+        let _naming = Naming::start(true);
+        name_tasks(&a[..2]);
+        let mut first = StateHasher::new();
+        TaskId(1).hash(&mut first);
+        name_tasks(&a);
+        let mut later = StateHasher::new();
+        TaskId(1).hash(&mut later);
+        assert_eq!(first.finish128(), later.finish128());
+        assert_eq!(by_name_order(&a).len(), a.len());
+    }
 }
