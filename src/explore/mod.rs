@@ -134,7 +134,9 @@
 //! never for its order, except scheduler version 1's oldest async probe first, so a version 1
 //! exploration names tasks by number. The executor lists the runnable tasks by number, which
 //! only changes which schedule byte picks which task, and the walk takes every choice.
-//! Observations name tasks by body, never by number, so a judged outcome is the same under π.
+//! Observations name tasks by body, never by number (the end's blocked tasks are listed in
+//! task order, which the comparison of outcomes sorts away and the judge titles one by one),
+//! so a judged outcome is the same under π.
 //! A fingerprint records what each poll read by name and value, and the names of the tasks it
 //! spawned (locals may keep their numbers: `request_module` waits for its modprobe), so equal
 //! fingerprints mean locals equal up to π, by the same induction as above; and places in the

@@ -159,7 +159,8 @@ pub const WORKS_ALL: u8 = 42;
 
 /// What a spawn or an exit writes of the task table without touching it (a blind write): the
 /// live count, and the table as a whole (`sched.tasks`, which no poll reads whole today; a
-/// poll that did would conflict with every spawn and exit). The entries it writes are its
+/// poll that did would conflict with every spawn and exit, and with every poll that blocks,
+/// since a blocking poll writes its own wait there unrecorded). The entries it writes are its
 /// own ([`Touched::tasks`]), and it writes [`ASYNC_PROBES`] only for an async probe.
 pub const TASK_TABLE_WRITES: u64 = (1 << 13) | (1 << 21);
 

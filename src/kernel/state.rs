@@ -289,7 +289,7 @@ fn by_name(tasks: &[TaskInfo], entry: impl Fn(&mut StateHasher, TaskId, &TaskInf
     NAMING.with(|n| {
         let n = n.borrow();
         if n.active {
-            debug_assert_eq!(n.order.len(), tasks.len(), "tasks named before hashing");
+            assert_eq!(n.order.len(), tasks.len(), "tasks named before hashing");
             for &i in &n.order {
                 entry(&mut s, TaskId(i), &tasks[i as usize]);
             }
@@ -383,7 +383,7 @@ pub fn by_name_order(tasks: &[TaskInfo]) -> Vec<TaskId> {
     NAMING.with(|n| {
         let n = n.borrow();
         if n.active {
-            debug_assert_eq!(n.order.len(), tasks.len(), "tasks named before hashing");
+            assert_eq!(n.order.len(), tasks.len(), "tasks named before hashing");
             n.order.iter().map(|&i| TaskId(i)).collect()
         } else {
             (0..tasks.len() as u32).map(TaskId).collect()
