@@ -401,7 +401,8 @@ struct Walker<'v> {
     /// Past the replayed part: fingerprints are kept up to date.
     hashing: bool,
     /// Each task's fingerprint, by task id: the hash chain, over its polls so far, of the parts
-    /// of the kernel each poll touched and their hashes at its start (0: never polled).
+    /// of the kernel each poll touched and their hashes at its start (0: never polled),
+    /// restarted where a poll ended at a resume point.
     fingerprints: Vec<u128>,
     /// The hash of each part of the kernel at the start of the poll being made.
     start: [u128; footprint::PARTS.len()],

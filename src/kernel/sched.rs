@@ -408,10 +408,11 @@ pub fn block_on(k: &KRef, wait: Wait) -> BlockOn {
 
 /// Everything a task's future does once a wait returns, as words: the code left in each of
 /// its frames (a site, named by a string) and every local that code still uses, chained from
-/// the outermost frame in ([`Resume::at`], then [`Resume::then`] per frame). Two tasks with the same body at equal resume points behave alike from there
-/// on, whatever they did before; an exploration therefore restarts a task's fingerprint at
-/// one ([`block_on_resuming`]). Whoever names a resume point owes the argument that its words
-/// are all the continuation uses (each site says why).
+/// the outermost frame in ([`Resume::at`], then [`Resume::then`] per frame). Two tasks with
+/// the same body at equal resume points behave alike from there on, whatever they did
+/// before; an exploration therefore restarts a task's fingerprint at one
+/// ([`block_on_resuming`]). Whoever names a resume point owes the argument that its words are
+/// all the continuation uses (each site says why).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Resume(u128);
 
