@@ -545,13 +545,13 @@ impl Walker<'_> {
         if self.keying.polls {
             h.write_u32(steps);
         }
-        let live = state::by_name_order(k.sched.tasks.untracked())
-            .into_iter()
-            .filter(|t| k.sched.tasks.untracked()[t.0 as usize].alive);
-        for t in live {
-            t.hash(&mut h);
-            h.write_u128_words(self.fingerprints.get(t.0 as usize).copied().unwrap_or(0));
-        }
+        let live = state::by_name(k.sched.tasks.untracked(), |s, t, info| {
+            if info.alive {
+                t.hash(s);
+                s.write_u128_words(self.fingerprints.get(t.0 as usize).copied().unwrap_or(0));
+            }
+        });
+        h.write_u128_words(live);
         h.finish128()
     }
 
